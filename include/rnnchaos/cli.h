@@ -1,0 +1,34 @@
+/* Shared command-line plumbing of the subcommands: "--key value" / "--key=value" iteration,
+ * errors on stderr in one format, JSON numbers that turn NaN into null. */
+#ifndef RNNCHAOS_CLI_H
+#define RNNCHAOS_CLI_H
+
+#include <jansson.h>
+
+#include "rnnchaos/error.h"
+
+/* Iterate over argv: on each call yields the next option's key (without "--") and value (NULL
+ * for a flag listed in flags, a NULL-terminated list of flag names).  Returns 1 while options
+ * remain, 0 at the end, -1 with err set on a malformed argument. */
+typedef struct {
+    int argc, pos;
+    char **argv;
+    const char *const *flags;
+    char key[128];
+    const char *value;
+} rc_argiter;
+
+void rc_argiter_init(rc_argiter *it, int argc, char **argv, const char *const *flags);
+int rc_argiter_next(rc_argiter *it, rc_error *err);
+
+/* "rnnchaos CMD: error: MSG" on stderr; returns the exit code of err->status. */
+int rc_cli_report(const char *cmd, const rc_error *err);
+
+/* json_real, or json_null for NaN/Inf (JSON has no NaN). */
+json_t *rc_json_number(double x);
+json_t *rc_json_ci(double lo, double hi);
+json_t *rc_json_array(const double *x, long long n);
+/* Print one JSON object and a newline on stdout; 0 or -1. */
+int rc_json_print(json_t *obj);
+
+#endif

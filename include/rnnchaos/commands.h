@@ -1,0 +1,9 @@
+/* Subcommands of the rnnchaos program.  Each takes the arguments after its name and returns the
+ * process exit code of interface.md (0 ok, 1 failed, 2 bad input, 3 stopped by a signal).
+ * They live in the library so tests can call them; main.c only dispatches. */
+#ifndef RNNCHAOS_COMMANDS_H
+#define RNNCHAOS_COMMANDS_H
+
+int rc_cmd_spectrum(int argc, char **argv);
+
+#endif

@@ -1,0 +1,85 @@
+/* Lyapunov spectrum by the reorthonormalisation method (science.md section 2).
+ * Local computation: no MPI, no HDF5, no printing.  Takes a network, returns a result struct. */
+#ifndef RNNCHAOS_LYAP_H
+#define RNNCHAOS_LYAP_H
+
+#include <stdint.h>
+
+#include "rnnchaos/error.h"
+#include "rnnchaos/model.h"
+
+typedef struct {
+    double t_sim;           /* accumulated time (units of tau) */
+    double t_ons;           /* time between reorthonormalisations; a multiple of dt */
+    double t_transient;     /* trajectory relaxation, no tangent work */
+    double t_ons_transient; /* orthonormal-system relaxation, nothing accumulated */
+    int64_t n_le;           /* number of exponents m, 1..N */
+    int finite_perturbation;/* 1: also measure lambda_1 from a perturbed twin trajectory */
+    int pca;                /* 1: PCA dimensions of h and phi(h) (needs 2 N^2 doubles) */
+    int lyapvec_pr;         /* 1: participation ratio of the first Lyapunov vector */
+    int n_trace;            /* points of the convergence trace (log-spaced), 0 for none */
+    int n_boot;             /* bootstrap replicates for the 95% CIs */
+    int use_reference_kernels; /* 1: naive tangent step and Gram-Schmidt (tests only) */
+    const double *h0;       /* initial state (N values, e.g. from --h0); NULL: drawn from seed_ic */
+    /* Optional observer, called before each tangent step with the state h_s and phi'(h_s)
+     * (phase 0: trajectory transient, 1: ONS transient, 2: accumulation).  For tests. */
+    void (*observer)(void *ctx, int64_t step, int phase, const double *h, const double *dphi);
+    void *observer_ctx;
+} rc_lyap_params;
+
+/* interface.md defaults: t_sim 1000, t_ons 1, transients 100 + 100, n_le = N (set at run time
+ * when 0), finite perturbation, PCA for N <= 4096, 16 trace points, 1000 replicates. */
+void rc_lyap_params_default(rc_lyap_params *lp);
+
+/* Checks the run options against the model (names the option, RC_ERR_INPUT). */
+rc_status rc_lyap_params_validate(const rc_lyap_params *lp, const rc_model_params *mp,
+                                  rc_error *err);
+
+typedef struct {
+    double lo, hi; /* NaN when undetermined */
+} rc_ci;
+
+typedef struct {
+    int64_t N, m;
+    double t_accumulated;  /* = n_intervals * t_ons actually accumulated */
+    int64_t n_intervals;
+    double *lambda;        /* m exponents, as produced (descending up to noise) */
+    double lambda_max, lambda_min;
+    double lambda_mean;    /* NaN unless m = N */
+    double entropy_H;      /* sum of positive exponents (Pesin), nats/tau */
+    double dim_ky;         /* Kaplan-Yorke dimension; NaN when only a lower bound is known */
+    int dim_ky_lower_bound;/* 1: partial sums never turned negative, D >= m */
+    int n_positive;
+    double lambda_max_fp;  /* finite-perturbation estimate of lambda_1; NaN if not computed */
+    rc_ci ci_lambda_max, ci_lambda_min, ci_entropy_H, ci_dim_ky, ci_lambda_max_fp;
+    int block_len, n_blocks; /* block bootstrap design actually used */
+    double lyapvec_pr;     /* time-averaged 1/sum v_i^4 of the first Lyapunov vector; NaN if off */
+    double pca_dim_h, pca_dim_phi; /* (sum mu)^2 / sum mu^2 of the covariances; NaN if off */
+    int n_trace;
+    double *trace_t;       /* n_trace accumulation times */
+    double *trace_lambda;  /* n_trace x m running spectra, row-major */
+    double *trace_entropy_H; /* n_trace running H */
+    double wall_s;
+} rc_lyap_result;
+
+/* Runs the whole method of science.md section 2 on net. Allocates the result arrays. */
+rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_result *res,
+                      rc_error *err);
+void rc_lyap_result_free(rc_lyap_result *res);
+
+/* Derived quantities of a spectrum (any length m <= N, sorted or not; sorted copies inside). */
+double rc_entropy_rate(const double *lambda, int64_t m);
+/* Returns D or NaN; *lower_bound = 1 if the partial sums of the m values never turn negative. */
+double rc_kaplan_yorke(const double *lambda, int64_t m, int *lower_bound);
+int rc_count_positive(const double *lambda, int64_t m);
+
+/* Flop count of one whole task (tangent steps + reorthonormalisations + state): the cost model
+ * the benchmark and the scheduler share. */
+typedef struct {
+    double tangent_flops, qr_flops, state_flops;
+} rc_lyap_cost;
+rc_lyap_cost rc_lyap_cost_model(const rc_model_params *mp, const rc_lyap_params *lp);
+/* Bytes per rank the task needs (J, Q, work, local-exponent series, covariances). */
+double rc_lyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp);
+
+#endif

@@ -1,0 +1,52 @@
+/* Named options shared by the command line and job files: one table per parameter struct, so
+ * `--t-sim 500` and `t_sim = 500` go through the same parser and the same checks.  Keys may be
+ * written with '-' or '_' ("sigma-c" == "sigma_c"). */
+#ifndef RNNCHAOS_OPTIONS_H
+#define RNNCHAOS_OPTIONS_H
+
+#include <stdint.h>
+
+#include "rnnchaos/error.h"
+#include "rnnchaos/lyap.h"
+#include "rnnchaos/model.h"
+
+#define RC_PATH_MAX 1024
+
+/* Model options of interface.md plus the seeds and input files. */
+typedef struct {
+    rc_model_params model;
+    uint64_t seed;              /* base seed (--seed) */
+    int has_seed_override[4];   /* net, ic, ons, noise */
+    uint64_t seed_override[4];
+    char connectivity[RC_PATH_MAX]; /* "FILE.h5:/DATASET" or "" */
+    char h0[RC_PATH_MAX];           /* "FILE.h5:/DATASET" or "" */
+} rc_model_config;
+
+void rc_model_config_default(rc_model_config *c);
+/* 1 if key is a model option (then rc_model_config_set parses it). */
+int rc_model_config_has_key(const char *key);
+rc_status rc_model_config_set(rc_model_config *c, const char *key, const char *value,
+                              rc_error *err);
+/* Apply the base seed (plus offset, e.g. the realisation index) and the overrides to
+ * c->model's four stream seeds. */
+void rc_model_config_resolve_seeds(rc_model_config *c, uint64_t seed_offset);
+
+/* Run options of the Lyapunov engine (t_sim, t_ons, t_transient, t_ons_transient, n_le, ...). */
+int rc_lyap_params_has_key(const char *key);
+rc_status rc_lyap_params_set(rc_lyap_params *lp, const char *key, const char *value,
+                             rc_error *err);
+
+/* Strict scalar parsers: the whole string must be consumed; messages name `what`. */
+rc_status rc_parse_double(const char *s, const char *what, double *out, rc_error *err);
+rc_status rc_parse_int64(const char *s, const char *what, int64_t *out, rc_error *err);
+rc_status rc_parse_uint64(const char *s, const char *what, uint64_t *out, rc_error *err);
+rc_status rc_parse_bool(const char *s, const char *what, int *out, rc_error *err);
+
+/* "FILE.h5:/DATASET" -> file and dataset parts. */
+rc_status rc_split_h5_spec(const char *spec, const char *what, char *file, size_t file_len,
+                           char *dataset, size_t dataset_len, rc_error *err);
+
+/* Key normalisation: lower-case '-' form, at most len-1 chars. */
+void rc_option_normalize(const char *key, char *out, size_t len);
+
+#endif

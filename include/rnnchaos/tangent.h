@@ -1,0 +1,45 @@
+/* Tangent-space kernels of the local (one-rank) engine, each with a plain reference version
+ * beside the optimised one (HPCG style); tests compare them. */
+#ifndef RNNCHAOS_TANGENT_H
+#define RNNCHAOS_TANGENT_H
+
+#include <stdint.h>
+
+#include "rnnchaos/error.h"
+#include "rnnchaos/model.h"
+
+/* Work space of the optimised kernels for an N x ncols panel. */
+typedef struct {
+    int64_t N, ncols;
+    double *S;      /* N x ncols: phi-scaled panel (packed rows first when sparse) */
+    double *Jp;     /* N x N: J restricted to the active columns (relu, hardtanh) */
+    int *active;    /* N: indices of active units */
+    double *tau;    /* ncols: Householder scalars */
+    double *work;   /* LAPACK work */
+    int lwork;
+} rc_tangent_ws;
+
+rc_status rc_tangent_ws_init(rc_tangent_ws *ws, int64_t N, int64_t ncols, rc_phi_kind phi,
+                             rc_error *err);
+void rc_tangent_ws_free(rc_tangent_ws *ws);
+
+/* One Euler step of the trajectories and the tangent system at once, J read by one GEMM:
+ *   W = [h_1 .. h_ntraj | Q] (N x (ntraj + m), column-major, ld N),
+ *   h_c <- (1 - dt/tau) h_c + (dt/tau) J phi(h_c)    (drive and noise are added by the caller)
+ *   Q   <- (1 - dt/tau) Q + (dt/tau) J diag(dphi) Q  (dphi = phi'(h_1) at the state before)
+ * For relu only the units where phi or phi' is nonzero enter the product; for hardtanh the
+ * tangent product uses only the unsaturated units (exact: the others contribute zeros). */
+void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int ntraj, int64_t m,
+                     rc_tangent_ws *ws);
+/* Reference: triple loop, no BLAS, no packing. */
+void rc_tangent_step_ref(const rc_network *net, const double *dphi, double *W, int ntraj,
+                         int64_t m);
+
+/* Q (N x m, ld N) <- Q' with Q = Q' R, R_kk > 0; log_r[k] = log R_kk.  Householder (dgeqrf +
+ * dorgqr). */
+rc_status rc_reorth_householder(double *Q, int64_t N, int64_t m, double *log_r,
+                                rc_tangent_ws *ws, rc_error *err);
+/* Reference: modified Gram-Schmidt, twice (for orthogonality at working precision). */
+rc_status rc_reorth_ref(double *Q, int64_t N, int64_t m, double *log_r, rc_error *err);
+
+#endif

@@ -1,0 +1,445 @@
+#include "rnnchaos/lyap.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rnnchaos/rng.h"
+#include "rnnchaos/stats.h"
+#include "rnnchaos/tangent.h"
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void rc_lyap_params_default(rc_lyap_params *lp)
+{
+    memset(lp, 0, sizeof *lp);
+    lp->t_sim = 1000.0;
+    lp->t_ons = 1.0;
+    lp->t_transient = 100.0;
+    lp->t_ons_transient = 100.0;
+    lp->n_le = 0;
+    lp->finite_perturbation = 1;
+    lp->pca = -1; /* auto: on for N <= 4096 */
+    lp->lyapvec_pr = 1;
+    lp->n_trace = 16;
+    lp->n_boot = 1000;
+}
+
+/* Number of steps of length dt in t, when t must be a whole number of steps. */
+static int is_multiple(double t, double dt) { return fabs(t / dt - round(t / dt)) < 1e-9 * fmax(1.0, t / dt); }
+
+rc_status rc_lyap_params_validate(const rc_lyap_params *lp, const rc_model_params *mp,
+                                  rc_error *err)
+{
+    RC_TRY(rc_model_params_validate(mp, err));
+    RC_CHECK(isfinite(lp->t_transient) && lp->t_transient >= 0, err, RC_ERR_INPUT,
+             "--t-transient: must be >= 0, got %g", lp->t_transient);
+    RC_CHECK(isfinite(lp->t_ons_transient) && lp->t_ons_transient >= 0, err, RC_ERR_INPUT,
+             "--t-ons-transient: must be >= 0, got %g", lp->t_ons_transient);
+    RC_CHECK(isfinite(lp->t_ons) && lp->t_ons >= mp->dt * (1 - 1e-12), err, RC_ERR_INPUT,
+             "--t-ons: must be >= dt (= %g), got %g", mp->dt, lp->t_ons);
+    RC_CHECK(is_multiple(lp->t_ons, mp->dt), err, RC_ERR_INPUT,
+             "--t-ons: must be a whole number of steps dt (= %g), got %g", mp->dt, lp->t_ons);
+    RC_CHECK(isfinite(lp->t_sim) && lp->t_sim >= lp->t_ons * (1 - 1e-12), err, RC_ERR_INPUT,
+             "--t-sim: must be >= t_ons (= %g), got %g", lp->t_ons, lp->t_sim);
+    RC_CHECK(lp->t_sim / lp->t_ons < 1e9, err, RC_ERR_INPUT,
+             "--t-sim: more than 1e9 reorthonormalisation intervals");
+    RC_CHECK(lp->n_le >= 0 && lp->n_le <= mp->N, err, RC_ERR_INPUT,
+             "--n-le: must be 'all' or between 1 and N (= %lld), got %lld", (long long)mp->N,
+             (long long)lp->n_le);
+    RC_CHECK(lp->n_boot >= 0 && lp->n_trace >= 0, err, RC_ERR_INPUT,
+             "--n-boot/--n-trace: must be >= 0");
+    return RC_OK;
+}
+
+static int64_t n_intervals_of(double t, double t_ons) { return (int64_t)floor(t / t_ons + 1e-9); }
+
+static int64_t steps_per_interval(const rc_model_params *mp, const rc_lyap_params *lp)
+{
+    return (int64_t)llround(lp->t_ons / mp->dt);
+}
+
+static int pca_enabled(const rc_lyap_params *lp, int64_t N) { return lp->pca < 0 ? N <= 4096 : lp->pca; }
+
+double rc_lyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp)
+{
+    const double N = (double)mp->N, m = (double)(lp->n_le ? lp->n_le : mp->N);
+    const double n_int = (double)n_intervals_of(lp->t_sim, lp->t_ons);
+    double doubles = N * N                          /* J */
+                     + 2.0 * N * (m + 2)            /* W and the GEMM panel */
+                     + n_int * (m + 1)              /* local exponents */
+                     + (double)lp->n_trace * m + 64.0 * m + 8.0 * N;
+    if (mp->phi != RC_PHI_TANH) doubles += N * N; /* packed J */
+    if (pca_enabled(lp, mp->N)) doubles += 2.0 * (N * N + 66.0 * N);
+    return 8.0 * doubles;
+}
+
+rc_lyap_cost rc_lyap_cost_model(const rc_model_params *mp, const rc_lyap_params *lp)
+{
+    const double N = (double)mp->N, m = (double)(lp->n_le ? lp->n_le : mp->N);
+    const double ntraj = lp->finite_perturbation ? 2.0 : 1.0;
+    const int64_t spi = (int64_t)llround(lp->t_ons / mp->dt);
+    const double n_int = (double)(n_intervals_of(lp->t_sim, lp->t_ons) +
+                                  n_intervals_of(lp->t_ons_transient, lp->t_ons));
+    const double steps = n_int * (double)spi;
+    rc_lyap_cost c;
+    c.tangent_flops = steps * 2.0 * N * N * m;
+    /* dgeqrf 2Nm^2 - 2m^3/3, dorgqr the same again */
+    c.qr_flops = n_int * 2.0 * (2.0 * N * m * m - 2.0 * m * m * m / 3.0);
+    c.state_flops = (steps * ntraj + llround(lp->t_transient / mp->dt)) * 2.0 * N * N;
+    return c;
+}
+
+int rc_count_positive(const double *lambda, int64_t m)
+{
+    int n = 0;
+    for (int64_t k = 0; k < m; ++k) n += lambda[k] > 0;
+    return n;
+}
+
+double rc_entropy_rate(const double *lambda, int64_t m)
+{
+    double H = 0.0;
+    for (int64_t k = 0; k < m; ++k)
+        if (lambda[k] > 0) H += lambda[k];
+    return H;
+}
+
+/* Kaplan-Yorke on the descending order.  Sorting a copy makes D independent of the order in
+ * which statistically equal near-zero exponents came out. */
+static double kaplan_yorke_sorted(const double *sorted, int64_t m, int *lower_bound)
+{
+    double partial = 0.0;
+    *lower_bound = 0;
+    for (int64_t k = 0; k < m; ++k) {
+        if (partial + sorted[k] < 0) {
+            if (k == 0) return 0.0; /* lambda_1 < 0: a stable fixed point or orbit */
+            return (double)k + partial / fabs(sorted[k]);
+        }
+        partial += sorted[k];
+    }
+    *lower_bound = 1;
+    return NAN;
+}
+
+double rc_kaplan_yorke(const double *lambda, int64_t m, int *lower_bound)
+{
+    double *s = malloc((size_t)(m > 0 ? m : 1) * sizeof(double));
+    if (!s) {
+        *lower_bound = 0;
+        return NAN;
+    }
+    memcpy(s, lambda, (size_t)m * sizeof(double));
+    qsort(s, (size_t)m, sizeof(double), rc_cmp_double_desc);
+    double D = kaplan_yorke_sorted(s, m, lower_bound);
+    free(s);
+    return D;
+}
+
+/* Bootstrap statistic: lambda_1, lambda_m, H, D of a replicate's mean spectrum. */
+static void spectrum_stats(const double *mean, int64_t m, void *ctx, double *out)
+{
+    double *sorted = ctx;
+    memcpy(sorted, mean, (size_t)m * sizeof(double));
+    qsort(sorted, (size_t)m, sizeof(double), rc_cmp_double_desc);
+    int lb;
+    out[0] = mean[0];
+    out[1] = mean[m - 1];
+    out[2] = rc_entropy_rate(mean, m);
+    out[3] = kaplan_yorke_sorted(sorted, m, &lb);
+}
+
+static void first_stat(const double *mean, int64_t m, void *ctx, double *out) { out[0] = mean[0]; }
+
+void rc_lyap_result_free(rc_lyap_result *res)
+{
+    if (!res) return;
+    free(res->lambda);
+    free(res->trace_t);
+    free(res->trace_lambda);
+    free(res->trace_entropy_H);
+    memset(res, 0, sizeof *res);
+}
+
+/* Everything the time loop touches, allocated once before it starts. */
+typedef struct {
+    const rc_network *net;
+    const rc_lyap_params *lp;
+    int64_t N, m, spi;
+    int ntraj;
+    double *W;     /* [h | h_fp | Q], N x (ntraj + m) */
+    double *dphi, *noise, *work, *log_r, *phi_h;
+    rc_tangent_ws ws;
+    rc_drive drive;
+    int64_t step;
+    double fp_d0;
+} lyap_engine;
+
+static rc_status engine_check_state(const lyap_engine *e, rc_error *err)
+{
+    RC_CHECK(rc_state_is_sane(e->W, (size_t)(e->N * e->ntraj)), err, RC_ERR_NUMERIC,
+             "trajectory diverged (non-finite or |h| > 1e12) at step %lld, t = %g",
+             (long long)e->step, (double)e->step * e->net->p.dt);
+    return RC_OK;
+}
+
+/* Trajectory only: the transient before any tangent work. */
+static rc_status engine_relax(lyap_engine *e, int64_t nsteps, rc_error *err)
+{
+    for (int64_t s = 0; s < nsteps; ++s) {
+        if (e->lp->observer) {
+            rc_dphi_eval(e->net->p.phi, e->W, e->dphi, (size_t)e->N);
+            e->lp->observer(e->lp->observer_ctx, e->step, 0, e->W, e->dphi);
+        }
+        rc_model_step(e->net, e->step, e->drive.value, e->W, e->N, 1, e->work);
+        rc_drive_advance(&e->drive, &e->net->p, e->step);
+        e->step++;
+        if ((s + 1) % e->spi == 0) RC_TRY(engine_check_state(e, err));
+    }
+    return engine_check_state(e, err);
+}
+
+/* One reorthonormalisation interval: spi tangent steps, then QR into e->log_r. */
+static rc_status engine_interval(lyap_engine *e, int phase, rc_error *err)
+{
+    const rc_model_params *p = &e->net->p;
+    for (int64_t s = 0; s < e->spi; ++s) {
+        rc_dphi_eval(p->phi, e->W, e->dphi, (size_t)e->N);
+        if (e->lp->observer) e->lp->observer(e->lp->observer_ctx, e->step, phase, e->W, e->dphi);
+        if (e->lp->use_reference_kernels)
+            rc_tangent_step_ref(e->net, e->dphi, e->W, e->ntraj, e->m);
+        else
+            rc_tangent_step(e->net, e->dphi, e->W, e->ntraj, e->m, &e->ws);
+        rc_model_add_drive_noise(p, e->step, e->drive.value, e->W, e->N, e->ntraj, e->noise);
+        rc_drive_advance(&e->drive, p, e->step);
+        e->step++;
+    }
+    RC_TRY(engine_check_state(e, err));
+    double *Q = e->W + e->ntraj * e->N;
+    if (e->lp->use_reference_kernels) return rc_reorth_ref(Q, e->N, e->m, e->log_r, err);
+    return rc_reorth_householder(Q, e->N, e->m, e->log_r, &e->ws, err);
+}
+
+/* Finite perturbation: log of the growth of |h_fp - h| over the interval, then renormalise. */
+static double engine_fp_renormalise(lyap_engine *e)
+{
+    double *h = e->W, *hf = e->W + e->N;
+    double d2 = 0.0;
+    for (int64_t i = 0; i < e->N; ++i) d2 += (hf[i] - h[i]) * (hf[i] - h[i]);
+    double d = sqrt(d2);
+    double growth = log(d / e->fp_d0);
+    double scale = e->fp_d0 / d;
+    for (int64_t i = 0; i < e->N; ++i) hf[i] = h[i] + (hf[i] - h[i]) * scale;
+    return growth;
+}
+
+static double lyapvec_pr(const double *q, int64_t N)
+{
+    double s4 = 0.0;
+    for (int64_t i = 0; i < N; ++i) s4 += q[i] * q[i] * q[i] * q[i];
+    return 1.0 / s4;
+}
+
+static void trace_points(int64_t n_int, int n_trace, int64_t *at)
+{
+    /* log-spaced interval counts from 1 to n_int, strictly increasing */
+    int64_t prev = 0;
+    for (int j = 0; j < n_trace; ++j) {
+        double frac = n_trace == 1 ? 1.0 : (double)j / (double)(n_trace - 1);
+        int64_t k = (int64_t)llround(exp(frac * log((double)n_int)));
+        if (k <= prev) k = prev + 1;
+        at[j] = k;
+        prev = k;
+    }
+}
+
+rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp_in, rc_lyap_result *res,
+                      rc_error *err)
+{
+    const double t_start = wall_now();
+    memset(res, 0, sizeof *res);
+    rc_lyap_params lpv = *lp_in;
+    const rc_lyap_params *lp = &lpv;
+    RC_TRY(rc_lyap_params_validate(lp, &net->p, err));
+    const rc_model_params *p = &net->p;
+    const int64_t N = net->N;
+    const int64_t m = lp->n_le ? lp->n_le : N;
+    lpv.n_le = m;
+    const int64_t n_int = n_intervals_of(lp->t_sim, lp->t_ons);
+    const int64_t n_int_transient = n_intervals_of(lp->t_ons_transient, lp->t_ons);
+    const int do_pca = pca_enabled(lp, N);
+    int n_trace = lp->n_trace;
+    if (n_trace > n_int) n_trace = (int)n_int;
+
+    rc_status st = RC_OK;
+    lyap_engine e;
+    memset(&e, 0, sizeof e);
+    e.net = net;
+    e.lp = lp;
+    e.N = N;
+    e.m = m;
+    e.spi = steps_per_interval(p, lp);
+    e.ntraj = lp->finite_perturbation ? 2 : 1;
+    double *local = NULL, *fp_local = NULL, *cum = NULL, *sorted = NULL;
+    int64_t *trace_at = NULL;
+    rc_cov cov_h, cov_phi;
+    memset(&cov_h, 0, sizeof cov_h);
+    memset(&cov_phi, 0, sizeof cov_phi);
+
+    e.W = rc_aligned_alloc((size_t)(N * (e.ntraj + m)), sizeof(double), "state and tangent panel", err);
+    e.dphi = rc_aligned_alloc((size_t)N, sizeof(double), "phi'", err);
+    e.noise = rc_aligned_alloc((size_t)N, sizeof(double), "noise", err);
+    e.work = rc_aligned_alloc((size_t)N * 3, sizeof(double), "step work", err);
+    e.phi_h = rc_aligned_alloc((size_t)N, sizeof(double), "phi(h)", err);
+    e.log_r = rc_calloc((size_t)m, sizeof(double), "log R_kk", err);
+    local = rc_calloc((size_t)(n_int * m), sizeof(double), "local exponents", err);
+    fp_local = rc_calloc((size_t)n_int, sizeof(double), "finite-perturbation series", err);
+    cum = rc_calloc((size_t)m, sizeof(double), "cumulative log R", err);
+    sorted = rc_calloc((size_t)m, sizeof(double), "sorted spectrum", err);
+    trace_at = rc_calloc((size_t)(n_trace + 1), sizeof(int64_t), "trace points", err);
+    res->lambda = rc_calloc((size_t)m, sizeof(double), "exponents", err);
+    res->trace_t = rc_calloc((size_t)(n_trace + 1), sizeof(double), "trace times", err);
+    res->trace_lambda = rc_calloc((size_t)((n_trace + 1) * m), sizeof(double), "trace spectra", err);
+    res->trace_entropy_H = rc_calloc((size_t)(n_trace + 1), sizeof(double), "trace H", err);
+    RC_CHECK_GOTO(e.W && e.dphi && e.noise && e.work && e.phi_h && e.log_r && local && fp_local &&
+                      cum && sorted && trace_at && res->lambda && res->trace_t &&
+                      res->trace_lambda && res->trace_entropy_H,
+                  err, RC_ERR_NOMEM, "%s", err ? err->msg : "out of memory");
+    RC_GOTO(rc_tangent_ws_init(&e.ws, N, e.ntraj + m, p->phi, err));
+    if (do_pca) {
+        RC_GOTO(rc_cov_init(&cov_h, N, err));
+        RC_GOTO(rc_cov_init(&cov_phi, N, err));
+    }
+
+    /* 1. the trajectory relaxes */
+    if (lp->h0)
+        memcpy(e.W, lp->h0, (size_t)N * sizeof(double));
+    else
+        rc_model_initial_state(p, e.W);
+    rc_drive_init(&e.drive, p);
+    RC_GOTO(engine_relax(&e, (int64_t)llround(lp->t_transient / p->dt), err));
+
+    /* 2. random orthonormal start and the finite-perturbation twin */
+    double *Q = e.W + e.ntraj * N;
+    for (int64_t k = 0; k < m; ++k)
+        rc_rng_normals(p->seed_ons, RC_STREAM_ONS, (uint64_t)k, 0, (size_t)N, Q + k * N);
+    RC_GOTO(rc_reorth_householder(Q, N, m, e.log_r, &e.ws, err));
+    if (e.ntraj == 2) {
+        double *u = e.W + N;
+        rc_rng_normals(p->seed_ons, RC_STREAM_FP, 0, 0, (size_t)N, u);
+        double nrm = 0.0;
+        for (int64_t i = 0; i < N; ++i) nrm += u[i] * u[i];
+        /* 1e-8 per unit: far below the attractor's scale (~1), far above rounding of h. */
+        e.fp_d0 = 1e-8 * sqrt((double)N);
+        const double scale = e.fp_d0 / sqrt(nrm);
+        for (int64_t i = 0; i < N; ++i) u[i] = e.W[i] + scale * u[i];
+    }
+
+    /* 3. the orthonormal system relaxes */
+    for (int64_t k = 0; k < n_int_transient; ++k) {
+        RC_GOTO(engine_interval(&e, 1, err));
+        if (e.ntraj == 2) engine_fp_renormalise(&e);
+    }
+
+    /* 4. accumulation */
+    trace_points(n_int, n_trace, trace_at);
+    int next_trace = 0;
+    double pr_sum = 0.0;
+    for (int64_t k = 0; k < n_int; ++k) {
+        RC_GOTO(engine_interval(&e, 2, err));
+        double *row = local + k * m;
+        for (int64_t j = 0; j < m; ++j) {
+            RC_CHECK_GOTO(isfinite(e.log_r[j]), err, RC_ERR_NUMERIC,
+                          "non-finite log R_kk at interval %lld", (long long)k);
+            row[j] = e.log_r[j] / lp->t_ons;
+            cum[j] += e.log_r[j];
+        }
+        if (e.ntraj == 2) fp_local[k] = engine_fp_renormalise(&e) / lp->t_ons;
+        if (lp->lyapvec_pr) pr_sum += lyapvec_pr(Q, N);
+        if (do_pca) {
+            rc_cov_add(&cov_h, e.W);
+            rc_phi_eval(p->phi, e.W, e.phi_h, (size_t)N);
+            rc_cov_add(&cov_phi, e.phi_h);
+        }
+        if (next_trace < n_trace && k + 1 == trace_at[next_trace]) {
+            const double t = (double)(k + 1) * lp->t_ons;
+            res->trace_t[next_trace] = t;
+            for (int64_t j = 0; j < m; ++j) res->trace_lambda[next_trace * m + j] = cum[j] / t;
+            res->trace_entropy_H[next_trace] = rc_entropy_rate(res->trace_lambda + next_trace * m, m);
+            next_trace++;
+        }
+    }
+
+    /* 5. exponents and derived quantities */
+    res->N = N;
+    res->m = m;
+    res->n_intervals = n_int;
+    res->t_accumulated = (double)n_int * lp->t_ons;
+    res->n_trace = next_trace;
+    for (int64_t j = 0; j < m; ++j) res->lambda[j] = cum[j] / res->t_accumulated;
+    res->lambda_max = res->lambda[0];
+    res->lambda_min = res->lambda[m - 1];
+    res->lambda_mean = NAN;
+    if (m == N) {
+        double s = 0.0;
+        for (int64_t j = 0; j < m; ++j) s += res->lambda[j];
+        res->lambda_mean = s / (double)N;
+    }
+    res->entropy_H = rc_entropy_rate(res->lambda, m);
+    res->dim_ky = rc_kaplan_yorke(res->lambda, m, &res->dim_ky_lower_bound);
+    res->n_positive = rc_count_positive(res->lambda, m);
+    res->lambda_max_fp = NAN;
+    if (e.ntraj == 2) {
+        double s = 0.0;
+        for (int64_t k = 0; k < n_int; ++k) s += fp_local[k];
+        res->lambda_max_fp = s / (double)n_int;
+    }
+    res->lyapvec_pr = lp->lyapvec_pr ? pr_sum / (double)n_int : NAN;
+    res->pca_dim_h = do_pca ? rc_cov_participation_ratio(&cov_h) : NAN;
+    res->pca_dim_phi = do_pca ? rc_cov_participation_ratio(&cov_phi) : NAN;
+
+    /* 6. block-bootstrap confidence intervals */
+    int64_t cols[3] = {0, m - 1, 0};
+    int64_t L = rc_bootstrap_block_len(local, n_int, m, cols, 2);
+    res->block_len = (int)L;
+    res->n_blocks = (int)(n_int / L);
+    double lo[4], hi[4];
+    RC_GOTO(rc_block_bootstrap(local, n_int, m, L, lp->n_boot, p->seed_ons, spectrum_stats,
+                               sorted, 4, lo, hi, err));
+    res->ci_lambda_max = (rc_ci){lo[0], hi[0]};
+    res->ci_lambda_min = (rc_ci){lo[1], hi[1]};
+    res->ci_entropy_H = (rc_ci){lo[2], hi[2]};
+    res->ci_dim_ky = (rc_ci){lo[3], hi[3]};
+    res->ci_lambda_max_fp = (rc_ci){NAN, NAN};
+    if (e.ntraj == 2) {
+        int64_t Lfp = rc_bootstrap_block_len(fp_local, n_int, 1, cols + 2, 1);
+        RC_GOTO(rc_block_bootstrap(fp_local, n_int, 1, Lfp > L ? Lfp : L, lp->n_boot,
+                                   p->seed_ons + 1, first_stat, NULL, 1, lo, hi, err));
+        res->ci_lambda_max_fp = (rc_ci){lo[0], hi[0]};
+    }
+    res->wall_s = wall_now() - t_start;
+
+cleanup:
+    rc_tangent_ws_free(&e.ws);
+    rc_cov_free(&cov_h);
+    rc_cov_free(&cov_phi);
+    free(e.W);
+    free(e.dphi);
+    free(e.noise);
+    free(e.work);
+    free(e.phi_h);
+    free(e.log_r);
+    free(local);
+    free(fp_local);
+    free(cum);
+    free(sorted);
+    free(trace_at);
+    if (st != RC_OK) rc_lyap_result_free(res);
+    return st;
+}

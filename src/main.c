@@ -1,0 +1,48 @@
+/* rnnchaos: argument handling and dispatch only; the science is in librnnchaos. */
+#include <stdio.h>
+#include <string.h>
+
+#include "rnnchaos/commands.h"
+#include "rnnchaos_version.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} rc_command;
+
+static const rc_command commands[] = {
+    {"spectrum", rc_cmd_spectrum, "Lyapunov spectrum, entropy rate and dimension of one network"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: rnnchaos COMMAND [options]   (rnnchaos COMMAND --help for its options)\n\n"
+                 "Chaos in recurrent neural networks: Lyapunov spectra, g_crit, coherence.\n\n"
+                 "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; ++i)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nExit codes: 0 ok, 1 a task or run failed, 2 bad input, 3 stopped by a signal "
+                 "(resumable).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("rnnchaos %s (commit %s)\n", RC_VERSION_STRING, RC_GIT_COMMIT);
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; ++i)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "rnnchaos: error: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

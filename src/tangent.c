@@ -1,0 +1,201 @@
+#include "rnnchaos/tangent.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas_decl.h"
+
+rc_status rc_tangent_ws_init(rc_tangent_ws *ws, int64_t N, int64_t ncols, rc_phi_kind phi,
+                             rc_error *err)
+{
+    memset(ws, 0, sizeof *ws);
+    ws->N = N;
+    ws->ncols = ncols;
+    rc_status st = RC_OK;
+    ws->S = rc_aligned_alloc((size_t)N * (size_t)ncols, sizeof(double), "tangent panel", err);
+    ws->active = rc_calloc((size_t)N, sizeof(int), "active-unit list", err);
+    ws->tau = rc_calloc((size_t)ncols, sizeof(double), "Householder scalars", err);
+    RC_CHECK_GOTO(ws->S && ws->active && ws->tau, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
+    if (phi != RC_PHI_TANH) {
+        ws->Jp = rc_aligned_alloc((size_t)N * (size_t)N, sizeof(double), "packed J", err);
+        RC_CHECK_GOTO(ws->Jp, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
+    }
+    /* Workspace query for both LAPACK calls on the largest panel the engine reorthonormalises. */
+    int n = (int)N, k = (int)(ncols < N ? ncols : N), info = 0, lwork = -1;
+    double q1 = 0, q2 = 0;
+    dgeqrf_(&n, &k, ws->S, &n, ws->tau, &q1, &lwork, &info);
+    dorgqr_(&n, &k, &k, ws->S, &n, ws->tau, &q2, &lwork, &info);
+    ws->lwork = (int)fmax(fmax(q1, q2), (double)k * 64);
+    ws->work = rc_aligned_alloc((size_t)ws->lwork, sizeof(double), "LAPACK work", err);
+    RC_CHECK_GOTO(ws->work, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
+    return RC_OK;
+cleanup:
+    rc_tangent_ws_free(ws);
+    return st;
+}
+
+void rc_tangent_ws_free(rc_tangent_ws *ws)
+{
+    free(ws->S);
+    free(ws->Jp);
+    free(ws->active);
+    free(ws->tau);
+    free(ws->work);
+    memset(ws, 0, sizeof *ws);
+}
+
+/* Pack the active rows of the panel [phi(h_c) | dphi * Q] and the matching columns of J, then
+ * one GEMM over the packed inner dimension.  Rows of J outside `active` would only multiply
+ * zeros, so the product is exact. */
+static void packed_product(const rc_network *net, const int *active, int na, const double *dphi,
+                           const double *Hsrc, int nstate, const double *Q, int64_t m, double *C,
+                           double beta, rc_tangent_ws *ws)
+{
+    const int64_t N = net->N;
+    const int ncol = nstate + (int)m;
+    const double alpha = net->p.dt / net->p.tau;
+    if (na == 0) {
+        for (int64_t k = 0; k < N * ncol; ++k) C[k] *= beta;
+        return;
+    }
+    double *S = ws->S;
+    for (int c = 0; c < nstate; ++c) {
+        const double *h = Hsrc + c * N;
+        double *s = S + (int64_t)c * na;
+        for (int a = 0; a < na; ++a) {
+            double x = h[active[a]];
+            s[a] = x > 0 ? x : 0.0; /* relu: the only phi that packs state columns */
+        }
+    }
+    for (int64_t k = 0; k < m; ++k) {
+        const double *q = Q + k * N;
+        double *s = S + (int64_t)(nstate + k) * na;
+        for (int a = 0; a < na; ++a) s[a] = dphi[active[a]] * q[active[a]];
+    }
+    for (int64_t i = 0; i < N; ++i) {
+        const double *Ji = net->J + i * N;
+        double *out = ws->Jp + i * na;
+        for (int a = 0; a < na; ++a) out[a] = Ji[active[a]];
+    }
+    const int n = (int)N;
+    dgemm_("T", "N", &n, &ncol, &na, &alpha, ws->Jp, &na, S, &na, &beta, C, &n);
+}
+
+void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int ntraj, int64_t m,
+                     rc_tangent_ws *ws)
+{
+    const int64_t N = net->N;
+    const int n = (int)N;
+    const double alpha = net->p.dt / net->p.tau;
+    const double beta = 1.0 - alpha;
+    double *Q = W + (int64_t)ntraj * N;
+    switch (net->p.phi) {
+    case RC_PHI_TANH: {
+        const int ncol = ntraj + (int)m;
+        double *S = ws->S;
+        for (int c = 0; c < ntraj; ++c) rc_phi_eval(RC_PHI_TANH, W + c * N, S + c * N, (size_t)N);
+        for (int64_t k = 0; k < m; ++k) {
+            const double *q = Q + k * N;
+            double *s = S + (ntraj + k) * N;
+            for (int64_t i = 0; i < N; ++i) s[i] = dphi[i] * q[i];
+        }
+        dgemm_("T", "N", &n, &ncol, &n, &alpha, net->J, &n, S, &n, &beta, W, &n);
+        break;
+    }
+    case RC_PHI_RELU: {
+        /* phi(h) and phi'(h) vanish on the same units; the twin trajectory adds its own. */
+        int na = 0;
+        for (int64_t i = 0; i < N; ++i) {
+            int on = 0;
+            for (int c = 0; c < ntraj; ++c) on |= W[c * N + i] > 0;
+            if (on) ws->active[na++] = (int)i;
+        }
+        packed_product(net, ws->active, na, dphi, W, ntraj, Q, m, W, beta, ws);
+        break;
+    }
+    case RC_PHI_HARDTANH: {
+        /* Saturated units still drive the state (phi = +-1) but not the tangent (phi' = 0). */
+        double *S = ws->S;
+        for (int c = 0; c < ntraj; ++c)
+            rc_phi_eval(RC_PHI_HARDTANH, W + c * N, S + c * N, (size_t)N);
+        dgemm_("T", "N", &n, &ntraj, &n, &alpha, net->J, &n, S, &n, &beta, W, &n);
+        int na = 0;
+        for (int64_t i = 0; i < N; ++i)
+            if (dphi[i] != 0.0) ws->active[na++] = (int)i;
+        packed_product(net, ws->active, na, dphi, NULL, 0, Q, m, Q, beta, ws);
+        break;
+    }
+    }
+}
+
+void rc_tangent_step_ref(const rc_network *net, const double *dphi, double *W, int ntraj,
+                         int64_t m)
+{
+    const int64_t N = net->N;
+    const double alpha = net->p.dt / net->p.tau, beta = 1.0 - alpha;
+    double *col = malloc((size_t)N * 2 * sizeof(double));
+    if (!col) abort(); /* reference kernel: tests only */
+    double *src = col, *dst = col + N;
+    for (int64_t c = 0; c < ntraj + m; ++c) {
+        double *w = W + c * N;
+        for (int64_t j = 0; j < N; ++j)
+            src[j] = c < ntraj ? 0.0 : dphi[j] * w[j];
+        if (c < ntraj) rc_phi_eval(net->p.phi, w, src, (size_t)N);
+        for (int64_t i = 0; i < N; ++i) {
+            double acc = 0.0;
+            for (int64_t j = 0; j < N; ++j) acc += net->J[i * N + j] * src[j];
+            dst[i] = beta * w[i] + alpha * acc;
+        }
+        memcpy(w, dst, (size_t)N * sizeof(double));
+    }
+    free(col);
+}
+
+rc_status rc_reorth_householder(double *Q, int64_t N, int64_t m, double *log_r,
+                                rc_tangent_ws *ws, rc_error *err)
+{
+    int n = (int)N, k = (int)m, info = 0;
+    dgeqrf_(&n, &k, Q, &n, ws->tau, ws->work, &ws->lwork, &info);
+    RC_CHECK(info == 0, err, RC_ERR_LAPACK, "dgeqrf failed (info = %d)", info);
+    /* dgeqrf leaves R_kk of either sign; recording the signs and flipping the columns of the
+     * explicit Q afterwards gives the unique factorisation with R_kk > 0, so the Lyapunov
+     * vectors keep their orientation from one interval to the next. */
+    unsigned char *flip = (unsigned char *)ws->active; /* reuse: N >= m ints of scratch */
+    for (int64_t j = 0; j < m; ++j) {
+        double r = Q[j + j * N];
+        RC_CHECK(r != 0.0 && isfinite(r), err, RC_ERR_NUMERIC,
+                 "tangent vectors became linearly dependent or non-finite (R_%lld%lld = %g)",
+                 (long long)j, (long long)j, r);
+        log_r[j] = log(fabs(r));
+        flip[j] = r < 0;
+    }
+    dorgqr_(&n, &k, &k, Q, &n, ws->tau, ws->work, &ws->lwork, &info);
+    RC_CHECK(info == 0, err, RC_ERR_LAPACK, "dorgqr failed (info = %d)", info);
+    for (int64_t j = 0; j < m; ++j)
+        if (flip[j])
+            for (int64_t i = 0; i < N; ++i) Q[i + j * N] = -Q[i + j * N];
+    return RC_OK;
+}
+
+rc_status rc_reorth_ref(double *Q, int64_t N, int64_t m, double *log_r, rc_error *err)
+{
+    for (int64_t j = 0; j < m; ++j) {
+        double *a = Q + j * N;
+        for (int pass = 0; pass < 2; ++pass)
+            for (int64_t l = 0; l < j; ++l) {
+                const double *q = Q + l * N;
+                double r = 0.0;
+                for (int64_t i = 0; i < N; ++i) r += q[i] * a[i];
+                for (int64_t i = 0; i < N; ++i) a[i] -= r * q[i];
+            }
+        double nrm = 0.0;
+        for (int64_t i = 0; i < N; ++i) nrm += a[i] * a[i];
+        nrm = sqrt(nrm);
+        RC_CHECK(nrm > 0 && isfinite(nrm), err, RC_ERR_NUMERIC,
+                 "Gram-Schmidt: column %lld has norm %g", (long long)j, nrm);
+        log_r[j] = log(nrm);
+        for (int64_t i = 0; i < N; ++i) a[i] /= nrm;
+    }
+    return RC_OK;
+}
