@@ -2,9 +2,11 @@
  * discrete-time map, frozen noise, the exact OU discretisation. */
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rc_test_util.h"
+#include "rnnchaos/h5input.h"
 #include "rnnchaos/model.h"
 #include "rnnchaos/rng.h"
 
@@ -175,6 +177,27 @@ static void validation_names_options(void **state)
     assert_non_null(strstr(err.msg, "--phi"));
 }
 
+/* A drawn J written to HDF5 and read back as --connectivity is the same matrix, same layout
+ * (row-major, J[i][j] couples j -> i, as numpy/h5py write it). */
+static void connectivity_file_round_trip(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_model_params p = params(23, 2.0, 1.0, 0.1);
+    rc_network net;
+    RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+    RC_ASSERT_OK(rc_h5_write_matrix("test_model_J.h5", "/J", net.J, 23, 23, &err), &err);
+    double *J = NULL;
+    int64_t rows, cols;
+    RC_ASSERT_OK(rc_h5_read_matrix("test_model_J.h5:/J", "--connectivity", 1, &J, &rows, &cols, &err), &err);
+    assert_int_equal(rows, 23);
+    assert_int_equal(cols, 23);
+    assert_memory_equal(J, net.J, sizeof(double) * 23 * 23);
+    free(J);
+    remove("test_model_J.h5");
+    rc_network_free(&net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +205,7 @@ int main(void)
         cmocka_unit_test(step_matches_formula),    cmocka_unit_test(discrete_map_has_no_leak),
         cmocka_unit_test(noise_is_frozen_across_trajectories),
         cmocka_unit_test(ou_input_stationary_statistics), cmocka_unit_test(validation_names_options),
+        cmocka_unit_test(connectivity_file_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
