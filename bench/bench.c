@@ -1,1 +1,202 @@
-int main(void){return 0;}
+/* rnnchaos benchmark: kernels and a whole task against this machine's own DGEMM and dgeqrf
+ * rates, measured in the same run.  One core: run with OPENBLAS_NUM_THREADS=1 (the `bench`
+ * target sets it).
+ *
+ *   rnnchaos_bench [--sizes 250,500,1000,2000] [--task-N 500] [--task-t-sim 1000] [--no-task]
+ *
+ * Per N = m: GFLOP/s of DGEMM (N x N x N), of the tangent step (one fused GEMM of
+ * [h | h_fp | Q], 2 N^2 (m + 2) flops, plus the phi' scaling pass), of dgeqrf (N x N), and of
+ * the reorthonormalisation (dgeqrf + dorgqr + sign fix, 8/3 N^3 flops); each as a fraction of
+ * the machine rate it is bound by.  Then one full-spectrum task timed against its lower bound
+ * (tangent flops / DGEMM rate + QR flops / dgeqrf rate + state flops / DGEMM rate). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "blas_decl.h"
+#include "rnnchaos/lyap.h"
+#include "rnnchaos/rng.h"
+#include "rnnchaos/tangent.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Repeat a kernel until at least min_s has passed and at least 3 times; best time per call. */
+#define BEST_TIME(out, min_s, body)                                                            \
+    do {                                                                                       \
+        double best_ = 1e300, start_all_ = now();                                              \
+        int reps_ = 0;                                                                         \
+        while (reps_ < 3 || now() - start_all_ < (min_s)) {                                    \
+            double t0_ = now();                                                                \
+            body;                                                                              \
+            double dt_ = now() - t0_;                                                          \
+            if (dt_ < best_) best_ = dt_;                                                      \
+            ++reps_;                                                                           \
+        }                                                                                      \
+        (out) = best_;                                                                         \
+    } while (0)
+
+static void fill(double *x, size_t n, uint64_t seed)
+{
+    rc_rng_normals(seed, RC_STREAM_AUX, 0, 0, n, x);
+}
+
+typedef struct {
+    double dgemm, dgeqrf; /* machine rates, GFLOP/s */
+} machine_rates;
+
+static machine_rates bench_size(int N, int print)
+{
+    rc_error err;
+    const int m = N, ntraj = 2, ncol = m + ntraj;
+    const double dN = N;
+    double *A = malloc(sizeof(double) * (size_t)N * N), *B = malloc(sizeof(double) * (size_t)N * ncol),
+           *C = malloc(sizeof(double) * (size_t)N * ncol), *Q = malloc(sizeof(double) * (size_t)N * N);
+    double *dphi = malloc(sizeof(double) * (size_t)N), *logr = malloc(sizeof(double) * (size_t)N);
+    if (!A || !B || !C || !Q || !dphi || !logr) {
+        fprintf(stderr, "bench: out of memory at N = %d\n", N);
+        exit(1);
+    }
+    fill(A, (size_t)N * N, 1);
+    fill(B, (size_t)N * ncol, 2);
+    fill(C, (size_t)N * ncol, 3);
+    const double one = 1.0, beta = 0.9, alpha = 0.1;
+    const double min_s = 1.0;
+
+    double t_gemm;
+    BEST_TIME(t_gemm, min_s, dgemm_("T", "N", &N, &N, &N, &alpha, A, &N, B, &N, &beta, C, &N));
+    machine_rates r;
+    r.dgemm = 2 * dN * dN * dN / t_gemm * 1e-9;
+
+    /* the tangent step as the engine runs it */
+    rc_model_params p;
+    rc_model_params_default(&p, 1);
+    p.N = N;
+    p.g = 5;
+    rc_network net;
+    if (rc_network_create(&net, &p, &err) != RC_OK) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        exit(1);
+    }
+    rc_tangent_ws ws;
+    if (rc_tangent_ws_init(&ws, N, ncol, p.phi, &err) != RC_OK) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        exit(1);
+    }
+    for (int i = 0; i < N; ++i) dphi[i] = 0.5 + 0.5 * cos(i);
+    memcpy(C, B, sizeof(double) * (size_t)N * ncol);
+    double t_step;
+    BEST_TIME(t_step, min_s, rc_tangent_step(&net, dphi, C, ntraj, m, &ws));
+    const double step_flops = 2 * dN * dN * (m + ntraj);
+
+    double t_qr, t_reorth;
+    int info, lwork = ws.lwork;
+    BEST_TIME(t_qr, min_s, {
+        memcpy(Q, A, sizeof(double) * (size_t)N * N);
+        dgeqrf_(&N, &N, Q, &N, ws.tau, ws.work, &lwork, &info);
+    });
+    double t_copy;
+    BEST_TIME(t_copy, 0.2, memcpy(Q, A, sizeof(double) * (size_t)N * N));
+    t_qr -= t_copy;
+    const double qr_flops = 4.0 / 3.0 * dN * dN * dN;
+    r.dgeqrf = qr_flops / t_qr * 1e-9;
+    BEST_TIME(t_reorth, min_s, {
+        memcpy(Q, A, sizeof(double) * (size_t)N * N);
+        rc_reorth_householder(Q, N, N, logr, &ws, &err);
+    });
+    t_reorth -= t_copy;
+    const double reorth_flops = 2 * qr_flops;
+    (void)one;
+    if (print)
+        printf("%6d %10.1f %10.1f %8.1f%% %10.1f %10.1f %8.1f%%\n", N, r.dgemm,
+               step_flops / t_step * 1e-9, 100 * (step_flops / t_step * 1e-9) / r.dgemm, r.dgeqrf,
+               reorth_flops / t_reorth * 1e-9, 100 * (reorth_flops / t_reorth * 1e-9) / r.dgeqrf);
+    rc_tangent_ws_free(&ws);
+    rc_network_free(&net);
+    free(A);
+    free(B);
+    free(C);
+    free(Q);
+    free(dphi);
+    free(logr);
+    return r;
+}
+
+static void bench_task(int N, double t_sim, machine_rates rates)
+{
+    rc_error err;
+    rc_model_params p;
+    rc_model_params_default(&p, 1);
+    p.N = N;
+    p.g = 5;
+    p.dt = 0.1;
+    rc_lyap_params lp;
+    rc_lyap_params_default(&lp);
+    lp.t_sim = t_sim;
+    lp.t_transient = 100;
+    lp.t_ons_transient = 100;
+    rc_network net;
+    rc_lyap_result res;
+    double t0 = now();
+    if (rc_network_create(&net, &p, &err) != RC_OK || rc_lyap_run(&net, &lp, &res, &err) != RC_OK) {
+        fprintf(stderr, "bench: task failed: %s\n", err.msg);
+        exit(1);
+    }
+    double wall = now() - t0;
+    lp.n_le = N;
+    rc_lyap_cost c = rc_lyap_cost_model(&p, &lp);
+    const double bound = (c.tangent_flops + c.state_flops) / (rates.dgemm * 1e9) +
+                         c.qr_flops / (rates.dgeqrf * 1e9);
+    printf("\nFull-spectrum task: N = m = %d, g = 5, dt = 0.1, t_sim = %g, transients 100 + 100\n",
+           N, t_sim);
+    printf("  flops: tangent %.3g, QR %.3g, state %.3g\n", c.tangent_flops, c.qr_flops, c.state_flops);
+    printf("  wall %.2f s, lower bound %.2f s (flops / measured DGEMM and dgeqrf rates): "
+           "ratio %.3f (target <= 1.2)\n", wall, bound, wall / bound);
+    printf("  lambda_max = %.4f, H = %.4f, D = %.3f, lambda_mean = %.5f\n", res.lambda_max,
+           res.entropy_H, res.dim_ky, res.lambda_mean);
+    rc_lyap_result_free(&res);
+    rc_network_free(&net);
+}
+
+int main(int argc, char **argv)
+{
+    int sizes[16] = {250, 500, 1000, 2000}, nsizes = 4, task_N = 500, do_task = 1;
+    double task_t_sim = 1000;
+    for (int i = 1; i < argc; ++i) {
+        if (strcmp(argv[i], "--sizes") == 0 && i + 1 < argc) {
+            nsizes = 0;
+            for (char *tok = strtok(argv[++i], ","); tok && nsizes < 16; tok = strtok(NULL, ","))
+                sizes[nsizes++] = atoi(tok);
+        } else if (strcmp(argv[i], "--task-N") == 0 && i + 1 < argc) {
+            task_N = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--task-t-sim") == 0 && i + 1 < argc) {
+            task_t_sim = atof(argv[++i]);
+        } else if (strcmp(argv[i], "--no-task") == 0) {
+            do_task = 0;
+        } else {
+            fprintf(stderr, "usage: rnnchaos_bench [--sizes a,b,..] [--task-N N] [--task-t-sim T] [--no-task]\n");
+            return 2;
+        }
+    }
+    const char *threads = getenv("OPENBLAS_NUM_THREADS");
+    printf("rnnchaos kernel benchmark (OPENBLAS_NUM_THREADS=%s); GFLOP/s, best of repeated runs\n",
+           threads ? threads : "unset");
+    printf("%6s %10s %10s %9s %10s %10s %9s\n", "N=m", "DGEMM", "tangent", "%DGEMM", "dgeqrf",
+           "reorth", "%dgeqrf");
+    machine_rates task_rates = {0, 0};
+    for (int k = 0; k < nsizes; ++k) {
+        machine_rates r = bench_size(sizes[k], 1);
+        if (sizes[k] == task_N) task_rates = r;
+    }
+    if (do_task) {
+        if (task_rates.dgemm == 0) task_rates = bench_size(task_N, 0);
+        bench_task(task_N, task_t_sim, task_rates);
+    }
+    return 0;
+}
