@@ -9,6 +9,7 @@
 #include "rnnchaos/h5input.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/options.h"
+#include "rnnchaos/tangent.h"
 
 static const char spectrum_help[] =
     "usage: rnnchaos spectrum [model options] [run options] [--n-le K|all] [--json]\n"
@@ -22,6 +23,7 @@ static const char spectrum_help[] =
     "Run options: --t-sim [1000] --t-ons [1] --t-transient [100] --t-ons-transient [100]\n"
     "  --n-le K|all [all]  --finite-perturbation yes|no [yes]  --pca yes|no [N<=4096]\n"
     "  --lyapvec-pr yes|no [yes]  --n-trace [16]  --n-boot [1000]\n"
+    "  --reorth auto|householder|cholqr2 [auto: CholeskyQR2 for n_le <= N/8]\n"
     "Output: a short summary, or with --json one JSON object on stdout.\n";
 
 typedef struct {
@@ -131,6 +133,10 @@ static json_t *spectrum_json(const rc_network *net, const rc_lyap_params *lp,
     json_object_set_new(o, "lambda_max_fp", rc_json_number(r->lambda_max_fp));
     json_object_set_new(o, "bootstrap", json_pack("{s:i,s:i,s:i}", "block_len", r->block_len,
                                                   "n_blocks", r->n_blocks, "replicates", lp->n_boot));
+    json_object_set_new(o, "reorth", json_pack("{s:s,s:I}", "method",
+                                               rc_reorth_name((rc_reorth_kind)r->reorth_used),
+                                               "householder_fallbacks",
+                                               (json_int_t)r->reorth_fallbacks));
     json_object_set_new(o, "lyapvec_participation", rc_json_number(r->lyapvec_pr));
     json_object_set_new(o, "pca_dim_h", rc_json_number(r->pca_dim_h));
     json_object_set_new(o, "pca_dim_phi", rc_json_number(r->pca_dim_phi));

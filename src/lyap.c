@@ -53,6 +53,8 @@ rc_status rc_lyap_params_validate(const rc_lyap_params *lp, const rc_model_param
     RC_CHECK(lp->n_le >= 0 && lp->n_le <= mp->N, err, RC_ERR_INPUT,
              "--n-le: must be 'all' or between 1 and N (= %lld), got %lld", (long long)mp->N,
              (long long)lp->n_le);
+    RC_CHECK(lp->reorth >= RC_REORTH_AUTO && lp->reorth <= RC_REORTH_CHOLQR2, err, RC_ERR_INPUT,
+             "--reorth: expected auto, householder or cholqr2");
     RC_CHECK(lp->n_boot >= 0 && lp->n_trace >= 0, err, RC_ERR_INPUT,
              "--n-boot/--n-trace: must be >= 0");
     return RC_OK;
@@ -179,6 +181,7 @@ typedef struct {
     rc_drive drive;
     int64_t step;
     double fp_d0;
+    rc_reorth_kind reorth;
 } lyap_engine;
 
 static rc_status engine_check_state(const lyap_engine *e, rc_error *err)
@@ -223,6 +226,7 @@ static rc_status engine_interval(lyap_engine *e, int phase, rc_error *err)
     RC_TRY(engine_check_state(e, err));
     double *Q = e->W + e->ntraj * e->N;
     if (e->lp->use_reference_kernels) return rc_reorth_ref(Q, e->N, e->m, e->log_r, err);
+    if (e->reorth == RC_REORTH_CHOLQR2) return rc_reorth_cholqr2(Q, e->N, e->m, e->log_r, &e->ws, err);
     return rc_reorth_householder(Q, e->N, e->m, e->log_r, &e->ws, err);
 }
 
@@ -286,6 +290,7 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp_in, rc_lya
     e.m = m;
     e.spi = steps_per_interval(p, lp);
     e.ntraj = lp->finite_perturbation ? 2 : 1;
+    e.reorth = lp->reorth == RC_REORTH_AUTO ? rc_reorth_auto_choice(N, m) : (rc_reorth_kind)lp->reorth;
     double *local = NULL, *fp_local = NULL, *cum = NULL, *sorted = NULL;
     int64_t *trace_at = NULL;
     rc_cov cov_h, cov_phi;
@@ -423,6 +428,8 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp_in, rc_lya
                                    p->seed_ons + 1, first_stat, NULL, 1, lo, hi, err));
         res->ci_lambda_max_fp = (rc_ci){lo[0], hi[0]};
     }
+    res->reorth_used = (int)e.reorth;
+    res->reorth_fallbacks = e.ws.n_fallback;
     res->wall_s = wall_now() - t_start;
 
 cleanup:

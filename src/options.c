@@ -1,4 +1,5 @@
 #include "rnnchaos/options.h"
+#include "rnnchaos/tangent.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -167,7 +168,7 @@ void rc_model_config_resolve_seeds(rc_model_config *c, uint64_t seed_offset)
 
 /* ---- Lyapunov run options ----------------------------------------------------------------- */
 
-typedef enum { LOPT_TIME, LOPT_NLE, LOPT_BOOL, LOPT_INT } rc_lyap_opt_type;
+typedef enum { LOPT_TIME, LOPT_NLE, LOPT_BOOL, LOPT_INT, LOPT_REORTH } rc_lyap_opt_type;
 typedef struct {
     const char *name;
     rc_lyap_opt_type type;
@@ -185,6 +186,7 @@ static const rc_lyap_opt lyap_opts[] = {
     {"lyapvec-pr", LOPT_BOOL, offsetof(rc_lyap_params, lyapvec_pr)},
     {"n-trace", LOPT_INT, offsetof(rc_lyap_params, n_trace)},
     {"n-boot", LOPT_INT, offsetof(rc_lyap_params, n_boot)},
+    {"reorth", LOPT_REORTH, offsetof(rc_lyap_params, reorth)},
 };
 
 static const rc_lyap_opt *find_lyap_opt(const char *key)
@@ -217,6 +219,14 @@ rc_status rc_lyap_params_set(rc_lyap_params *lp, const char *key, const char *va
         *(int *)(base + o->offset) = (int)v;
         return RC_OK;
     }
+    case LOPT_REORTH:
+        for (int k = RC_REORTH_AUTO; k <= RC_REORTH_CHOLQR2; ++k)
+            if (strcmp(value, rc_reorth_name((rc_reorth_kind)k)) == 0) {
+                lp->reorth = k;
+                return RC_OK;
+            }
+        return rc_fail(err, RC_ERR_INPUT, "--reorth: expected auto, householder or cholqr2, got '%s'",
+                       value);
     case LOPT_NLE:
         if (strcmp(value, "all") == 0) {
             lp->n_le = 0; /* resolved to N when the network is known */

@@ -12,6 +12,7 @@
 #include "rc_test_util.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/stats.h"
+#include "rnnchaos/tangent.h"
 
 static rc_lyap_params quick_params(double t_sim)
 {
@@ -188,6 +189,44 @@ static void partial_spectrum_is_leading_part(void **state)
     rc_network_free(&net);
 }
 
+/* CholeskyQR2 (with its Householder fallback) gives the same spectra as Householder to 1e-10 on
+ * the exact checks: g < 1 in continuous and discrete time, and a chaotic network. */
+static void cholqr2_spectra_match_householder(void **state)
+{
+    (void)state;
+    rc_error err;
+    const double gs[3] = {0.6, 0.6, 4.0}, dts[3] = {0.1, 1.0, 0.1};
+    for (int c = 0; c < 3; ++c) {
+        rc_model_params p;
+        rc_model_params_default(&p, 31);
+        p.N = 80;
+        p.g = gs[c];
+        p.dt = dts[c];
+        rc_network net;
+        RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+        rc_lyap_params lp = quick_params(200.0);
+        lp.t_transient = 20;
+        lp.t_ons_transient = 20;
+        lp.n_le = 30;
+        rc_lyap_result hh, cq;
+        lp.reorth = RC_REORTH_HOUSEHOLDER;
+        RC_ASSERT_OK(rc_lyap_run(&net, &lp, &hh, &err), &err);
+        lp.reorth = RC_REORTH_CHOLQR2;
+        RC_ASSERT_OK(rc_lyap_run(&net, &lp, &cq, &err), &err);
+        assert_int_equal(cq.reorth_used, RC_REORTH_CHOLQR2);
+        double worst = 0;
+        for (int k = 0; k < 30; ++k) {
+            RC_ASSERT_NEAR(cq.lambda[k], hh.lambda[k], 1e-10);
+            worst = fmax(worst, fabs(cq.lambda[k] - hh.lambda[k]));
+        }
+        print_message("g = %g dt = %g: max |CholQR2 - Householder| = %.1e, %lld fallbacks\n", gs[c],
+                      dts[c], worst, (long long)cq.reorth_fallbacks);
+        rc_lyap_result_free(&hh);
+        rc_lyap_result_free(&cq);
+        rc_network_free(&net);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +238,7 @@ int main(void)
         cmocka_unit_test(logdet_hardtanh),
         cmocka_unit_test(reference_kernels_agree),
         cmocka_unit_test(partial_spectrum_is_leading_part),
+        cmocka_unit_test(cholqr2_spectra_match_householder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@ typedef struct {
     int lyapvec_pr;         /* 1: participation ratio of the first Lyapunov vector */
     int n_trace;            /* points of the convergence trace (log-spaced), 0 for none */
     int n_boot;             /* bootstrap replicates for the 95% CIs */
+    int reorth;             /* rc_reorth_kind: 0 auto, 1 Householder, 2 CholeskyQR2 (+ fallback) */
     int use_reference_kernels; /* 1: naive tangent step and Gram-Schmidt (tests only) */
     const double *h0;       /* initial state (N values, e.g. from --h0); NULL: drawn from seed_ic */
     /* Optional observer, called before each tangent step with the state h_s and phi'(h_s)
@@ -59,6 +60,8 @@ typedef struct {
     double *trace_t;       /* n_trace accumulation times */
     double *trace_lambda;  /* n_trace x m running spectra, row-major */
     double *trace_entropy_H; /* n_trace running H */
+    int reorth_used;       /* rc_reorth_kind actually used (auto resolved) */
+    int64_t reorth_fallbacks; /* CholeskyQR2 intervals redone with Householder */
     double wall_s;
 } rc_lyap_result;
 

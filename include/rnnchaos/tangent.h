@@ -17,6 +17,10 @@ typedef struct {
     double *tau;    /* ncols: Householder scalars */
     double *work;   /* LAPACK work */
     int lwork;
+    double *G;      /* ncols x ncols Gram matrix (CholeskyQR2) */
+    double *log_r1; /* ncols: log of the first Cholesky factor's diagonal */
+    int64_t n_cholqr2, n_fallback; /* reorthonormalisations done by CholeskyQR2 / Householder after
+                                      CholeskyQR2 was refused (counts, for reports) */
 } rc_tangent_ws;
 
 rc_status rc_tangent_ws_init(rc_tangent_ws *ws, int64_t N, int64_t ncols, rc_phi_kind phi,
@@ -39,6 +43,18 @@ void rc_tangent_step_ref(const rc_network *net, const double *dphi, double *W, i
  * dorgqr). */
 rc_status rc_reorth_householder(double *Q, int64_t N, int64_t m, double *log_r,
                                 rc_tangent_ws *ws, rc_error *err);
+/* CholeskyQR2: Gram matrix (DSYRK), Cholesky, triangular solve, twice; BLAS-3 throughout, so
+ * much faster than Householder for tall-skinny panels (m << N).  Falls back to Householder on
+ * the original panel whenever a Cholesky factorisation fails or max_ij |Q^T Q - I| > 1e-12
+ * afterwards, so the result is always as orthonormal as Householder's. */
+rc_status rc_reorth_cholqr2(double *Q, int64_t N, int64_t m, double *log_r, rc_tangent_ws *ws,
+                            rc_error *err);
+
+typedef enum { RC_REORTH_AUTO = 0, RC_REORTH_HOUSEHOLDER = 1, RC_REORTH_CHOLQR2 = 2 } rc_reorth_kind;
+const char *rc_reorth_name(rc_reorth_kind k);
+/* The method `auto` picks for an N x m panel (by measurement: see docs/performance.md). */
+rc_reorth_kind rc_reorth_auto_choice(int64_t N, int64_t m);
+
 /* Reference: modified Gram-Schmidt, twice (for orthogonality at working precision). */
 rc_status rc_reorth_ref(double *Q, int64_t N, int64_t m, double *log_r, rc_error *err);
 
