@@ -12,7 +12,7 @@
 #include "rnnchaos/tangent.h"
 
 static const char spectrum_help[] =
-    "usage: rnnchaos spectrum [model options] [run options] [--n-le K|all] [--json]\n"
+    "usage: rnnchaos spectrum [model options] [run options] [--n-le K|all|auto] [--json]\n"
     "\n"
     "Lyapunov spectrum of one network by the reorthonormalisation method.\n"
     "Model options [default]: --N [200] --g [2] --b [0] --J0 [1] --I0 [0] --sigma [0]\n"
@@ -21,7 +21,8 @@ static const char spectrum_help[] =
     "  --h0 FILE.h5:/DATASET            (initial state, N values)\n"
     "  --seed S [1]  --seed-net --seed-ic --seed-ons --seed-noise override one stream\n"
     "Run options: --t-sim [1000] --t-ons [1] --t-transient [100] --t-ons-transient [100]\n"
-    "  --n-le K|all [all]  --finite-perturbation yes|no [yes]  --pca yes|no [N<=4096]\n"
+    "  --n-le K|all|auto [all] (auto: enough exponents for H and D, from pilot runs)\n"
+    "  --finite-perturbation yes|no [yes]  --pca yes|no [N<=4096]\n"
     "  --lyapvec-pr yes|no [yes]  --n-trace [16]  --n-boot [1000]\n"
     "  --reorth auto|householder|cholqr2 [auto: CholeskyQR2 for n_le <= N/8]\n"
     "Output: a short summary, or with --json one JSON object on stdout.\n";
@@ -133,6 +134,9 @@ static json_t *spectrum_json(const rc_network *net, const rc_lyap_params *lp,
     json_object_set_new(o, "lambda_max_fp", rc_json_number(r->lambda_max_fp));
     json_object_set_new(o, "bootstrap", json_pack("{s:i,s:i,s:i}", "block_len", r->block_len,
                                                   "n_blocks", r->n_blocks, "replicates", lp->n_boot));
+    if (r->n_le_auto)
+        json_object_set_new(o, "n_le_auto", json_pack("{s:I,s:o}", "pilot_n_le", (json_int_t)r->pilot_m,
+                                                      "pilot_dim_ky", rc_json_number(r->pilot_dim_ky)));
     json_object_set_new(o, "reorth", json_pack("{s:s,s:I}", "method",
                                                rc_reorth_name((rc_reorth_kind)r->reorth_used),
                                                "householder_fallbacks",

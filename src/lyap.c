@@ -50,8 +50,8 @@ rc_status rc_lyap_params_validate(const rc_lyap_params *lp, const rc_model_param
              "--t-sim: must be >= t_ons (= %g), got %g", lp->t_ons, lp->t_sim);
     RC_CHECK(lp->t_sim / lp->t_ons < 1e9, err, RC_ERR_INPUT,
              "--t-sim: more than 1e9 reorthonormalisation intervals");
-    RC_CHECK(lp->n_le >= 0 && lp->n_le <= mp->N, err, RC_ERR_INPUT,
-             "--n-le: must be 'all' or between 1 and N (= %lld), got %lld", (long long)mp->N,
+    RC_CHECK(lp->n_le >= RC_NLE_AUTO && lp->n_le <= mp->N, err, RC_ERR_INPUT,
+             "--n-le: must be 'all', 'auto' or between 1 and N (= %lld), got %lld", (long long)mp->N,
              (long long)lp->n_le);
     RC_CHECK(lp->reorth >= RC_REORTH_AUTO && lp->reorth <= RC_REORTH_CHOLQR2, err, RC_ERR_INPUT,
              "--reorth: expected auto, householder or cholqr2");
@@ -69,9 +69,17 @@ static int64_t steps_per_interval(const rc_model_params *mp, const rc_lyap_param
 
 static int pca_enabled(const rc_lyap_params *lp, int64_t N) { return lp->pca < 0 ? N <= 4096 : lp->pca; }
 
+/* m for the cost and memory models: auto is estimated at N/4 (D/N is below 1/4 for the tanh
+ * networks studied; the pilots then cost about as much again at N/8). */
+static double model_m(const rc_model_params *mp, const rc_lyap_params *lp)
+{
+    if (lp->n_le == RC_NLE_AUTO) return fmax(1.0, (double)mp->N / 4.0);
+    return (double)(lp->n_le > 0 ? lp->n_le : mp->N);
+}
+
 double rc_lyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp)
 {
-    const double N = (double)mp->N, m = (double)(lp->n_le ? lp->n_le : mp->N);
+    const double N = (double)mp->N, m = model_m(mp, lp);
     const double n_int = (double)n_intervals_of(lp->t_sim, lp->t_ons);
     double doubles = N * N                          /* J */
                      + 2.0 * N * (m + 2)            /* W and the GEMM panel */
@@ -84,7 +92,7 @@ double rc_lyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp)
 
 rc_lyap_cost rc_lyap_cost_model(const rc_model_params *mp, const rc_lyap_params *lp)
 {
-    const double N = (double)mp->N, m = (double)(lp->n_le ? lp->n_le : mp->N);
+    const double N = (double)mp->N, m = model_m(mp, lp);
     const double ntraj = lp->finite_perturbation ? 2.0 : 1.0;
     const int64_t spi = (int64_t)llround(lp->t_ons / mp->dt);
     const double n_int = (double)(n_intervals_of(lp->t_sim, lp->t_ons) +
@@ -263,8 +271,58 @@ static void trace_points(int64_t n_int, int n_trace, int64_t *at)
     }
 }
 
-rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp_in, rc_lyap_result *res,
+static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_in,
+                                rc_lyap_result *res, rc_error *err);
+
+rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_result *res,
                       rc_error *err)
+{
+    if (lp->n_le != RC_NLE_AUTO) return lyap_run_fixed(net, lp, res, err);
+    RC_TRY(rc_lyap_params_validate(lp, &net->p, err));
+    const double t_start = wall_now();
+    const int64_t N = net->N;
+    rc_lyap_params pilot = *lp;
+    pilot.t_sim = fmax(lp->t_ons, floor(lp->t_sim / 10.0 / lp->t_ons) * lp->t_ons);
+    pilot.finite_perturbation = 0;
+    pilot.pca = 0;
+    pilot.lyapvec_pr = 0;
+    pilot.n_trace = 0;
+    pilot.n_boot = 0;
+    pilot.observer = NULL;
+    int64_t m = N / 8 > 16 ? N / 8 : (N < 16 ? N : 16);
+    double d_pilot = NAN;
+    for (;;) {
+        pilot.n_le = m;
+        rc_lyap_result pr;
+        RC_TRY(lyap_run_fixed(net, &pilot, &pr, err));
+        const int bounded_below = pr.dim_ky_lower_bound;
+        d_pilot = pr.dim_ky;
+        rc_lyap_result_free(&pr);
+        if (!bounded_below || m == N) break;
+        m = 2 * m < N ? 2 * m : N;
+    }
+    const int64_t pilot_m = m;
+    if (isfinite(d_pilot)) {
+        int64_t want = (int64_t)ceil(1.25 * d_pilot) + 8;
+        m = want < N ? want : N;
+    }
+    rc_lyap_params run = *lp;
+    for (;;) {
+        run.n_le = m;
+        RC_TRY(lyap_run_fixed(net, &run, res, err));
+        if (!res->dim_ky_lower_bound || m == N) break;
+        rc_lyap_result_free(res);
+        m = 2 * m < N ? 2 * m : N;
+    }
+    res->n_le_auto = 1;
+    res->pilot_m = pilot_m;
+    res->pilot_dim_ky = d_pilot;
+    res->wall_s = wall_now() - t_start;
+    return RC_OK;
+}
+
+static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_in,
+                                rc_lyap_result *res, rc_error *err)
 {
     const double t_start = wall_now();
     memset(res, 0, sizeof *res);

@@ -232,9 +232,13 @@ rc_status rc_lyap_params_set(rc_lyap_params *lp, const char *key, const char *va
             lp->n_le = 0; /* resolved to N when the network is known */
             return RC_OK;
         }
+        if (strcmp(value, "auto") == 0) {
+            lp->n_le = RC_NLE_AUTO;
+            return RC_OK;
+        }
         RC_TRY(rc_parse_int64(value, what, &lp->n_le, err));
         RC_CHECK(lp->n_le >= 1, err, RC_ERR_INPUT,
-                 "--n-le: expected 'all' or an integer 1..N, got '%s'", value);
+                 "--n-le: expected 'all', 'auto' or an integer 1..N, got '%s'", value);
         return RC_OK;
     }
     return rc_fail(err, RC_ERR_INTERNAL, "unhandled option type");

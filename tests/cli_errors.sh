@@ -49,6 +49,7 @@ expect_bad --dt --dt 0.5 --tau 0.25
 expect_bad --n-le --N 20 --n-le 21
 expect_bad --n-le --n-le 0
 expect_bad --n-le --n-le many
+expect_bad --reorth --reorth qr
 expect_bad --t-ons --t-ons 0.05
 expect_bad --t-ons --t-ons 0.15
 expect_bad --t-sim --t-sim -1

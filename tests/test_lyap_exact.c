@@ -189,6 +189,38 @@ static void partial_spectrum_is_leading_part(void **state)
     rc_network_free(&net);
 }
 
+/* --n-le auto: the pilot picks m well below N and H, D equal the full spectrum's (the leading
+ * exponents are the same computation); D is never reported as a lower bound. */
+static void auto_n_le_gives_full_entropy_and_dimension(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_model_params p;
+    rc_model_params_default(&p, 3);
+    p.N = 160;
+    p.g = 8.0;
+    rc_network net;
+    RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+    rc_lyap_params lp = quick_params(100.0);
+    lp.t_transient = 20;
+    lp.t_ons_transient = 20;
+    lp.finite_perturbation = 0;
+    rc_lyap_result full, autom;
+    RC_ASSERT_OK(rc_lyap_run(&net, &lp, &full, &err), &err);
+    lp.n_le = RC_NLE_AUTO;
+    RC_ASSERT_OK(rc_lyap_run(&net, &lp, &autom, &err), &err);
+    print_message("auto: m = %lld (pilot m = %lld, D_pilot = %.2f), H %.6f vs %.6f, D %.4f vs %.4f\n",
+                  (long long)autom.m, (long long)autom.pilot_m, autom.pilot_dim_ky, autom.entropy_H,
+                  full.entropy_H, autom.dim_ky, full.dim_ky);
+    assert_true(autom.n_le_auto && autom.m < p.N / 2 && autom.m > full.dim_ky);
+    assert_false(autom.dim_ky_lower_bound);
+    RC_ASSERT_NEAR(autom.entropy_H, full.entropy_H, 1e-9);
+    RC_ASSERT_NEAR(autom.dim_ky, full.dim_ky, 1e-8);
+    rc_lyap_result_free(&full);
+    rc_lyap_result_free(&autom);
+    rc_network_free(&net);
+}
+
 /* CholeskyQR2 (with its Householder fallback) gives the same spectra as Householder to 1e-10 on
  * the exact checks: g < 1 in continuous and discrete time, and a chaotic network. */
 static void cholqr2_spectra_match_householder(void **state)
@@ -239,6 +271,7 @@ int main(void)
         cmocka_unit_test(reference_kernels_agree),
         cmocka_unit_test(partial_spectrum_is_leading_part),
         cmocka_unit_test(cholqr2_spectra_match_householder),
+        cmocka_unit_test(auto_n_le_gives_full_entropy_and_dimension),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,8 @@ typedef struct {
     double t_ons;           /* time between reorthonormalisations; a multiple of dt */
     double t_transient;     /* trajectory relaxation, no tangent work */
     double t_ons_transient; /* orthonormal-system relaxation, nothing accumulated */
-    int64_t n_le;           /* number of exponents m, 1..N */
+    int64_t n_le;           /* number of exponents m, 1..N; 0: all (N); RC_NLE_AUTO: chosen by a
+                               pilot run so that H and D are determined (see rc_lyap_run) */
     int finite_perturbation;/* 1: also measure lambda_1 from a perturbed twin trajectory */
     int pca;                /* 1: PCA dimensions of h and phi(h) (needs 2 N^2 doubles) */
     int lyapvec_pr;         /* 1: participation ratio of the first Lyapunov vector */
@@ -35,6 +36,8 @@ void rc_lyap_params_default(rc_lyap_params *lp);
 /* Checks the run options against the model (names the option, RC_ERR_INPUT). */
 rc_status rc_lyap_params_validate(const rc_lyap_params *lp, const rc_model_params *mp,
                                   rc_error *err);
+
+#define RC_NLE_AUTO (-1)
 
 typedef struct {
     double lo, hi; /* NaN when undetermined */
@@ -60,12 +63,19 @@ typedef struct {
     double *trace_t;       /* n_trace accumulation times */
     double *trace_lambda;  /* n_trace x m running spectra, row-major */
     double *trace_entropy_H; /* n_trace running H */
+    int n_le_auto;         /* 1: m was chosen by pilot runs (--n-le auto) */
+    int64_t pilot_m;       /* exponents of the last pilot run */
+    double pilot_dim_ky;   /* its Kaplan-Yorke dimension */
     int reorth_used;       /* rc_reorth_kind actually used (auto resolved) */
     int64_t reorth_fallbacks; /* CholeskyQR2 intervals redone with Householder */
     double wall_s;
 } rc_lyap_result;
 
-/* Runs the whole method of science.md section 2 on net. Allocates the result arrays. */
+/* Runs the whole method of science.md section 2 on net. Allocates the result arrays.
+ * With n_le = RC_NLE_AUTO: pilot runs (t_sim / 10, no extras) with m = max(16, N/8), doubled
+ * until the partial sums turn negative, give D_pilot; the run then uses
+ * m = min(N, ceil(1.25 D_pilot) + 8), and doubles m again should D still be only a lower
+ * bound, so H and D are those of the full spectrum at a fraction of its cost. */
 rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_result *res,
                       rc_error *err);
 void rc_lyap_result_free(rc_lyap_result *res);
