@@ -160,6 +160,37 @@ static void bench_reorth_shapes(int N)
     }
 }
 
+/* The lambda_1-only step (state + one tangent vector: a 2-column product, J read once) against
+ * the time to stream J once from memory (DDOT of J with itself: one read, vectorised). */
+static void bench_lambda1_step(int N)
+{
+    rc_error err;
+    rc_model_params p;
+    rc_model_params_default(&p, 1);
+    p.N = N;
+    p.g = 5;
+    rc_network net;
+    rc_tangent_ws ws;
+    double *W = malloc(sizeof(double) * 2 * (size_t)N), *dphi = malloc(sizeof(double) * (size_t)N);
+    if (!W || !dphi || rc_network_create(&net, &p, &err) != RC_OK ||
+        rc_tangent_ws_init(&ws, N, 2, p.phi, &err) != RC_OK) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    fill(W, 2 * (size_t)N, 4);
+    for (int i = 0; i < N; ++i) dphi[i] = 0.5;
+    double t_step, t_stream, sink = 0;
+    BEST_TIME(t_step, 0.5, rc_tangent_step(&net, dphi, W, 1, 1, &ws));
+    const int nn = N * N, one = 1;
+    BEST_TIME(t_stream, 0.5, sink += ddot_(&nn, net.J, &one, net.J, &one));
+    printf("%6d %12.3f %12.3f %8.2fx %10.1f\n", N, 1e3 * t_step, 1e3 * t_stream, t_step / t_stream,
+           8.0 * N * (double)N / t_stream * 1e-9 + 0 * sink);
+    rc_tangent_ws_free(&ws);
+    rc_network_free(&net);
+    free(W);
+    free(dphi);
+}
+
 static void bench_task(int N, double t_sim, machine_rates rates)
 {
     rc_error err;
@@ -226,6 +257,9 @@ int main(int argc, char **argv)
         machine_rates r = bench_size(sizes[k], 1);
         if (sizes[k] == task_N) task_rates = r;
     }
+    printf("\nlambda_1-only step (state + 1 tangent vector) vs streaming J once (target <= 1.3x)\n"
+           "%6s %12s %12s %9s %10s\n", "N", "step [ms]", "stream [ms]", "ratio", "GB/s");
+    for (int k = 0; k < nsizes; ++k) bench_lambda1_step(sizes[k]);
     printf("\nReorthonormalisation of an N x m panel: Householder (dgeqrf + dorgqr) vs CholeskyQR2 "
            "(+ check)\n%6s %6s %12s %12s %9s %10s\n", "N", "m", "HH [ms]", "CQR2 [ms]", "speed-up",
            "fallbacks");

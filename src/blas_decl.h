@@ -20,6 +20,7 @@ void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *inf
 void dtrsm_(const char *side, const char *uplo, const char *transa, const char *diag,
             const int *m, const int *n, const double *alpha, const double *a, const int *lda,
             double *b, const int *ldb);
+double ddot_(const int *n, const double *x, const int *incx, const double *y, const int *incy);
 double dnrm2_(const int *n, const double *x, const int *incx);
 
 #endif
