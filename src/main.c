@@ -13,6 +13,8 @@ typedef struct {
 
 static const rc_command commands[] = {
     {"spectrum", rc_cmd_spectrum, "Lyapunov spectrum, entropy rate and dimension of one network"},
+    {"run", rc_cmd_run, "Run a job file (sweep) over MPI ranks into one HDF5 archive"},
+    {"info", rc_cmd_info, "Job, task counts and failures of a run archive"},
 };
 
 static void usage(FILE *out)

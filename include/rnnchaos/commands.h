@@ -5,5 +5,7 @@
 #define RNNCHAOS_COMMANDS_H
 
 int rc_cmd_spectrum(int argc, char **argv);
+int rc_cmd_run(int argc, char **argv);
+int rc_cmd_info(int argc, char **argv);
 
 #endif

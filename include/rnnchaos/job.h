@@ -1,0 +1,200 @@
+/* Job files (INI, interface.md "Job files") expanded into a deterministic task list.
+ *
+ * A job file has one [run] section and one section per task kind.  Each key of a kind section is
+ * an option of that kind (the long option names of the command, '-' written as '_'), parsed by
+ * the same option tables the command line uses (options.h).  A value is one item or a comma list
+ * of items; an item is a scalar, `start:step:stop` (inclusive), `lin(a,b,n)` or `log(a,b,n)`.
+ * The tasks of a section are the Cartesian product of its keys' values (the first key in the
+ * file varies slowest) times the realisations (the realisation index is the fastest; it is added
+ * to every stream seed).  Task ids are the position in this enumeration, sections taken in the
+ * order they appear in the file: the same job text always gives the same ids, seeds and order.
+ *
+ * Task kinds are described by a small descriptor (rc_task_kind): how a section's keys are
+ * parsed, the parameter columns and result columns the archive stores, a cost model and the
+ * function that runs one task.  Adding a kind (gcrit, coherence) is one more descriptor.
+ *
+ * Local: no MPI, no HDF5, no printing. */
+#ifndef RNNCHAOS_JOB_H
+#define RNNCHAOS_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rnnchaos/error.h"
+#include "rnnchaos/lyap.h"
+#include "rnnchaos/model.h"
+#include "rnnchaos/options.h"
+
+/* ---- columns of the archive's per-kind tables ------------------------------------------------ */
+
+typedef enum {
+    RC_COL_F64,  /* double */
+    RC_COL_I64,  /* int64 */
+    RC_COL_U64,  /* uint64 (seeds) */
+    RC_COL_INT,  /* C int (flags, counts), stored as int32 */
+    RC_COL_PHI,  /* rc_phi_kind, stored as its name (fixed-length string) */
+} rc_col_type;
+
+/* One parameter of a task: a field of the kind's parameter struct. */
+typedef struct {
+    const char *name;
+    rc_col_type type;
+    size_t offset;
+    const char *doc;
+} rc_param_column;
+
+/* One result of a task.  ndim 0: one number per task; 1: a vector per task; 2: a matrix per task.
+ * Vectors and matrices differ in length between tasks (N, n_le, number of trace points): the
+ * archive stores them padded with NaN to the largest shape in the job (see docs/archive.md). */
+typedef struct {
+    const char *name;
+    rc_col_type type; /* RC_COL_F64 or RC_COL_I64 (ndim 0 only) */
+    int ndim;
+    const char *doc;
+} rc_result_column;
+
+/* The value of one result column of one task: f or i for scalars, a (row-major, dims[0] x
+ * dims[1]; dims[0] = 1 for vectors) for arrays.  a points into storage owned by the output. */
+typedef struct {
+    double f;
+    int64_t i;
+    const double *a;
+    int64_t dims[2];
+} rc_cell;
+
+#define RC_MAX_RESULT_COLS 48
+
+typedef struct {
+    rc_cell cells[RC_MAX_RESULT_COLS];
+    double headline; /* the key result shown in progress lines (e.g. lambda_max) */
+    void *owner;     /* the kind's own result storage, released by kind->output_free */
+} rc_task_output;
+
+/* Cooperative cancellation of a running task (a stop signal or a stop request of the master).
+ * requested() is polled often (every time step); it must be cheap. */
+typedef struct {
+    int (*requested)(void *ctx);
+    void *ctx;
+} rc_task_cancel;
+
+/* ---- task kinds ----------------------------------------------------------------------------- */
+
+typedef struct {
+    rc_model_params model;
+    rc_lyap_params lyap; /* n_le and pca resolved; h0, observer NULL */
+} rc_spectrum_task;
+
+#define RC_TASK_PARAMS_MAX 512
+
+typedef struct rc_task_kind {
+    const char *name;          /* section name and archive group */
+    size_t config_size;        /* working struct while a section is expanded */
+    const rc_param_column *params;
+    int n_params;
+    const rc_result_column *results;
+    int n_results;
+    const char *headline;      /* name of the result shown in progress lines */
+    /* section keys: the kind's option table */
+    void (*config_default)(void *config, uint64_t seed);
+    int (*has_key)(const char *key);
+    rc_status (*config_set)(void *config, const char *key, const char *value, rc_error *err);
+    /* one task from a finished config and its realisation index: seeds, resolution, validation */
+    rc_status (*make_task)(const void *config, int64_t realization, void *params, rc_error *err);
+    /* flop and bytes-per-rank estimates (the cost model used for scheduling and --dry-run) */
+    void (*estimate)(const void *params, double *flops, double *bytes);
+    /* largest shape result column col can take for these params (arrays only) */
+    void (*result_dims)(const void *params, int col, int64_t dims[2]);
+    /* runs the task; on success fills out (release with output_free).  RC_ERR_SIGNAL when
+     * cancelled. */
+    rc_status (*run)(const void *params, const rc_task_cancel *cancel, rc_task_output *out,
+                     rc_error *err);
+    void (*output_free)(rc_task_output *out);
+    /* short human description, e.g. "N=100 g=2 dt=0.1" */
+    void (*describe)(const void *params, char *buf, size_t len);
+} rc_task_kind;
+
+/* Registered kinds, in a fixed order (their index is the archive's kind code). */
+int rc_task_kind_count(void);
+const rc_task_kind *rc_task_kind_get(int kind);
+/* Index of the kind named name, or -1. */
+int rc_task_kind_find(const char *name);
+
+/* ---- tasks and jobs ------------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t id;          /* global, stable: position in the job's enumeration */
+    int kind;            /* index into the kind table */
+    int64_t kind_index;  /* row of the kind's tables in the archive */
+    int64_t combo;       /* index of the parameter combination within its section */
+    int64_t realization; /* 0 .. realizations-1, added to the seeds */
+    int ranks;           /* ranks the task needs (1; > 1 for distributed tasks, not yet run) */
+    double cost_flops;   /* estimated work */
+    double mem_bytes;    /* estimated memory per rank */
+    union {
+        rc_spectrum_task spectrum;
+        double align_;
+        unsigned char raw[RC_TASK_PARAMS_MAX];
+    } p;
+} rc_task;
+
+#define RC_JOB_KEY_LEN 64
+
+typedef struct {
+    char key[RC_JOB_KEY_LEN]; /* as written */
+    int line;
+    int n_values;
+    char **values;            /* expanded items */
+} rc_job_key;
+
+typedef struct {
+    int kind;                 /* index into the kind table */
+    int line;                 /* line of the [section] header */
+    int n_keys;
+    rc_job_key *keys;
+    int64_t realizations;
+    int64_t n_combos;
+    int64_t first_task, n_tasks;
+} rc_job_section;
+
+#define RC_JOB_MAX_TEXT 60000 /* the archive keeps the job text in a root attribute (< 64 KiB) */
+#define RC_JOB_MAX_TASKS 10000000
+
+typedef struct {
+    char name[RC_PATH_MAX];   /* the job file as named on the command line: used in messages */
+    char *text;               /* the job text, NUL-terminated */
+    size_t text_len;
+    char sha256[65];          /* hex digest of the text */
+    /* [run] */
+    char output[RC_PATH_MAX];
+    uint64_t seed;
+    int64_t realizations;
+    int64_t max_failures;     /* 0: no limit */
+    int64_t dist_min_N;       /* 0: no distributed tasks */
+    int64_t ranks_per_dist_task;
+    int n_sections;
+    rc_job_section *sections; /* in file order */
+    int64_t n_tasks;
+    rc_task *tasks;           /* tasks[i].id == i */
+} rc_job;
+
+/* Parse a job text (name is used in messages "name:line: key: ...").  Every error is
+ * RC_ERR_INPUT with a message naming file, line and key, and what was expected. */
+rc_status rc_job_parse(const char *text, size_t len, const char *name, rc_job *job,
+                       rc_error *err);
+/* Read the file at path and parse it. */
+rc_status rc_job_load(const char *path, rc_job *job, rc_error *err);
+void rc_job_free(rc_job *job);
+
+/* Expand one value of the grammar into its items (strings, caller frees each and the array with
+ * rc_job_free_items).  Numbers produced by ranges, lin() and log() are written with 15
+ * significant digits, so 0.1:0.1:0.3 gives "0.1", "0.2", "0.3". */
+rc_status rc_job_expand_value(const char *value, char ***items, int *n_items, rc_error *err);
+void rc_job_free_items(char **items, int n_items);
+
+/* Number of tasks of one kind in a job. */
+int64_t rc_job_kind_tasks(const rc_job *job, int kind);
+
+/* SHA-256 of data as 64 lower-case hex digits and a NUL. */
+void rc_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

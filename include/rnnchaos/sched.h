@@ -1,0 +1,63 @@
+/* The master/worker loop over MPI (architecture.md layer 6).
+ *
+ * Rank 0 hands out the pending tasks, largest estimated cost first (ties by id).  With one rank
+ * it runs them itself; with more it only dispatches and, while it waits, sleeps between
+ * non-blocking probes, so it never takes a core from a worker: run with one rank more than
+ * cores.  Workers wait for replies the same way (no busy-polling inside MPI_Recv).
+ *
+ * Each worker writes its task's rows into the archive (results, then status) and then reports
+ * to the master, so every count the master prints is already in the archive.  A task that fails
+ * is recorded with its reason and the run goes on; max_failures stops the run early.
+ *
+ * SIGTERM, SIGUSR1 and SIGINT (on any rank) stop the run: no task is handed out any more,
+ * running tasks are cancelled and left pending, every rank returns so the archive can be closed
+ * collectively.  The handlers only set a flag. */
+#ifndef RNNCHAOS_SCHED_H
+#define RNNCHAOS_SCHED_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mpi.h>
+
+#include "rnnchaos/archive.h"
+#include "rnnchaos/error.h"
+#include "rnnchaos/job.h"
+
+typedef struct {
+    const rc_job *job;
+    rc_archive *ar;
+    MPI_Comm comm;
+    const int8_t *status; /* rank 0: status of every task when the run starts */
+    FILE *progress;       /* rank 0: where progress lines go (stderr), NULL for none */
+} rc_sched_params;
+
+typedef enum {
+    RC_SCHED_COMPLETE = 0,  /* every task handed out and finished */
+    RC_SCHED_SIGNAL,        /* stopped by a signal: resumable */
+    RC_SCHED_MAX_FAILURES,  /* stopped because max_failures tasks failed */
+    RC_SCHED_IO_ERROR       /* a rank could not write the archive */
+} rc_sched_outcome;
+
+typedef struct {
+    rc_sched_outcome outcome; /* the same on every rank */
+    int64_t done_now, failed_now, abandoned; /* this run (rank 0) */
+    double task_seconds;      /* sum of task wall times this run (rank 0) */
+    double wall_s;
+    double master_cpu_s;      /* rank 0: CPU time rank 0 used in the loop (dispatch only) */
+    int signal;               /* the signal that stopped the run, 0 if none */
+    char io_error[RC_ERROR_MSG_LEN]; /* rank 0: the failing rank's message */
+} rc_sched_result;
+
+/* Install the stop handlers (SIGTERM, SIGUSR1, SIGINT).  Call once, early. */
+void rc_sched_install_signal_handlers(void);
+/* The signal received so far, or 0. */
+int rc_sched_stop_signal(void);
+
+/* Collective over p->comm.  Runs every pending task of p->job. */
+rc_status rc_sched_run(const rc_sched_params *p, rc_sched_result *res, rc_error *err);
+
+/* Collective.  A barrier that sleeps instead of spinning while slower ranks finish. */
+void rc_sched_quiet_barrier(MPI_Comm comm);
+
+#endif
