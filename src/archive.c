@@ -7,10 +7,12 @@
  * moment readable: its metadata was complete and flushed before the run started. */
 #include "rnnchaos/archive.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 
@@ -466,14 +468,86 @@ static char *kinds_list(void)
     return s;
 }
 
-static char *run_log_line(const rc_archive_run_info *info)
+#define RUN_LOG_ROWS 256
+#define RUN_LOG_LEN 512
+
+/* One line per run (create or resume) in a preallocated fixed-length string dataset: a resume
+ * records itself with a raw-data write, so it changes no HDF5 metadata either. */
+static void run_log_line(const rc_archive_run_info *info, char line[RUN_LOG_LEN])
 {
-    size_t len = strlen(info->date) + strlen(info->hosts) + strlen(info->command_line) + 64;
-    char *s = malloc(len);
-    if (s)
-        snprintf(s, len, "%s mpi_size=%d hosts=%s cmd=%s\n", info->date, info->mpi_size,
-                 info->hosts, info->command_line);
-    return s;
+    memset(line, 0, RUN_LOG_LEN);
+    snprintf(line, RUN_LOG_LEN, "%s mpi_size=%d hosts=%.150s cmd=%.280s", info->date,
+             info->mpi_size, info->hosts, info->command_line);
+}
+
+static hid_t run_log_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, RUN_LOG_LEN) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* Rows of the run log as one malloc'ed block (RUN_LOG_ROWS x RUN_LOG_LEN); NULL on failure. */
+static char *run_log_read(hid_t file)
+{
+    hid_t t = run_log_type(), d = t >= 0 ? H5Dopen2(file, "run_log", H5P_DEFAULT) : -1;
+    char *rows = d >= 0 ? calloc(RUN_LOG_ROWS, RUN_LOG_LEN) : NULL;
+    if (rows && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) {
+        free(rows);
+        rows = NULL;
+    }
+    if (d >= 0) H5Dclose(d);
+    if (t >= 0) H5Tclose(t);
+    if (rows)
+        for (int r = 0; r < RUN_LOG_ROWS; ++r) rows[(size_t)r * RUN_LOG_LEN + RUN_LOG_LEN - 1] = 0;
+    return rows;
+}
+
+/* Rank 0 writes the line into the first free row (the last row is reused once all are full). */
+static rc_status run_log_append(hid_t file, int writer, const rc_archive_run_info *info,
+                                rc_error *err)
+{
+    rc_status st = RC_OK;
+    hid_t t = run_log_type(), d = -1;
+    char *rows = NULL;
+    H5_TRY(t, "run log type");
+    d = H5Dopen2(file, "run_log", H5P_DEFAULT);
+    H5_TRY(d, "opening /run_log");
+    if (writer) {
+        rows = run_log_read(file);
+        RC_CHECK_GOTO(rows, err, RC_ERR_IO, "HDF5: reading /run_log failed");
+        int r = 0;
+        while (r < RUN_LOG_ROWS - 1 && rows[(size_t)r * RUN_LOG_LEN]) ++r;
+        char line[RUN_LOG_LEN];
+        run_log_line(info, line);
+        RC_GOTO(write_1d(d, t, r, 1, line, "run_log", err));
+    }
+cleanup:
+    free(rows);
+    if (d >= 0) H5Dclose(d);
+    if (t >= 0) H5Tclose(t);
+    return st;
+}
+
+static rc_status create_run_log(hid_t file, int writer, const rc_archive_run_info *info,
+                                rc_error *err)
+{
+    rc_status st = RC_OK;
+    hid_t t = run_log_type();
+    if (t < 0) return rc_fail(err, RC_ERR_IO, "HDF5: run log type");
+    hsize_t dims[1] = {RUN_LOG_ROWS};
+    static const char empty[RUN_LOG_LEN];
+    hid_t d = make_dataset(file, "run_log", t, 1, dims, empty,
+                           "one line per run of the job: date, MPI size, hosts, command line", err);
+    FAILED_GOTO(d < 0, RC_ERR_IO);
+    H5Dclose(d);
+    RC_GOTO(run_log_append(file, writer, info, err));
+cleanup:
+    H5Tclose(t);
+    return st;
 }
 
 static rc_status open_file(const char *path, MPI_Comm comm, int create, hid_t *file, rc_error *err)
@@ -482,7 +556,7 @@ static rc_status open_file(const char *path, MPI_Comm comm, int create, hid_t *f
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5_TRY(fapl, "H5Pcreate");
     H5_TRY(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
-    *file = create ? H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl)
+    *file = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
                    : H5Fopen(path, H5F_ACC_RDWR, fapl);
     if (*file < 0)
         st = rc_fail(err, create ? RC_ERR_IO : RC_ERR_INPUT, "%s: cannot %s the archive", path,
@@ -539,14 +613,19 @@ rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
     int rank;
     MPI_Comm_rank(comm, &rank);
     rc_status st = RC_OK;
-    char *kinds = NULL, *log = NULL;
+    char *kinds = NULL, *tmp = NULL;
     rc_archive *ar = archive_alloc(job, err);
     if (!ar) return err ? err->status : RC_ERR_NOMEM;
-    RC_GOTO(open_file(path, comm, 1, &ar->file, err));
+    /* Laid out under a temporary name and linked to path only when complete: a process killed
+     * while the archive is being created leaves no file at path, so "path exists" always means
+     * "a complete archive" (--resume then has something valid to continue). */
+    tmp = malloc(strlen(path) + 16);
+    RC_CHECK_GOTO(tmp, err, RC_ERR_NOMEM, "out of memory");
+    sprintf(tmp, "%s.creating", path);
+    RC_GOTO(open_file(tmp, comm, 1, &ar->file, err));
     const int writer = rank == 0;
     kinds = kinds_list();
-    log = run_log_line(info);
-    RC_CHECK_GOTO(kinds && log, err, RC_ERR_NOMEM, "out of memory");
+    RC_CHECK_GOTO(kinds, err, RC_ERR_NOMEM, "out of memory");
     /* root attributes: collective, identical values on every rank */
     RC_GOTO(attr_write_string(ar->file, "format", RC_ARCHIVE_FORMAT, err));
     RC_GOTO(attr_write_int64(ar->file, "format_version", RC_ARCHIVE_FORMAT_VERSION, err));
@@ -561,8 +640,7 @@ rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
     RC_GOTO(attr_write_string(ar->file, "job_sha256", job->sha256, err));
     RC_GOTO(attr_write_int64(ar->file, "n_tasks", job->n_tasks, err));
     RC_GOTO(attr_write_string(ar->file, "kinds", kinds, err));
-    RC_GOTO(attr_write_int64(ar->file, "runs", 1, err));
-    RC_GOTO(attr_write_string(ar->file, "run_log", log, err));
+    RC_GOTO(create_run_log(ar->file, writer, info, err));
     RC_GOTO(create_task_table(ar, job, writer, err));
     for (int k = 0; k < ar->n_kinds; ++k)
         if (ar->ks[k].kind) RC_GOTO(create_kind(ar, job, &ar->ks[k], writer, err));
@@ -570,14 +648,31 @@ rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
     RC_GOTO(attr_write_int64(ar->file, "layout_complete", 1, err));
     MPI_Barrier(comm); /* rank 0's table writes are in before the metadata goes to disk */
     H5_TRY(H5Fflush(ar->file, H5F_SCOPE_GLOBAL), "H5Fflush");
+    MPI_Barrier(comm);
+    int linked = 1;
+    if (rank == 0) {
+        /* link() refuses to replace a file that appeared meanwhile; rename() where the file
+         * system has no hard links. */
+        if (link(tmp, path) == 0)
+            unlink(tmp);
+        else if (errno == EEXIST)
+            linked = 0;
+        else
+            linked = rename(tmp, path) == 0 ? 1 : -1;
+    }
+    MPI_Bcast(&linked, 1, MPI_INT, 0, comm);
+    RC_CHECK_GOTO(linked == 1, err, linked == 0 ? RC_ERR_INPUT : RC_ERR_IO,
+                  linked == 0 ? "%s appeared while the archive was being created"
+                              : "%s: cannot rename the new archive into place", path);
     *out = ar;
 cleanup:
     free(kinds);
-    free(log);
+    free(tmp);
     if (st != RC_OK) {
         hid_t f = ar->file;
         archive_free(ar);
         if (f >= 0) H5Fclose(f);
+        if (rank == 0 && tmp) unlink(tmp);
     }
     return st;
 }
@@ -621,12 +716,12 @@ rc_status rc_archive_open_resume(const char *path, const rc_job *job, MPI_Comm c
     silence_hdf5();
     *out = NULL;
     rc_status st = RC_OK;
-    char *format = NULL, *sha = NULL, *old_log = NULL, *line = NULL, *new_log = NULL;
+    char *format = NULL, *sha = NULL;
     rc_archive *ar = archive_alloc(job, err);
     if (!ar) return err ? err->status : RC_ERR_NOMEM;
     RC_GOTO(open_file(path, comm, 0, &ar->file, err));
     format = attr_read_string(ar->file, "format");
-    int64_t version = 0, complete = 0, runs = 0;
+    int64_t version = 0, complete = 0;
     RC_CHECK_GOTO(format && strcmp(format, RC_ARCHIVE_FORMAT) == 0, err, RC_ERR_INPUT,
                   "%s: not an rnnchaos archive (no attribute format = '%s')", path,
                   RC_ARCHIVE_FORMAT);
@@ -635,8 +730,8 @@ rc_status rc_archive_open_resume(const char *path, const rc_job *job, MPI_Comm c
                   err, RC_ERR_INPUT, "%s: archive format version %lld, this program writes %d",
                   path, (long long)version, RC_ARCHIVE_FORMAT_VERSION);
     RC_CHECK_GOTO(attr_read_int64(ar->file, "layout_complete", &complete) == 0 && complete == 1,
-                  err, RC_ERR_INPUT, "%s: the archive was cut off while it was being created "
-                  "(no task ran): delete it and start again", path);
+                  err, RC_ERR_INPUT, "%s: the archive is incomplete (cut off while it was being "
+                  "created, no task ran): delete it and start again", path);
     sha = attr_read_string(ar->file, "job_sha256");
     RC_CHECK_GOTO(sha && strcmp(sha, job->sha256) == 0, err, RC_ERR_INPUT,
                   "%s: was written by a different job file (sha256 %.12s..., this job %.12s...): "
@@ -644,25 +739,13 @@ rc_status rc_archive_open_resume(const char *path, const rc_job *job, MPI_Comm c
                   path, sha ? sha : "?", job->sha256);
     for (int k = 0; k < ar->n_kinds; ++k)
         if (ar->ks[k].kind) RC_GOTO(open_kind(ar, &ar->ks[k], path, err));
-    /* this run joins the log (collective attribute writes, same values everywhere) */
-    old_log = attr_read_string(ar->file, "run_log");
-    line = run_log_line(info);
-    RC_CHECK_GOTO(line, err, RC_ERR_NOMEM, "out of memory");
-    size_t len = (old_log ? strlen(old_log) : 0) + strlen(line) + 1;
-    new_log = malloc(len);
-    RC_CHECK_GOTO(new_log, err, RC_ERR_NOMEM, "out of memory");
-    snprintf(new_log, len, "%s%s", old_log ? old_log : "", line);
-    if (attr_read_int64(ar->file, "runs", &runs) != 0) runs = 1;
-    RC_GOTO(attr_write_int64(ar->file, "runs", runs + 1, err));
-    RC_GOTO(attr_write_string(ar->file, "run_log", new_log, err));
-    H5_TRY(H5Fflush(ar->file, H5F_SCOPE_GLOBAL), "H5Fflush");
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    RC_GOTO(run_log_append(ar->file, rank == 0, info, err));
     *out = ar;
 cleanup:
     free(format);
     free(sha);
-    free(old_log);
-    free(line);
-    free(new_log);
     if (st != RC_OK) {
         hid_t f = ar->file;
         archive_free(ar);
@@ -895,9 +978,19 @@ rc_status rc_archive_info_read(const char *path, rc_archive_info *info, rc_error
     info->job_file = attr_read_string(f, "job_file");
     info->job_text = attr_read_string(f, "job_text");
     info->job_sha256 = attr_read_string(f, "job_sha256");
-    info->run_log = attr_read_string(f, "run_log");
+    char *rows = run_log_read(f);
+    if (rows) {
+        info->run_log = calloc(RUN_LOG_ROWS, RUN_LOG_LEN + 1);
+        for (int r = 0; info->run_log && r < RUN_LOG_ROWS; ++r) {
+            const char *row = rows + (size_t)r * RUN_LOG_LEN;
+            if (!row[0]) continue;
+            strcat(info->run_log, row);
+            strcat(info->run_log, "\n");
+            info->runs++;
+        }
+        free(rows);
+    }
     attr_read_int64(f, "mpi_size", &info->mpi_size);
-    attr_read_int64(f, "runs", &info->runs);
     attr_read_int64(f, "n_tasks", &info->n_tasks);
     int64_t complete = 0;
     RC_CHECK_GOTO(attr_read_int64(f, "layout_complete", &complete) == 0 && complete == 1, err,

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compare the task results of two rnnchaos archives bit for bit.
 
-usage: archive_compare.py A.h5 B.h5 [--allow-pending]
+usage: archive_compare.py A.h5 B.h5 [--allow-pending] [--ignore NAME ...]
 
 Every dataset of every task-kind group and of /tasks must have the same shape, dtype and bytes
 (NaN padding included), except the per-run bookkeeping: which rank ran a task and how long it
@@ -28,8 +28,14 @@ def datasets(group, prefix=""):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    allow_pending = "--allow-pending" in sys.argv
+    argv = sys.argv[1:]
+    ignore = set()
+    while "--ignore" in argv:
+        i = argv.index("--ignore")
+        ignore.add(argv[i + 1])
+        del argv[i:i + 2]
+    args = [a for a in argv if not a.startswith("--")]
+    allow_pending = "--allow-pending" in argv
     a, b = (h5py.File(p, "r") for p in args[:2])
     bad = []
     for attr in ("job_sha256", "n_tasks", "kinds", "format_version"):
@@ -43,7 +49,7 @@ def main():
         if set(da) != set(db):
             bad.append("%s: dataset names differ: %s" % (g, sorted(set(da) ^ set(db))))
         for path in sorted(set(da) & set(db)):
-            if path.rsplit("/", 1)[1] in RUN_ONLY:
+            if path.rsplit("/", 1)[1] in RUN_ONLY | ignore:
                 continue
             x, y = da[path][()], db[path][()]
             if x.shape != y.shape or x.dtype != y.dtype or x.tobytes() != y.tobytes():
