@@ -16,6 +16,7 @@ static const rc_command commands[] = {
     {"run", rc_cmd_run, "Run a job file (sweep) over MPI ranks into one HDF5 archive"},
     {"info", rc_cmd_info, "Job, task counts and failures of a run archive"},
     {"gcrit", rc_cmd_gcrit, "Finite-size critical coupling g_crit of one realisation (bisection)"},
+    {"coherence", rc_cmd_coherence, "Coherence, information rate and tau_eff (balanced relu)"},
 };
 
 static void usage(FILE *out)

@@ -8,5 +8,6 @@ int rc_cmd_spectrum(int argc, char **argv);
 int rc_cmd_run(int argc, char **argv);
 int rc_cmd_info(int argc, char **argv);
 int rc_cmd_gcrit(int argc, char **argv);
+int rc_cmd_coherence(int argc, char **argv);
 
 #endif

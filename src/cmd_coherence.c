@@ -1,0 +1,252 @@
+/* rnnchaos coherence: signal transmission of the common input through the balanced network
+ * (science.md section 4): C(f), R_lb, tau_eff. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rnnchaos/cli.h"
+#include "rnnchaos/coherence.h"
+#include "rnnchaos/commands.h"
+#include "rnnchaos/h5input.h"
+#include "rnnchaos/options.h"
+
+static const char coherence_help[] =
+    "usage: rnnchaos coherence [model options] [--t-seg T] [--t-sim T] [run options] [--json]\n"
+    "\n"
+    "Coherence between the input s(t) = I0 + Ic(t) and the population rate nu(t), the\n"
+    "information-rate lower bound R_lb = -int_0^f_max log2(1 - C(f)) df [bits/tau], and the\n"
+    "relaxation time tau_eff of the population mean after a step in I0, with tau/(1 + b J0 p).\n"
+    "Example: rnnchaos coherence --phi relu --b 4 --I0 1 --sigma-c 0.1 --dt 0.01\n"
+    "Model options [default]: --N [200] --g [2] --b [0] --J0 [1] --I0 [0] --sigma [0]\n"
+    "  --sigma-c [0, must be > 0 here] --tau-s [1] --phi tanh|relu|hardtanh [tanh] --tau [1]\n"
+    "  --dt [0.1] --connectivity FILE.h5:/DATASET --h0 FILE.h5:/DATASET\n"
+    "  --seed S [1]  --seed-net --seed-ic --seed-ons --seed-noise override one stream\n"
+    "  relu needs b*J0 > 0 and I0 > 0 (otherwise unbounded: refused); a run that diverges\n"
+    "  anyway (balance too weak for g) fails with exit code 1.\n"
+    "Run options: --t-seg [50] Welch segment (Hann, 50% overlap)  --t-sim [1000] recorded time\n"
+    "  --t-transient [100]  --f-max [1/(2 dt)] upper limit of the R_lb integral\n"
+    "  --step-size [0.01] dI of the step protocol  --step-trials [200] (0: no tau_eff)\n"
+    "  --t-step [5] duration of one trial\n"
+    "tau_eff protocol: each trial copies the state twice, adds +dI and -dI to I0 of the copies\n"
+    "(same frozen noise and input), averages (m+ - m-)/(2 dI) over trials and fits\n"
+    "A1 (1 - exp(-t/tau1)) + A2 (1 - exp(-t/tau2)), tau2 >= 2 tau1 (the slow part: the\n"
+    "distribution of h readjusting); tau_eff is the component carrying the initial slope\n"
+    "b dI/tau.  Errors: jackknife over 20 groups of trials (this network only).  The\n"
+    "Euler map's own prediction -dt/ln(1 - (dt/tau)(1 + b J0 p)) is printed too: when it\n"
+    "differs from tau/(1 + b J0 p), lower --dt.\n"
+    "Output: a short summary, or with --json one JSON object on stdout.\n";
+
+typedef struct {
+    rc_model_config mc;
+    rc_coherence_params cp;
+    int json, n_given;
+} coherence_args;
+
+static rc_status parse_args(int argc, char **argv, coherence_args *a, int *help, rc_error *err)
+{
+    static const char *const flags[] = {"json", "help", NULL};
+    rc_model_config_default(&a->mc);
+    rc_coherence_params_default(&a->cp);
+    a->json = 0;
+    a->n_given = 0;
+    *help = 0;
+    rc_argiter it;
+    rc_argiter_init(&it, argc, argv, flags);
+    int r;
+    while ((r = rc_argiter_next(&it, err)) > 0) {
+        if (strcmp(it.key, "json") == 0)
+            a->json = 1;
+        else if (strcmp(it.key, "help") == 0)
+            *help = 1;
+        else if (rc_model_config_has_key(it.key)) {
+            RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
+            if (strcmp(it.key, "N") == 0) a->n_given = 1;
+        } else if (rc_coherence_params_has_key(it.key))
+            RC_TRY(rc_coherence_params_set(&a->cp, it.key, it.value, err));
+        else
+            return rc_fail(err, RC_ERR_INPUT,
+                           "unknown option --%s (see rnnchaos coherence --help)", it.key);
+    }
+    if (r < 0) return err->status;
+    rc_model_config_resolve_seeds(&a->mc, 0);
+    return RC_OK;
+}
+
+/* Everything is checked before the network is drawn: bad input costs nothing. */
+static rc_status load_network(coherence_args *a, rc_network *net, double **h0, rc_error *err)
+{
+    *h0 = NULL;
+    if (a->mc.connectivity[0]) {
+        double *J = NULL;
+        int64_t rows, cols;
+        RC_TRY(rc_h5_read_matrix(a->mc.connectivity, "--connectivity", 1, &J, &rows, &cols, err));
+        rc_status st = RC_OK;
+        if (a->n_given && a->mc.model.N != rows)
+            st = rc_fail(err, RC_ERR_INPUT, "--N: %lld disagrees with the %lld x %lld matrix of "
+                         "--connectivity", (long long)a->mc.model.N, (long long)rows,
+                         (long long)rows);
+        a->mc.model.N = rows;
+        if (st == RC_OK) st = rc_coherence_params_validate(&a->cp, &a->mc.model, 1, err);
+        if (st == RC_OK) st = rc_network_adopt(net, &a->mc.model, J, err);
+        if (st != RC_OK) {
+            free(J);
+            return st;
+        }
+    } else {
+        RC_TRY(rc_coherence_params_validate(&a->cp, &a->mc.model, 0, err));
+        RC_TRY(rc_network_create(net, &a->mc.model, err));
+    }
+    if (a->mc.h0[0]) {
+        int64_t n;
+        rc_status st = rc_h5_read_vector(a->mc.h0, "--h0", h0, &n, err);
+        if (st == RC_OK && n != net->N)
+            st = rc_fail(err, RC_ERR_INPUT, "--h0: has %lld values, expected N = %lld",
+                         (long long)n, (long long)net->N);
+        if (st != RC_OK) {
+            free(*h0);
+            *h0 = NULL;
+            rc_network_free(net);
+            return st;
+        }
+    }
+    return RC_OK;
+}
+
+static json_t *coherence_json(const rc_network *net, const rc_coherence_params *cp,
+                              const rc_coherence_result *r)
+{
+    const rc_model_params *p = &net->p;
+    const rc_welch *w = &r->spec;
+    json_t *o = json_object();
+    json_object_set_new(o, "N", json_integer(net->N));
+    json_object_set_new(o, "g", net->external ? json_null() : json_real(p->g));
+    json_object_set_new(o, "b", json_real(p->b));
+    json_object_set_new(o, "J0", json_real(p->J0));
+    json_object_set_new(o, "I0", json_real(p->I0));
+    json_object_set_new(o, "sigma", json_real(p->sigma));
+    json_object_set_new(o, "sigma_c", json_real(p->sigma_c));
+    json_object_set_new(o, "tau_s", json_real(p->tau_s));
+    json_object_set_new(o, "tau", json_real(p->tau));
+    json_object_set_new(o, "dt", json_real(p->dt));
+    json_object_set_new(o, "phi", json_string(rc_phi_name(p->phi)));
+    json_object_set_new(o, "t_sim", json_real(cp->t_sim));
+    json_object_set_new(o, "t_seg", json_real(cp->t_seg));
+    json_object_set_new(o, "n_segments", json_integer(w->n_segments));
+    json_object_set_new(o, "n_eff", rc_json_number(w->n_eff));
+    json_object_set_new(o, "f", rc_json_array(w->f, w->n_freq));
+    json_object_set_new(o, "coherence", rc_json_array(w->coherence, w->n_freq));
+    json_object_set_new(o, "S_ss", rc_json_array(w->S_xx, w->n_freq));
+    json_object_set_new(o, "S_nunu", rc_json_array(w->S_yy, w->n_freq));
+    json_object_set_new(o, "S_snu_re", rc_json_array(w->S_xy_re, w->n_freq));
+    json_object_set_new(o, "S_snu_im", rc_json_array(w->S_xy_im, w->n_freq));
+    json_object_set_new(o, "f_max", rc_json_number(r->f_max));
+    json_object_set_new(o, "info_rate_lb", rc_json_number(r->info_rate_lb));
+    json_object_set_new(o, "info_rate_lb_bias", rc_json_number(r->info_rate_lb_bias));
+    json_object_set_new(o, "info_rate_lb_debiased",
+                        rc_json_number(r->info_rate_lb - r->info_rate_lb_bias));
+    json_object_set_new(o, "tau_eff", rc_json_number(r->tau_eff));
+    json_object_set_new(o, "tau_eff_err", rc_json_number(r->tau_eff_err));
+    json_object_set_new(o, "tau_eff_theory", rc_json_number(r->tau_eff_theory));
+    json_object_set_new(o, "tau_eff_theory_dt", rc_json_number(r->tau_eff_theory_dt));
+    json_object_set_new(o, "step_gain", rc_json_number(r->step_gain));
+    json_object_set_new(o, "step_gain_err", rc_json_number(r->step_gain_err));
+    json_object_set_new(o, "step_gain_theory", rc_json_number(r->step_gain_theory));
+    json_object_set_new(o, "tau_2", rc_json_number(r->tau_2));
+    json_object_set_new(o, "tau_2_err", rc_json_number(r->tau_2_err));
+    json_object_set_new(o, "gain_2", rc_json_number(r->gain_2));
+    json_object_set_new(o, "gain_2_err", rc_json_number(r->gain_2_err));
+    json_object_set_new(o, "fit_rms", rc_json_number(r->fit_rms));
+    json_object_set_new(o, "tau_eff_note", r->tau_eff_note[0] ? json_string(r->tau_eff_note)
+                                                              : json_null());
+    json_object_set_new(o, "step_size", json_real(cp->step_size));
+    json_object_set_new(o, "step_trials", json_integer(r->n_trials));
+    json_object_set_new(o, "t_step", json_real(cp->t_step));
+    json_object_set_new(o, "step_response", rc_json_array(r->response, r->n_response));
+    json_object_set_new(o, "active_fraction", rc_json_number(r->active_fraction));
+    json_object_set_new(o, "active_fraction_std", rc_json_number(r->active_fraction_std));
+    json_object_set_new(o, "rate_mean", rc_json_number(r->rate_mean));
+    json_object_set_new(o, "rate_std", rc_json_number(r->rate_std));
+    json_object_set_new(o, "input_mean", rc_json_number(r->input_mean));
+    json_object_set_new(o, "seeds", json_pack("{s:I,s:I,s:I,s:I}", "net",
+                                              (json_int_t)p->seed_net, "ic",
+                                              (json_int_t)p->seed_ic, "ons",
+                                              (json_int_t)p->seed_ons, "noise",
+                                              (json_int_t)p->seed_noise));
+    json_object_set_new(o, "wall_s", json_real(r->wall_s));
+    return o;
+}
+
+static void coherence_summary(const rc_network *net, const rc_coherence_params *cp,
+                              const rc_coherence_result *r)
+{
+    const rc_model_params *p = &net->p;
+    const rc_welch *w = &r->spec;
+    printf("Coherence: N = %lld, %s, g = %g, b = %g, J0 = %g, I0 = %g, sigma_c = %g, tau_s = %g, "
+           "dt = %g\n", (long long)net->N, rc_phi_name(p->phi), p->g, p->b, p->J0, p->I0,
+           p->sigma_c, p->tau_s, p->dt);
+    printf("  Welch: t_sim = %g, t_seg = %g, %lld segments (%.1f effective), df = %g\n",
+           cp->t_sim, cp->t_seg, (long long)w->n_segments, w->n_eff, w->df);
+    printf("  %-30s %12.6g  (std %.3g; balanced limit <s>/J0 = %.6g)\n", "rate nu, mean",
+           r->rate_mean, r->rate_std, r->input_mean / p->J0);
+    printf("  %-30s %12.6g  (+-%.3g over time)\n", "active fraction p", r->active_fraction,
+           r->active_fraction_std);
+    printf("  %-30s %12.6g  (f_max = %g; of which estimator bias %.3g)\n", "R_lb [bits/tau]",
+           r->info_rate_lb, r->f_max, r->info_rate_lb_bias);
+    printf("  %-30s %12.6g\n", "R_lb minus bias", r->info_rate_lb - r->info_rate_lb_bias);
+    const int64_t marks[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+    printf("  C(f):");
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; ++i)
+        if (marks[i] < w->n_freq)
+            printf(" C(%.3g)=%.3f", w->f[marks[i]], w->coherence[marks[i]]);
+    printf("\n");
+    if (r->n_trials > 0) {
+        printf("  %-30s %12.6g  +- %.3g (jackknife, %lld trials)\n", "tau_eff (measured)",
+               r->tau_eff, r->tau_eff_err, (long long)r->n_trials);
+        printf("  %-30s %12.6g\n", "tau/(1 + b J0 p)", r->tau_eff_theory);
+        printf("  %-30s %12.6g\n", "Euler map, same linearisation", r->tau_eff_theory_dt);
+        printf("  %-30s %12.6g  +- %.3g (theory b/(1 + b J0 p) = %.6g)\n", "fast gain dm/dI",
+               r->step_gain, r->step_gain_err, r->step_gain_theory);
+        printf("  %-30s %12.6g  +- %.3g (gain %.4g +- %.3g)\n", "second component tau",
+               r->tau_2, r->tau_2_err, r->gain_2, r->gain_2_err);
+        if (r->tau_eff_note[0]) printf("  note: %s\n", r->tau_eff_note);
+        if (isfinite(r->tau_eff_theory) &&
+            !(fabs(r->tau_eff_theory_dt / r->tau_eff_theory - 1) < 0.05))
+            printf("  note: dt = %g does not resolve tau_eff (Euler prediction differs by more "
+                   "than 5%%): lower --dt\n", p->dt);
+    }
+    printf("  %-30s %12.3f s\n", "wall time", r->wall_s);
+}
+
+int rc_cmd_coherence(int argc, char **argv)
+{
+    rc_error err;
+    rc_error_clear(&err);
+    coherence_args a;
+    int help;
+    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) return rc_cli_report("coherence", &err);
+    if (help) {
+        fputs(coherence_help, stdout);
+        return 0;
+    }
+    rc_network net;
+    double *h0 = NULL;
+    if (load_network(&a, &net, &h0, &err) != RC_OK) return rc_cli_report("coherence", &err);
+    a.cp.h0 = h0;
+    rc_coherence_result res;
+    rc_status st = rc_coherence_run(&net, &a.cp, &res, &err);
+    int code = 0;
+    if (st != RC_OK) {
+        code = rc_cli_report("coherence", &err);
+    } else if (a.json) {
+        json_t *o = coherence_json(&net, &a.cp, &res);
+        code = (o && rc_json_print(o) == 0) ? 0 : 1;
+        json_decref(o);
+    } else {
+        coherence_summary(&net, &a.cp, &res);
+    }
+    if (st == RC_OK) rc_coherence_result_free(&res);
+    rc_network_free(&net);
+    free(h0);
+    return code;
+}
