@@ -200,12 +200,17 @@ static void coherence_summary(const rc_network *net, const rc_coherence_params *
         if (marks[i] < w->n_freq)
             printf(" C(%.3g)=%.3f", w->f[marks[i]], w->coherence[marks[i]]);
     printf("\n");
+    int64_t n_high = 0;
+    for (int64_t k = 1; k < w->n_freq; ++k) n_high += w->coherence[k] > 0.99;
+    if (n_high > (w->n_freq - 1) / 2)
+        printf("  note: C > 0.99 in most bins: without chaos or --sigma the rate is a noiseless\n"
+               "  filter of s, and R_lb only measures the resolution of the estimate\n");
     if (r->n_trials > 0) {
         printf("  %-30s %12.6g  +- %.3g (jackknife, %lld trials)\n", "tau_eff (measured)",
                r->tau_eff, r->tau_eff_err, (long long)r->n_trials);
         printf("  %-30s %12.6g\n", "tau/(1 + b J0 p)", r->tau_eff_theory);
         printf("  %-30s %12.6g\n", "Euler map, same linearisation", r->tau_eff_theory_dt);
-        printf("  %-30s %12.6g  +- %.3g (theory b/(1 + b J0 p) = %.6g)\n", "fast gain dm/dI",
+        printf("  %-30s %12.6g  +- %.3g (theory b/(1 + b J0 p) = %.6g)\n", "balance gain dm/dI",
                r->step_gain, r->step_gain_err, r->step_gain_theory);
         printf("  %-30s %12.6g  +- %.3g (gain %.4g +- %.3g)\n", "second component tau",
                r->tau_2, r->tau_2_err, r->gain_2, r->gain_2_err);

@@ -433,10 +433,11 @@ static void linear_network_exact(void **state)
     rc_network_free(&net);
 }
 
-static void run_relu(double g, double b, rc_coherence_result *r)
+static void run_relu(double g, double b, uint64_t seed, rc_coherence_result *r)
 {
     rc_error err;
     rc_model_params p = relu_params(200, g, b, 0.01);
+    p.seed_net = p.seed_ic = p.seed_ons = p.seed_noise = seed;
     rc_network net;
     RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
     rc_coherence_params cp;
@@ -447,46 +448,50 @@ static void run_relu(double g, double b, rc_coherence_result *r)
     cp.step_trials = 40;
     cp.t_step = 5;
     RC_ASSERT_OK(rc_coherence_run(&net, &cp, r, &err), &err);
-    print_message("g = %g b = %g: p = %.4f tau_eff = %.4f +- %.4f, theory %.4f (Euler %.4f): "
-                  "ratio %.3f; gain %.4f vs %.4f; second component tau %.3f gain %.3f\n", g, b,
-                  r->active_fraction, r->tau_eff, r->tau_eff_err, r->tau_eff_theory,
-                  r->tau_eff_theory_dt, r->tau_eff / r->tau_eff_theory_dt, r->step_gain,
-                  r->step_gain_theory, r->tau_2, r->gain_2);
+    print_message("g = %g b = %g seed %d: p = %.4f tau_eff = %.4f +- %.4f, theory %.4f (Euler "
+                  "%.4f): ratio %.3f; gain %.4f vs %.4f; second component tau %.3f gain %.3f\n",
+                  g, b, (int)seed, r->active_fraction, r->tau_eff, r->tau_eff_err,
+                  r->tau_eff_theory, r->tau_eff_theory_dt, r->tau_eff / r->tau_eff_theory_dt,
+                  r->step_gain, r->step_gain_theory, r->tau_2, r->gain_2);
     rc_network_free(&net);
 }
 
-/* The balanced relu network: the balance relaxation of the mean against the linearisation
- * tau/(1 + b J0 p), evaluated through the same Euler map (tau_eff_theory_dt, dt = 0.01).
- * The linearisation leaves out the random part of J: finite-N terms O(g/sqrt(N)) and an O(g^2)
- * correlation between the random response of a unit and its activity.  So the agreement is not
- * to the jackknife error (which is this network's trial noise, ~0.5%): measured over 5 network
- * realisations (docs/validation.md) tau_eff/theory is 0.99..1.04 at g = 0.5 and 1.00..1.20 at
- * g = 1 (N = 200).  Asserted: 6% at g = 0.5 for b in {1, 4}; at g = 1 (p ~ 0.7, where dropping
- * p would be a 30% error) the issue's 25% for b in {2, 8}, and the 1/b law as the ratio
- * tau(2)/tau(8) against (1 + 8 J0 p_8)/(1 + 2 J0 p_2) within 15%. */
+/* The balanced relu network, 5 realisations (seeds 1..5): the balance relaxation of the mean
+ * against the linearisation tau/(1 + b J0 p), evaluated through the same Euler map
+ * (tau_eff_theory_dt, dt = 0.01).  The linearisation leaves out the random part of J: finite-N
+ * terms O(g/sqrt(N)) and an O(g^2) correlation between the random response of a unit and its
+ * activity.  So the agreement is not to the jackknife error (this network's trial noise,
+ * 0.3-2%): measured (docs/validation.md) tau_eff/theory is 0.985..1.044 at g = 0.5 and
+ * 1.00..1.20 at g = 1 (N = 200).  Asserted: 6% at g = 0.5 for b in {1, 4}, and the balance
+ * gain against b/(1 + b J0 p) to 10% (measured 1.00..1.07: the plateau of the fast component
+ * shares more with the slow one than its time constant does); at g = 1 (p ~ 0.7, where dropping p would be a 30% error) the
+ * issue's 25% for b in {2, 8}, and the 1/b law as tau(2)/tau(8) against
+ * (1 + 8 J0 p_8)/(1 + 2 J0 p_2) within 15% for each realisation. */
 static void tau_eff_balanced_relu(void **state)
 {
     (void)state;
     rc_coherence_result r;
-    const double b_small_g[] = {1, 4};
-    for (int i = 0; i < 2; ++i) {
-        run_relu(0.5, b_small_g[i], &r);
-        assert_true(r.tau_eff_err < 0.02 * r.tau_eff);
-        RC_ASSERT_NEAR(r.tau_eff / r.tau_eff_theory_dt, 1.0, 0.06);
-        RC_ASSERT_NEAR(r.step_gain / r.step_gain_theory, 1.0, 0.06);
-        rc_coherence_result_free(&r);
+    for (uint64_t seed = 1; seed <= 5; ++seed) {
+        const double b_small_g[] = {1, 4};
+        for (int i = 0; i < 2; ++i) {
+            run_relu(0.5, b_small_g[i], seed, &r);
+            assert_true(r.tau_eff_err < 0.02 * r.tau_eff);
+            RC_ASSERT_NEAR(r.tau_eff / r.tau_eff_theory_dt, 1.0, 0.06);
+            RC_ASSERT_NEAR(r.step_gain / r.step_gain_theory, 1.0, 0.10);
+            rc_coherence_result_free(&r);
+        }
+        double tau[2], pred[2];
+        const double b_g1[] = {2, 8};
+        for (int i = 0; i < 2; ++i) {
+            run_relu(1.0, b_g1[i], seed, &r);
+            assert_true(r.active_fraction > 0.5 && r.active_fraction < 0.85);
+            RC_ASSERT_NEAR(r.tau_eff / r.tau_eff_theory_dt, 1.0, 0.25);
+            tau[i] = r.tau_eff;
+            pred[i] = r.tau_eff_theory_dt;
+            rc_coherence_result_free(&r);
+        }
+        RC_ASSERT_NEAR((tau[0] / tau[1]) / (pred[0] / pred[1]), 1.0, 0.15);
     }
-    double tau[2], pred[2];
-    const double b_g1[] = {2, 8};
-    for (int i = 0; i < 2; ++i) {
-        run_relu(1.0, b_g1[i], &r);
-        assert_true(r.active_fraction > 0.5 && r.active_fraction < 0.85);
-        RC_ASSERT_NEAR(r.tau_eff / r.tau_eff_theory_dt, 1.0, 0.25);
-        tau[i] = r.tau_eff;
-        pred[i] = r.tau_eff_theory_dt;
-        rc_coherence_result_free(&r);
-    }
-    RC_ASSERT_NEAR((tau[0] / tau[1]) / (pred[0] / pred[1]), 1.0, 0.15);
 }
 
 /* Balance and transmission (g = 1.5, independent noise sigma = 0.5, so C < 1): higher b keeps
