@@ -321,6 +321,88 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_r
     return RC_OK;
 }
 
+rc_status rc_lyap_summarize(const double *local, const double *fp_local, int64_t n_int,
+                            int64_t N, int64_t m, double t_ons, int n_trace, int n_boot,
+                            uint64_t boot_seed, rc_lyap_result *res, rc_error *err)
+{
+    rc_status st = RC_OK;
+    if (n_trace > n_int) n_trace = (int)n_int;
+    double *cum = rc_calloc((size_t)m, sizeof(double), "cumulative exponents", err);
+    double *sorted = rc_calloc((size_t)m, sizeof(double), "sorted spectrum", err);
+    int64_t *trace_at = rc_calloc((size_t)(n_trace + 1), sizeof(int64_t), "trace points", err);
+    res->lambda = rc_calloc((size_t)m, sizeof(double), "exponents", err);
+    res->trace_t = rc_calloc((size_t)(n_trace + 1), sizeof(double), "trace times", err);
+    res->trace_lambda = rc_calloc((size_t)((n_trace + 1) * m), sizeof(double), "trace spectra", err);
+    res->trace_entropy_H = rc_calloc((size_t)(n_trace + 1), sizeof(double), "trace H", err);
+    RC_CHECK_GOTO(cum && sorted && trace_at && res->lambda && res->trace_t && res->trace_lambda &&
+                      res->trace_entropy_H,
+                  err, RC_ERR_NOMEM, "%s", err ? err->msg : "out of memory");
+    res->N = N;
+    res->m = m;
+    res->n_intervals = n_int;
+    res->t_accumulated = (double)n_int * t_ons;
+
+    /* convergence trace: running means of the local exponents at log-spaced interval counts */
+    trace_points(n_int, n_trace, trace_at);
+    int next_trace = 0;
+    for (int64_t k = 0; k < n_int; ++k) {
+        const double *row = local + k * m;
+        for (int64_t j = 0; j < m; ++j) cum[j] += row[j];
+        if (next_trace < n_trace && k + 1 == trace_at[next_trace]) {
+            res->trace_t[next_trace] = (double)(k + 1) * t_ons;
+            double *tl = res->trace_lambda + (int64_t)next_trace * m;
+            for (int64_t j = 0; j < m; ++j) tl[j] = cum[j] / (double)(k + 1);
+            res->trace_entropy_H[next_trace] = rc_entropy_rate(tl, m);
+            next_trace++;
+        }
+    }
+    res->n_trace = next_trace;
+
+    for (int64_t j = 0; j < m; ++j) res->lambda[j] = cum[j] / (double)n_int;
+    res->lambda_max = res->lambda[0];
+    res->lambda_min = res->lambda[m - 1];
+    res->lambda_mean = NAN;
+    if (m == N) {
+        double s = 0.0;
+        for (int64_t j = 0; j < m; ++j) s += res->lambda[j];
+        res->lambda_mean = s / (double)N;
+    }
+    res->entropy_H = rc_entropy_rate(res->lambda, m);
+    res->dim_ky = rc_kaplan_yorke(res->lambda, m, &res->dim_ky_lower_bound);
+    res->n_positive = rc_count_positive(res->lambda, m);
+    res->lambda_max_fp = NAN;
+    if (fp_local) {
+        double s = 0.0;
+        for (int64_t k = 0; k < n_int; ++k) s += fp_local[k];
+        res->lambda_max_fp = s / (double)n_int;
+    }
+
+    /* block-bootstrap confidence intervals */
+    int64_t cols[3] = {0, m - 1, 0};
+    int64_t L = rc_bootstrap_block_len(local, n_int, m, cols, 2);
+    res->block_len = (int)L;
+    res->n_blocks = (int)(n_int / L);
+    double lo[4], hi[4];
+    RC_GOTO(rc_block_bootstrap(local, n_int, m, L, n_boot, boot_seed, spectrum_stats, sorted, 4,
+                               lo, hi, err));
+    res->ci_lambda_max = (rc_ci){lo[0], hi[0]};
+    res->ci_lambda_min = (rc_ci){lo[1], hi[1]};
+    res->ci_entropy_H = (rc_ci){lo[2], hi[2]};
+    res->ci_dim_ky = (rc_ci){lo[3], hi[3]};
+    res->ci_lambda_max_fp = (rc_ci){NAN, NAN};
+    if (fp_local) {
+        int64_t Lfp = rc_bootstrap_block_len(fp_local, n_int, 1, cols + 2, 1);
+        RC_GOTO(rc_block_bootstrap(fp_local, n_int, 1, Lfp > L ? Lfp : L, n_boot, boot_seed + 1,
+                                   first_stat, NULL, 1, lo, hi, err));
+        res->ci_lambda_max_fp = (rc_ci){lo[0], hi[0]};
+    }
+cleanup:
+    free(cum);
+    free(sorted);
+    free(trace_at);
+    return st;
+}
+
 static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_in,
                                 rc_lyap_result *res, rc_error *err)
 {
@@ -336,8 +418,6 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
     const int64_t n_int = n_intervals_of(lp->t_sim, lp->t_ons);
     const int64_t n_int_transient = n_intervals_of(lp->t_ons_transient, lp->t_ons);
     const int do_pca = pca_enabled(lp, N);
-    int n_trace = lp->n_trace;
-    if (n_trace > n_int) n_trace = (int)n_int;
 
     rc_status st = RC_OK;
     lyap_engine e;
@@ -349,8 +429,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
     e.spi = steps_per_interval(p, lp);
     e.ntraj = lp->finite_perturbation ? 2 : 1;
     e.reorth = lp->reorth == RC_REORTH_AUTO ? rc_reorth_auto_choice(N, m) : (rc_reorth_kind)lp->reorth;
-    double *local = NULL, *fp_local = NULL, *cum = NULL, *sorted = NULL;
-    int64_t *trace_at = NULL;
+    double *local = NULL, *fp_local = NULL;
     rc_cov cov_h, cov_phi;
     memset(&cov_h, 0, sizeof cov_h);
     memset(&cov_phi, 0, sizeof cov_phi);
@@ -363,16 +442,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
     e.log_r = rc_calloc((size_t)m, sizeof(double), "log R_kk", err);
     local = rc_calloc((size_t)(n_int * m), sizeof(double), "local exponents", err);
     fp_local = rc_calloc((size_t)n_int, sizeof(double), "finite-perturbation series", err);
-    cum = rc_calloc((size_t)m, sizeof(double), "cumulative log R", err);
-    sorted = rc_calloc((size_t)m, sizeof(double), "sorted spectrum", err);
-    trace_at = rc_calloc((size_t)(n_trace + 1), sizeof(int64_t), "trace points", err);
-    res->lambda = rc_calloc((size_t)m, sizeof(double), "exponents", err);
-    res->trace_t = rc_calloc((size_t)(n_trace + 1), sizeof(double), "trace times", err);
-    res->trace_lambda = rc_calloc((size_t)((n_trace + 1) * m), sizeof(double), "trace spectra", err);
-    res->trace_entropy_H = rc_calloc((size_t)(n_trace + 1), sizeof(double), "trace H", err);
-    RC_CHECK_GOTO(e.W && e.dphi && e.noise && e.work && e.phi_h && e.log_r && local && fp_local &&
-                      cum && sorted && trace_at && res->lambda && res->trace_t &&
-                      res->trace_lambda && res->trace_entropy_H,
+    RC_CHECK_GOTO(e.W && e.dphi && e.noise && e.work && e.phi_h && e.log_r && local && fp_local,
                   err, RC_ERR_NOMEM, "%s", err ? err->msg : "out of memory");
     RC_GOTO(rc_tangent_ws_init(&e.ws, N, e.ntraj + m, p->phi, err));
     if (do_pca) {
@@ -411,8 +481,6 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
     }
 
     /* 4. accumulation */
-    trace_points(n_int, n_trace, trace_at);
-    int next_trace = 0;
     double pr_sum = 0.0;
     for (int64_t k = 0; k < n_int; ++k) {
         RC_GOTO(engine_interval(&e, 2, err));
@@ -421,7 +489,6 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
             RC_CHECK_GOTO(isfinite(e.log_r[j]), err, RC_ERR_NUMERIC,
                           "non-finite log R_kk at interval %lld", (long long)k);
             row[j] = e.log_r[j] / lp->t_ons;
-            cum[j] += e.log_r[j];
         }
         if (e.ntraj == 2) fp_local[k] = engine_fp_renormalise(&e) / lp->t_ons;
         if (lp->lyapvec_pr) pr_sum += lyapvec_pr(Q, N);
@@ -430,62 +497,14 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
             rc_phi_eval(p->phi, e.W, e.phi_h, (size_t)N);
             rc_cov_add(&cov_phi, e.phi_h);
         }
-        if (next_trace < n_trace && k + 1 == trace_at[next_trace]) {
-            const double t = (double)(k + 1) * lp->t_ons;
-            res->trace_t[next_trace] = t;
-            for (int64_t j = 0; j < m; ++j) res->trace_lambda[next_trace * m + j] = cum[j] / t;
-            res->trace_entropy_H[next_trace] = rc_entropy_rate(res->trace_lambda + next_trace * m, m);
-            next_trace++;
-        }
     }
 
-    /* 5. exponents and derived quantities */
-    res->N = N;
-    res->m = m;
-    res->n_intervals = n_int;
-    res->t_accumulated = (double)n_int * lp->t_ons;
-    res->n_trace = next_trace;
-    for (int64_t j = 0; j < m; ++j) res->lambda[j] = cum[j] / res->t_accumulated;
-    res->lambda_max = res->lambda[0];
-    res->lambda_min = res->lambda[m - 1];
-    res->lambda_mean = NAN;
-    if (m == N) {
-        double s = 0.0;
-        for (int64_t j = 0; j < m; ++j) s += res->lambda[j];
-        res->lambda_mean = s / (double)N;
-    }
-    res->entropy_H = rc_entropy_rate(res->lambda, m);
-    res->dim_ky = rc_kaplan_yorke(res->lambda, m, &res->dim_ky_lower_bound);
-    res->n_positive = rc_count_positive(res->lambda, m);
-    res->lambda_max_fp = NAN;
-    if (e.ntraj == 2) {
-        double s = 0.0;
-        for (int64_t k = 0; k < n_int; ++k) s += fp_local[k];
-        res->lambda_max_fp = s / (double)n_int;
-    }
+    /* 5. exponents, derived quantities, confidence intervals, convergence trace */
+    RC_GOTO(rc_lyap_summarize(local, e.ntraj == 2 ? fp_local : NULL, n_int, N, m, lp->t_ons,
+                              lp->n_trace, lp->n_boot, p->seed_ons, res, err));
     res->lyapvec_pr = lp->lyapvec_pr ? pr_sum / (double)n_int : NAN;
     res->pca_dim_h = do_pca ? rc_cov_participation_ratio(&cov_h) : NAN;
     res->pca_dim_phi = do_pca ? rc_cov_participation_ratio(&cov_phi) : NAN;
-
-    /* 6. block-bootstrap confidence intervals */
-    int64_t cols[3] = {0, m - 1, 0};
-    int64_t L = rc_bootstrap_block_len(local, n_int, m, cols, 2);
-    res->block_len = (int)L;
-    res->n_blocks = (int)(n_int / L);
-    double lo[4], hi[4];
-    RC_GOTO(rc_block_bootstrap(local, n_int, m, L, lp->n_boot, p->seed_ons, spectrum_stats,
-                               sorted, 4, lo, hi, err));
-    res->ci_lambda_max = (rc_ci){lo[0], hi[0]};
-    res->ci_lambda_min = (rc_ci){lo[1], hi[1]};
-    res->ci_entropy_H = (rc_ci){lo[2], hi[2]};
-    res->ci_dim_ky = (rc_ci){lo[3], hi[3]};
-    res->ci_lambda_max_fp = (rc_ci){NAN, NAN};
-    if (e.ntraj == 2) {
-        int64_t Lfp = rc_bootstrap_block_len(fp_local, n_int, 1, cols + 2, 1);
-        RC_GOTO(rc_block_bootstrap(fp_local, n_int, 1, Lfp > L ? Lfp : L, lp->n_boot,
-                                   p->seed_ons + 1, first_stat, NULL, 1, lo, hi, err));
-        res->ci_lambda_max_fp = (rc_ci){lo[0], hi[0]};
-    }
     res->reorth_used = (int)e.reorth;
     res->reorth_fallbacks = e.ws.n_fallback;
     res->wall_s = wall_now() - t_start;
@@ -502,9 +521,6 @@ cleanup:
     free(e.log_r);
     free(local);
     free(fp_local);
-    free(cum);
-    free(sorted);
-    free(trace_at);
     if (st != RC_OK) rc_lyap_result_free(res);
     return st;
 }

@@ -80,6 +80,14 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_r
                       rc_error *err);
 void rc_lyap_result_free(rc_lyap_result *res);
 
+/* Everything derived from the per-interval local exponents local[k*m + j] = log R_jj / t_ons
+ * (n_int x m) and, if not NULL, the finite-perturbation series fp_local[k]: lambda, lbar, H, D,
+ * counts, block-bootstrap CIs (seeded by boot_seed), the convergence trace.  Fills those fields
+ * of res (allocating its arrays); shared by the local and the distributed engines. */
+rc_status rc_lyap_summarize(const double *local, const double *fp_local, int64_t n_int,
+                            int64_t N, int64_t m, double t_ons, int n_trace, int n_boot,
+                            uint64_t boot_seed, rc_lyap_result *res, rc_error *err);
+
 /* Derived quantities of a spectrum (any length m <= N, sorted or not; sorted copies inside). */
 double rc_entropy_rate(const double *lambda, int64_t m);
 /* Returns D or NaN; *lower_bound = 1 if the partial sums of the m values never turn negative. */
