@@ -316,6 +316,29 @@ int rc_cmd_run(int argc, char **argv)
         rc_job_free(&job);
         return finish(code);
     }
+    int writable = 1;
+    if (rank == 0 && !exists) {
+        /* a bad -o is bad input (exit 2), found before any collective HDF5 call */
+        char dir[RC_PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", output);
+        char *slash = strrchr(dir, '/');
+        if (slash == dir)
+            dir[1] = '\0';
+        else if (slash)
+            *slash = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+        writable = access(dir, W_OK | X_OK) == 0;
+        if (!writable)
+            rc_fail(&err, RC_ERR_INPUT, "%s: cannot create the archive: directory '%s' is not "
+                    "writable or does not exist", output, dir);
+    }
+    MPI_Bcast(&writable, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (!writable) {
+        int code = rank == 0 ? rc_cli_report("run", &err) : 2;
+        rc_job_free(&job);
+        return finish(code);
+    }
     if (!exists && a.resume && rank == 0)
         fprintf(stderr, "rnnchaos run: %s does not exist yet: starting a new archive\n", output);
 

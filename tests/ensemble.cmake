@@ -15,3 +15,5 @@ rc_add_script_test(run_stop_resume run_stop_resume.sh LABELS mpi TIMEOUT 300)
 # jobs/quickstart.sbatch with sbatch --wait; a USR1-signalled job resubmits itself and completes.
 rc_add_script_test(slurm_quickstart slurm_quickstart.sh LABELS slurm TIMEOUT 900)
 rc_add_script_test(slurm_resubmit slurm_resubmit.sh LABELS slurm TIMEOUT 600)
+# -n 3 --oversubscribe against -n 2 on 2 cores: the sleeping master costs no throughput (timing)
+rc_add_script_test(run_throughput run_throughput.sh LABELS long TIMEOUT 300)

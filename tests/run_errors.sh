@@ -55,6 +55,7 @@ expect_error '[spectrum]\nN = 20\n' '--resume and --dry-run' --resume --dry-run
 (cd case1 && "$B" run nonexistent.ini > /dev/null 2> stderr3); rc=$?
 [ $rc -eq 2 ] && grep -q "nonexistent.ini: cannot open the job file" case1/stderr3 || bad "missing job: exit $rc"
 
+expect_error '[spectrum]\nN = 20\nt_sim = 5\n' 'directory' -o nodir/out.h5
 # --dry-run: the table and totals, nothing written
 mkdir -p dry && cd dry
 printf '[run]\nrealizations = 3\n[spectrum]\nN = 20, 40\ng = lin(1, 3, 3)\nt_sim = 20\n' > job.ini
