@@ -157,7 +157,7 @@ typedef struct {
 } rc_job_section;
 
 #define RC_JOB_MAX_TEXT 60000 /* the archive keeps the job text in a root attribute (< 64 KiB) */
-#define RC_JOB_MAX_TASKS 10000000
+#define RC_JOB_MAX_TASKS 1000000 /* every rank holds the list (~0.6 KiB per task) */
 
 typedef struct {
     char name[RC_PATH_MAX];   /* the job file as named on the command line: used in messages */
