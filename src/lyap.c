@@ -192,9 +192,10 @@ typedef struct {
     rc_reorth_kind reorth;
 } lyap_engine;
 
-static rc_status engine_check_state(const lyap_engine *e, rc_error *err)
+/* ntraj: how many trajectory columns exist yet (the twin is created after the transient). */
+static rc_status engine_check_state(const lyap_engine *e, int ntraj, rc_error *err)
 {
-    RC_CHECK(rc_state_is_sane(e->W, (size_t)(e->N * e->ntraj)), err, RC_ERR_NUMERIC,
+    RC_CHECK(rc_state_is_sane(e->W, (size_t)(e->N * ntraj)), err, RC_ERR_NUMERIC,
              "trajectory diverged (non-finite or |h| > 1e12) at step %lld, t = %g",
              (long long)e->step, (double)e->step * e->net->p.dt);
     return RC_OK;
@@ -211,9 +212,9 @@ static rc_status engine_relax(lyap_engine *e, int64_t nsteps, rc_error *err)
         rc_model_step(e->net, e->step, e->drive.value, e->W, e->N, 1, e->work);
         rc_drive_advance(&e->drive, &e->net->p, e->step);
         e->step++;
-        if ((s + 1) % e->spi == 0) RC_TRY(engine_check_state(e, err));
+        if ((s + 1) % e->spi == 0) RC_TRY(engine_check_state(e, 1, err));
     }
-    return engine_check_state(e, err);
+    return engine_check_state(e, 1, err);
 }
 
 /* One reorthonormalisation interval: spi tangent steps, then QR into e->log_r. */
@@ -231,7 +232,7 @@ static rc_status engine_interval(lyap_engine *e, int phase, rc_error *err)
         rc_drive_advance(&e->drive, p, e->step);
         e->step++;
     }
-    RC_TRY(engine_check_state(e, err));
+    RC_TRY(engine_check_state(e, e->ntraj, err));
     double *Q = e->W + e->ntraj * e->N;
     if (e->lp->use_reference_kernels) return rc_reorth_ref(Q, e->N, e->m, e->log_r, err);
     if (e->reorth == RC_REORTH_CHOLQR2) return rc_reorth_cholqr2(Q, e->N, e->m, e->log_r, &e->ws, err);
@@ -288,7 +289,7 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_r
     pilot.lyapvec_pr = 0;
     pilot.n_trace = 0;
     pilot.n_boot = 0;
-    pilot.observer = NULL;
+    /* the observer stays: it sees the pilots' steps too (the scheduler cancels through it) */
     int64_t m = N / 8 > 16 ? N / 8 : (N < 16 ? N : 16);
     double d_pilot = NAN;
     for (;;) {
@@ -435,6 +436,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
     memset(&cov_phi, 0, sizeof cov_phi);
 
     e.W = rc_aligned_alloc((size_t)(N * (e.ntraj + m)), sizeof(double), "state and tangent panel", err);
+    if (e.W) memset(e.W, 0, sizeof(double) * (size_t)(N * (e.ntraj + m)));
     e.dphi = rc_aligned_alloc((size_t)N, sizeof(double), "phi'", err);
     e.noise = rc_aligned_alloc((size_t)N, sizeof(double), "noise", err);
     e.work = rc_aligned_alloc((size_t)N * 3, sizeof(double), "step work", err);

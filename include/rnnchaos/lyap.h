@@ -24,7 +24,8 @@ typedef struct {
     int use_reference_kernels; /* 1: naive tangent step and Gram-Schmidt (tests only) */
     const double *h0;       /* initial state (N values, e.g. from --h0); NULL: drawn from seed_ic */
     /* Optional observer, called before each tangent step with the state h_s and phi'(h_s)
-     * (phase 0: trajectory transient, 1: ONS transient, 2: accumulation).  For tests. */
+     * (phase 0: trajectory transient, 1: ONS transient, 2: accumulation; with n_le = auto the
+     * pilot runs call it too).  For tests, and for the scheduler to cancel a task. */
     void (*observer)(void *ctx, int64_t step, int phase, const double *h, const double *dphi);
     void *observer_ctx;
 } rc_lyap_params;
