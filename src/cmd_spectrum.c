@@ -24,6 +24,7 @@ static const char spectrum_help[] =
     "  --n-le K|all|auto [all] (auto: enough exponents for H and D, from pilot runs)\n"
     "  --finite-perturbation yes|no [yes]  --pca yes|no [N<=4096]\n"
     "  --lyapvec-pr yes|no [yes]  --n-trace [16]  --n-boot [1000]\n"
+    "  --precision double|single [double] (single: tangent vectors in float, log R in double)\n"
     "  --reorth auto|householder|cholqr2 [auto: CholeskyQR2 for n_le <= N/8]\n"
     "Output: a short summary, or with --json one JSON object on stdout.\n";
 
@@ -137,6 +138,7 @@ static json_t *spectrum_json(const rc_network *net, const rc_lyap_params *lp,
     if (r->n_le_auto)
         json_object_set_new(o, "n_le_auto", json_pack("{s:I,s:o}", "pilot_n_le", (json_int_t)r->pilot_m,
                                                       "pilot_dim_ky", rc_json_number(r->pilot_dim_ky)));
+    json_object_set_new(o, "precision", json_string(lp->single_precision ? "single" : "double"));
     json_object_set_new(o, "reorth", json_pack("{s:s,s:I}", "method",
                                                rc_reorth_name((rc_reorth_kind)r->reorth_used),
                                                "householder_fallbacks",

@@ -186,6 +186,7 @@ typedef struct {
     double *W;     /* [h | h_fp | Q], N x (ntraj + m) */
     double *dphi, *noise, *work, *log_r, *phi_h;
     rc_tangent_ws ws;
+    rc_tangent_sp sp; /* single-precision tangent system (single_precision only) */
     rc_drive drive;
     int64_t step;
     double fp_d0;
@@ -224,6 +225,13 @@ static rc_status engine_interval(lyap_engine *e, int phase, rc_error *err)
     for (int64_t s = 0; s < e->spi; ++s) {
         rc_dphi_eval(p->phi, e->W, e->dphi, (size_t)e->N);
         if (e->lp->observer) e->lp->observer(e->lp->observer_ctx, e->step, phase, e->W, e->dphi);
+        if (e->lp->single_precision) {
+            rc_tangent_sp_step(e->net, &e->sp, e->dphi);
+            rc_model_step(e->net, e->step, e->drive.value, e->W, e->N, e->ntraj, e->work);
+            rc_drive_advance(&e->drive, p, e->step);
+            e->step++;
+            continue;
+        }
         if (e->lp->use_reference_kernels)
             rc_tangent_step_ref(e->net, e->dphi, e->W, e->ntraj, e->m);
         else
@@ -233,6 +241,7 @@ static rc_status engine_interval(lyap_engine *e, int phase, rc_error *err)
         e->step++;
     }
     RC_TRY(engine_check_state(e, e->ntraj, err));
+    if (e->lp->single_precision) return rc_tangent_sp_reorth(&e->sp, e->log_r, err);
     double *Q = e->W + e->ntraj * e->N;
     if (e->lp->use_reference_kernels) return rc_reorth_ref(Q, e->N, e->m, e->log_r, err);
     if (e->reorth == RC_REORTH_CHOLQR2) return rc_reorth_cholqr2(Q, e->N, e->m, e->log_r, &e->ws, err);
@@ -252,10 +261,19 @@ static double engine_fp_renormalise(lyap_engine *e)
     return growth;
 }
 
-static double lyapvec_pr(const double *q, int64_t N)
+/* 1 / sum_i v_i^4 of the first Lyapunov vector (unit norm), from whichever precision holds it */
+static double engine_lyapvec_pr(const lyap_engine *e)
 {
     double s4 = 0.0;
-    for (int64_t i = 0; i < N; ++i) s4 += q[i] * q[i] * q[i] * q[i];
+    if (e->lp->single_precision) {
+        for (int64_t i = 0; i < e->N; ++i) {
+            const double v = e->sp.Q[i];
+            s4 += v * v * v * v;
+        }
+    } else {
+        const double *q = e->W + e->ntraj * e->N;
+        for (int64_t i = 0; i < e->N; ++i) s4 += q[i] * q[i] * q[i] * q[i];
+    }
     return 1.0 / s4;
 }
 
@@ -430,6 +448,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
     e.spi = steps_per_interval(p, lp);
     e.ntraj = lp->finite_perturbation ? 2 : 1;
     e.reorth = lp->reorth == RC_REORTH_AUTO ? rc_reorth_auto_choice(N, m) : (rc_reorth_kind)lp->reorth;
+    if (lp->single_precision) e.reorth = RC_REORTH_HOUSEHOLDER; /* sgeqrf + sorgqr */
     double *local = NULL, *fp_local = NULL;
     rc_cov cov_h, cov_phi;
     memset(&cov_h, 0, sizeof cov_h);
@@ -465,6 +484,10 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
     for (int64_t k = 0; k < m; ++k)
         rc_rng_normals(p->seed_ons, RC_STREAM_ONS, (uint64_t)k, 0, (size_t)N, Q + k * N);
     RC_GOTO(rc_reorth_householder(Q, N, m, e.log_r, &e.ws, err));
+    if (lp->single_precision) {
+        RC_GOTO(rc_tangent_sp_init(&e.sp, net, m, err));
+        rc_tangent_sp_load(&e.sp, Q);
+    }
     if (e.ntraj == 2) {
         double *u = e.W + N;
         rc_rng_normals(p->seed_ons, RC_STREAM_FP, 0, 0, (size_t)N, u);
@@ -493,7 +516,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
             row[j] = e.log_r[j] / lp->t_ons;
         }
         if (e.ntraj == 2) fp_local[k] = engine_fp_renormalise(&e) / lp->t_ons;
-        if (lp->lyapvec_pr) pr_sum += lyapvec_pr(Q, N);
+        if (lp->lyapvec_pr) pr_sum += engine_lyapvec_pr(&e);
         if (do_pca) {
             rc_cov_add(&cov_h, e.W);
             rc_phi_eval(p->phi, e.W, e.phi_h, (size_t)N);
@@ -513,6 +536,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
 
 cleanup:
     rc_tangent_ws_free(&e.ws);
+    rc_tangent_sp_free(&e.sp);
     rc_cov_free(&cov_h);
     rc_cov_free(&cov_phi);
     free(e.W);

@@ -168,7 +168,7 @@ void rc_model_config_resolve_seeds(rc_model_config *c, uint64_t seed_offset)
 
 /* ---- Lyapunov run options ----------------------------------------------------------------- */
 
-typedef enum { LOPT_TIME, LOPT_NLE, LOPT_BOOL, LOPT_INT, LOPT_REORTH } rc_lyap_opt_type;
+typedef enum { LOPT_TIME, LOPT_NLE, LOPT_BOOL, LOPT_INT, LOPT_REORTH, LOPT_PRECISION } rc_lyap_opt_type;
 typedef struct {
     const char *name;
     rc_lyap_opt_type type;
@@ -187,6 +187,7 @@ static const rc_lyap_opt lyap_opts[] = {
     {"n-trace", LOPT_INT, offsetof(rc_lyap_params, n_trace)},
     {"n-boot", LOPT_INT, offsetof(rc_lyap_params, n_boot)},
     {"reorth", LOPT_REORTH, offsetof(rc_lyap_params, reorth)},
+    {"precision", LOPT_PRECISION, offsetof(rc_lyap_params, single_precision)},
 };
 
 static const rc_lyap_opt *find_lyap_opt(const char *key)
@@ -219,6 +220,12 @@ rc_status rc_lyap_params_set(rc_lyap_params *lp, const char *key, const char *va
         *(int *)(base + o->offset) = (int)v;
         return RC_OK;
     }
+    case LOPT_PRECISION:
+        if (strcmp(value, "double") == 0 || strcmp(value, "single") == 0) {
+            lp->single_precision = strcmp(value, "single") == 0;
+            return RC_OK;
+        }
+        return rc_fail(err, RC_ERR_INPUT, "--precision: expected double or single, got '%s'", value);
     case LOPT_REORTH:
         for (int k = RC_REORTH_AUTO; k <= RC_REORTH_CHOLQR2; ++k)
             if (strcmp(value, rc_reorth_name((rc_reorth_kind)k)) == 0) {

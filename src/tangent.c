@@ -272,3 +272,79 @@ rc_status rc_reorth_ref(double *Q, int64_t N, int64_t m, double *log_r, rc_error
     }
     return RC_OK;
 }
+
+rc_status rc_tangent_sp_init(rc_tangent_sp *t, const rc_network *net, int64_t m, rc_error *err)
+{
+    memset(t, 0, sizeof *t);
+    const int64_t N = net->N;
+    t->N = N;
+    t->m = m;
+    rc_status st = RC_OK;
+    t->J = rc_aligned_alloc((size_t)(N * N), sizeof(float), "single-precision J", err);
+    t->Q = rc_aligned_alloc((size_t)(N * m), sizeof(float), "single-precision Q", err);
+    t->S = rc_aligned_alloc((size_t)(N * m), sizeof(float), "single-precision panel", err);
+    t->tau = rc_calloc((size_t)m, sizeof(float), "Householder scalars", err);
+    RC_CHECK_GOTO(t->J && t->Q && t->S && t->tau, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
+    for (int64_t k = 0; k < N * N; ++k) t->J[k] = (float)net->J[k];
+    int n = (int)N, k = (int)m, info = 0, lwork = -1;
+    float q1 = 0, q2 = 0;
+    sgeqrf_(&n, &k, t->Q, &n, t->tau, &q1, &lwork, &info);
+    sorgqr_(&n, &k, &k, t->Q, &n, t->tau, &q2, &lwork, &info);
+    t->lwork = (int)fmax(fmax(q1, q2), (double)k * 64);
+    t->work = rc_aligned_alloc((size_t)t->lwork, sizeof(float), "LAPACK work", err);
+    RC_CHECK_GOTO(t->work, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
+    return RC_OK;
+cleanup:
+    rc_tangent_sp_free(t);
+    return st;
+}
+
+void rc_tangent_sp_free(rc_tangent_sp *t)
+{
+    free(t->J);
+    free(t->Q);
+    free(t->S);
+    free(t->tau);
+    free(t->work);
+    memset(t, 0, sizeof *t);
+}
+
+void rc_tangent_sp_load(rc_tangent_sp *t, const double *Q)
+{
+    for (int64_t k = 0; k < t->N * t->m; ++k) t->Q[k] = (float)Q[k];
+}
+
+void rc_tangent_sp_step(const rc_network *net, rc_tangent_sp *t, const double *dphi)
+{
+    const int n = (int)t->N, k = (int)t->m;
+    const float alpha = (float)(net->p.dt / net->p.tau), beta = (float)(1.0 - net->p.dt / net->p.tau);
+    for (int64_t c = 0; c < t->m; ++c) {
+        const float *q = t->Q + c * t->N;
+        float *s = t->S + c * t->N;
+        for (int64_t i = 0; i < t->N; ++i) s[i] = (float)dphi[i] * q[i];
+    }
+    sgemm_("T", "N", &n, &k, &n, &alpha, t->J, &n, t->S, &n, &beta, t->Q, &n);
+}
+
+rc_status rc_tangent_sp_reorth(rc_tangent_sp *t, double *log_r, rc_error *err)
+{
+    const int n = (int)t->N, k = (int)t->m;
+    int info = 0;
+    sgeqrf_(&n, &k, t->Q, &n, t->tau, t->work, &t->lwork, &info);
+    RC_CHECK(info == 0, err, RC_ERR_LAPACK, "sgeqrf failed (info = %d)", info);
+    unsigned char *flip = (unsigned char *)t->S; /* the panel is free until the next step */
+    for (int64_t j = 0; j < t->m; ++j) {
+        const float r = t->Q[j + j * t->N];
+        RC_CHECK(r != 0.0f && isfinite(r), err, RC_ERR_NUMERIC,
+                 "single-precision tangent vectors became dependent (R_%lld%lld = %g): use "
+                 "--precision double", (long long)j, (long long)j, (double)r);
+        log_r[j] = log(fabs((double)r));
+        flip[j] = r < 0;
+    }
+    sorgqr_(&n, &k, &k, t->Q, &n, t->tau, t->work, &t->lwork, &info);
+    RC_CHECK(info == 0, err, RC_ERR_LAPACK, "sorgqr failed (info = %d)", info);
+    for (int64_t j = 0; j < t->m; ++j)
+        if (flip[j])
+            for (int64_t i = 0; i < t->N; ++i) t->Q[i + j * t->N] = -t->Q[i + j * t->N];
+    return RC_OK;
+}

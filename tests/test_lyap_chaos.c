@@ -120,6 +120,31 @@ static void finite_perturbation_with_noise_and_common_input(void **state)
     rc_lyap_result_free(&a);
 }
 
+/* Single-precision tangent propagation: the same spectrum within the CIs of the double run. */
+static void single_precision_agrees_within_cis(void **state)
+{
+    (void)state;
+    rc_model_params p = chaotic(200, 5.0, 0.1);
+    rc_lyap_params lp;
+    rc_lyap_params_default(&lp);
+    lp.t_sim = 1000;
+    lp.pca = 0;
+    rc_lyap_result d, f;
+    run(&p, &lp, &d);
+    lp.single_precision = 1;
+    run(&p, &lp, &f);
+    print_message("single vs double: lambda_1 %.5f vs %.5f, H %.4f vs %.4f, D %.3f vs %.3f, lbar "
+                  "%.5f vs %.5f, wall %.2f vs %.2f s\n", f.lambda_max, d.lambda_max, f.entropy_H,
+                  d.entropy_H, f.dim_ky, d.dim_ky, f.lambda_mean, d.lambda_mean, f.wall_s, d.wall_s);
+    assert_ci_contains_or_overlaps("lambda_1 single/double", f.ci_lambda_max, d.ci_lambda_max);
+    assert_ci_contains_or_overlaps("lambda_N single/double", f.ci_lambda_min, d.ci_lambda_min);
+    assert_ci_contains_or_overlaps("H single/double", f.ci_entropy_H, d.ci_entropy_H);
+    assert_ci_contains_or_overlaps("D single/double", f.ci_dim_ky, d.ci_dim_ky);
+    RC_ASSERT_NEAR(f.lambda_mean, log1p(-p.dt) / p.dt, 3e-3);
+    rc_lyap_result_free(&d);
+    rc_lyap_result_free(&f);
+}
+
 static double asymmetry(const rc_lyap_result *r)
 {
     double A = 0;
@@ -156,6 +181,7 @@ int main(void)
         cmocka_unit_test(mean_exponent_and_cross_checks),
         cmocka_unit_test(finite_perturbation_with_noise_and_common_input),
         cmocka_unit_test(point_symmetry_improves_as_dt_decreases),
+        cmocka_unit_test(single_precision_agrees_within_cis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

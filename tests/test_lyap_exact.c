@@ -24,7 +24,7 @@ static rc_lyap_params quick_params(double t_sim)
     return lp;
 }
 
-static void subcritical_matches_eigenvalues(double dt, double g)
+static void subcritical_matches_eigenvalues(double dt, double g, int single)
 {
     rc_error err;
     rc_model_params p;
@@ -38,6 +38,7 @@ static void subcritical_matches_eigenvalues(double dt, double g)
      * long orthonormal-system transient aligns the frame first. */
     rc_lyap_params lp = quick_params(4000.0);
     lp.t_ons_transient = 1000.0;
+    lp.single_precision = single;
     rc_lyap_result r;
     RC_ASSERT_OK(rc_lyap_run(&net, &lp, &r, &err), &err);
 
@@ -51,16 +52,17 @@ static void subcritical_matches_eigenvalues(double dt, double g)
         RC_ASSERT_NEAR(r.lambda[k], expected[k], 1e-3);
         worst = fmax(worst, fabs(r.lambda[k] - expected[k]));
     }
-    print_message("g = %g, dt = %g: max |lambda_k - (1/dt) log|1 - dt + dt mu_k|| = %.2e\n", g, dt,
-                  worst);
+    print_message("g = %g, dt = %g%s: max |lambda_k - (1/dt) log|1 - dt + dt mu_k|| = %.2e\n", g,
+                  dt, single ? " (single precision)" : "", worst);
     assert_int_equal(r.n_positive, 0);
     RC_ASSERT_NEAR(r.dim_ky, 0.0, 0.0);
     rc_lyap_result_free(&r);
     rc_network_free(&net);
 }
 
-static void subcritical_continuous(void **s) { (void)s; subcritical_matches_eigenvalues(0.1, 0.6); }
-static void subcritical_discrete(void **s) { (void)s; subcritical_matches_eigenvalues(1.0, 0.6); }
+static void subcritical_continuous(void **s) { (void)s; subcritical_matches_eigenvalues(0.1, 0.6, 0); }
+static void subcritical_discrete(void **s) { (void)s; subcritical_matches_eigenvalues(1.0, 0.6, 0); }
+static void subcritical_single(void **s) { (void)s; subcritical_matches_eigenvalues(0.1, 0.6, 1); }
 
 typedef struct {
     int64_t N;
@@ -264,6 +266,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(subcritical_continuous),
         cmocka_unit_test(subcritical_discrete),
+        cmocka_unit_test(subcritical_single),
         cmocka_unit_test(logdet_tanh),
         cmocka_unit_test(logdet_tanh_discrete_noise),
         cmocka_unit_test(logdet_relu_balanced),

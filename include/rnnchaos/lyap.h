@@ -21,6 +21,7 @@ typedef struct {
     int n_trace;            /* points of the convergence trace (log-spaced), 0 for none */
     int n_boot;             /* bootstrap replicates for the 95% CIs */
     int reorth;             /* rc_reorth_kind: 0 auto, 1 Householder, 2 CholeskyQR2 (+ fallback) */
+    int single_precision;   /* 1: tangent vectors in float (SGEMM, sgeqrf), log R in double */
     int use_reference_kernels; /* 1: naive tangent step and Gram-Schmidt (tests only) */
     const double *h0;       /* initial state (N values, e.g. from --h0); NULL: drawn from seed_ic */
     /* Optional observer, called before each tangent step with the state h_s and phi'(h_s)

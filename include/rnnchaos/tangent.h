@@ -55,6 +55,23 @@ const char *rc_reorth_name(rc_reorth_kind k);
 /* The method `auto` picks for an N x m panel (by measurement: see docs/performance.md). */
 rc_reorth_kind rc_reorth_auto_choice(int64_t N, int64_t m);
 
+/* Single-precision tangent propagation (optional, --precision single): J is copied to float once,
+ * the m tangent vectors live in float and are advanced by SGEMM and reorthonormalised by
+ * sgeqrf + sorgqr; the trajectory stays in double and log R_kk is accumulated in double.  All
+ * phi use the full product here (zeros of phi' contribute exact zeros). */
+typedef struct {
+    int64_t N, m;
+    float *J, *Q, *S, *tau, *work;
+    int lwork;
+} rc_tangent_sp;
+
+rc_status rc_tangent_sp_init(rc_tangent_sp *t, const rc_network *net, int64_t m, rc_error *err);
+void rc_tangent_sp_free(rc_tangent_sp *t);
+void rc_tangent_sp_load(rc_tangent_sp *t, const double *Q);
+/* Q <- (1 - dt/tau) Q + (dt/tau) J diag(dphi) Q */
+void rc_tangent_sp_step(const rc_network *net, rc_tangent_sp *t, const double *dphi);
+rc_status rc_tangent_sp_reorth(rc_tangent_sp *t, double *log_r, rc_error *err);
+
 /* Reference: modified Gram-Schmidt, twice (for orthogonality at working precision). */
 rc_status rc_reorth_ref(double *Q, int64_t N, int64_t m, double *log_r, rc_error *err);
 
