@@ -8,7 +8,6 @@
 #include "rnnchaos/cli.h"
 #include "rnnchaos/coherence.h"
 #include "rnnchaos/commands.h"
-#include "rnnchaos/h5input.h"
 #include "rnnchaos/options.h"
 
 static const char coherence_help[] =
@@ -74,43 +73,10 @@ static rc_status parse_args(int argc, char **argv, coherence_args *a, int *help,
 }
 
 /* Everything is checked before the network is drawn: bad input costs nothing. */
-static rc_status load_network(coherence_args *a, rc_network *net, double **h0, rc_error *err)
+static rc_status validate_coherence(void *ctx, const rc_model_params *mp, int from_file,
+                                    rc_error *err)
 {
-    *h0 = NULL;
-    if (a->mc.connectivity[0]) {
-        double *J = NULL;
-        int64_t rows, cols;
-        RC_TRY(rc_h5_read_matrix(a->mc.connectivity, "--connectivity", 1, &J, &rows, &cols, err));
-        rc_status st = RC_OK;
-        if (a->n_given && a->mc.model.N != rows)
-            st = rc_fail(err, RC_ERR_INPUT, "--N: %lld disagrees with the %lld x %lld matrix of "
-                         "--connectivity", (long long)a->mc.model.N, (long long)rows,
-                         (long long)rows);
-        a->mc.model.N = rows;
-        if (st == RC_OK) st = rc_coherence_params_validate(&a->cp, &a->mc.model, 1, err);
-        if (st == RC_OK) st = rc_network_adopt(net, &a->mc.model, J, err);
-        if (st != RC_OK) {
-            free(J);
-            return st;
-        }
-    } else {
-        RC_TRY(rc_coherence_params_validate(&a->cp, &a->mc.model, 0, err));
-        RC_TRY(rc_network_create(net, &a->mc.model, err));
-    }
-    if (a->mc.h0[0]) {
-        int64_t n;
-        rc_status st = rc_h5_read_vector(a->mc.h0, "--h0", h0, &n, err);
-        if (st == RC_OK && n != net->N)
-            st = rc_fail(err, RC_ERR_INPUT, "--h0: has %lld values, expected N = %lld",
-                         (long long)n, (long long)net->N);
-        if (st != RC_OK) {
-            free(*h0);
-            *h0 = NULL;
-            rc_network_free(net);
-            return st;
-        }
-    }
-    return RC_OK;
+    return rc_coherence_params_validate(ctx, mp, from_file, err);
 }
 
 static json_t *coherence_json(const rc_network *net, const rc_coherence_params *cp,
@@ -236,7 +202,8 @@ int rc_cmd_coherence(int argc, char **argv)
     }
     rc_network net;
     double *h0 = NULL;
-    if (load_network(&a, &net, &h0, &err) != RC_OK) return rc_cli_report("coherence", &err);
+    if (rc_model_config_load(&a.mc, a.n_given, validate_coherence, &a.cp, &net, &h0, &err) != RC_OK)
+        return rc_cli_report("coherence", &err);
     a.cp.h0 = h0;
     rc_coherence_result res;
     rc_status st = rc_coherence_run(&net, &a.cp, &res, &err);

@@ -6,7 +6,6 @@
 
 #include "rnnchaos/cli.h"
 #include "rnnchaos/commands.h"
-#include "rnnchaos/h5input.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/options.h"
 #include "rnnchaos/tangent.h"
@@ -64,45 +63,9 @@ static rc_status parse_args(int argc, char **argv, spectrum_args *a, int *help, 
     return RC_OK;
 }
 
-/* Build the network: drawn from the seeds, or read from --connectivity. */
-static rc_status load_network(spectrum_args *a, rc_network *net, double **h0, rc_error *err)
+static rc_status validate_lyap(void *ctx, const rc_model_params *mp, int from_file, rc_error *err)
 {
-    *h0 = NULL;
-    if (a->mc.connectivity[0]) {
-        double *J = NULL;
-        int64_t rows, cols;
-        RC_TRY(rc_h5_read_matrix(a->mc.connectivity, "--connectivity", 1, &J, &rows, &cols, err));
-        if (a->n_given && a->mc.model.N != rows) {
-            free(J);
-            return rc_fail(err, RC_ERR_INPUT, "--N: %lld disagrees with the %lld x %lld matrix of "
-                           "--connectivity", (long long)a->mc.model.N, (long long)rows,
-                           (long long)rows);
-        }
-        a->mc.model.N = rows;
-        rc_status st = rc_lyap_params_validate(&a->lp, &a->mc.model, err);
-        if (st == RC_OK) st = rc_network_adopt(net, &a->mc.model, J, err);
-        if (st != RC_OK) {
-            free(J);
-            return st;
-        }
-    } else {
-        RC_TRY(rc_lyap_params_validate(&a->lp, &a->mc.model, err));
-        RC_TRY(rc_network_create(net, &a->mc.model, err));
-    }
-    if (a->mc.h0[0]) {
-        int64_t n;
-        rc_status st = rc_h5_read_vector(a->mc.h0, "--h0", h0, &n, err);
-        if (st == RC_OK && n != net->N)
-            st = rc_fail(err, RC_ERR_INPUT, "--h0: has %lld values, expected N = %lld",
-                         (long long)n, (long long)net->N);
-        if (st != RC_OK) {
-            free(*h0);
-            *h0 = NULL;
-            rc_network_free(net);
-            return st;
-        }
-    }
-    return RC_OK;
+    return rc_lyap_params_validate(ctx, mp, err);
 }
 
 static json_t *spectrum_json(const rc_network *net, const rc_lyap_params *lp,
@@ -211,7 +174,8 @@ int rc_cmd_spectrum(int argc, char **argv)
     }
     rc_network net;
     double *h0 = NULL;
-    if (load_network(&a, &net, &h0, &err) != RC_OK) return rc_cli_report("spectrum", &err);
+    if (rc_model_config_load(&a.mc, a.n_given, validate_lyap, &a.lp, &net, &h0, &err) != RC_OK)
+        return rc_cli_report("spectrum", &err);
     a.lp.h0 = h0;
     rc_lyap_result res;
     rc_status st = rc_lyap_run(&net, &a.lp, &res, &err);

@@ -1,4 +1,5 @@
 #include "rnnchaos/options.h"
+#include "rnnchaos/h5input.h"
 #include "rnnchaos/tangent.h"
 
 #include <ctype.h>
@@ -249,4 +250,43 @@ rc_status rc_lyap_params_set(rc_lyap_params *lp, const char *key, const char *va
         return RC_OK;
     }
     return rc_fail(err, RC_ERR_INTERNAL, "unhandled option type");
+}
+
+rc_status rc_model_config_load(rc_model_config *c, int n_given, rc_run_validate_fn validate,
+                               void *ctx, rc_network *net, double **h0, rc_error *err)
+{
+    *h0 = NULL;
+    if (c->connectivity[0]) {
+        double *J = NULL;
+        int64_t rows, cols;
+        RC_TRY(rc_h5_read_matrix(c->connectivity, "--connectivity", 1, &J, &rows, &cols, err));
+        rc_status st = RC_OK;
+        if (n_given && c->model.N != rows)
+            st = rc_fail(err, RC_ERR_INPUT, "--N: %lld disagrees with the %lld x %lld matrix of "
+                         "--connectivity", (long long)c->model.N, (long long)rows, (long long)rows);
+        c->model.N = rows;
+        if (st == RC_OK && validate) st = validate(ctx, &c->model, 1, err);
+        if (st == RC_OK) st = rc_network_adopt(net, &c->model, J, err);
+        if (st != RC_OK) {
+            free(J);
+            return st;
+        }
+    } else {
+        if (validate) RC_TRY(validate(ctx, &c->model, 0, err));
+        RC_TRY(rc_network_create(net, &c->model, err));
+    }
+    if (c->h0[0]) {
+        int64_t n;
+        rc_status st = rc_h5_read_vector(c->h0, "--h0", h0, &n, err);
+        if (st == RC_OK && n != net->N)
+            st = rc_fail(err, RC_ERR_INPUT, "--h0: has %lld values, expected N = %lld",
+                         (long long)n, (long long)net->N);
+        if (st != RC_OK) {
+            free(*h0);
+            *h0 = NULL;
+            rc_network_free(net);
+            return st;
+        }
+    }
+    return RC_OK;
 }

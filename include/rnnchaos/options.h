@@ -31,6 +31,17 @@ rc_status rc_model_config_set(rc_model_config *c, const char *key, const char *v
  * c->model's four stream seeds. */
 void rc_model_config_resolve_seeds(rc_model_config *c, uint64_t seed_offset);
 
+/* Checks a computation's run options once the network size is known (N may come from a file). */
+typedef rc_status (*rc_run_validate_fn)(void *ctx, const rc_model_params *mp, int from_file,
+                                        rc_error *err);
+
+/* Build the network of a model configuration: drawn from the seeds, or read from
+ * --connectivity (N then comes from the file; an explicit, different --N (n_given) is an error),
+ * plus the initial state of --h0 if given (*h0 = NULL otherwise; free() it).  validate(ctx, ...)
+ * runs before the matrix is drawn or adopted, so bad run options fail before any heavy work. */
+rc_status rc_model_config_load(rc_model_config *c, int n_given, rc_run_validate_fn validate,
+                               void *ctx, rc_network *net, double **h0, rc_error *err);
+
 /* Run options of the Lyapunov engine (t_sim, t_ons, t_transient, t_ons_transient, n_le, ...). */
 int rc_lyap_params_has_key(const char *key);
 rc_status rc_lyap_params_set(rc_lyap_params *lp, const char *key, const char *value,
