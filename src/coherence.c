@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "rnnchaos/options.h"
+#include "rnnchaos/timer.h"
 
 /* strict C11 hides the POSIX/XSI constants */
 #ifndef M_PI
@@ -20,13 +20,6 @@
 #ifndef M_LN2
 #define M_LN2 0.69314718055994530942
 #endif
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ---- Welch estimates ----------------------------------------------------------------------- */
 
@@ -644,7 +637,7 @@ static void balance_component(const rc_relax_fit2 *f, double v[4])
 rc_status rc_coherence_run(const rc_network *net, const rc_coherence_params *cp,
                            rc_coherence_result *res, rc_error *err)
 {
-    const double t0 = now_s();
+    const double t0 = rc_wall_seconds();
     memset(res, 0, sizeof *res);
     const rc_model_params *p = &net->p;
     RC_TRY(rc_coherence_params_validate(cp, p, net->external, err));
@@ -799,7 +792,7 @@ rc_status rc_coherence_run(const rc_network *net, const rc_coherence_params *cp,
     res->info_rate_lb = rc_info_rate_lb(res->spec.coherence, res->spec.n_freq, res->spec.df,
                                         res->f_max);
     res->info_rate_lb_bias = rc_info_rate_lb_bias(res->spec.n_eff, res->f_max);
-    res->wall_s = now_s() - t0;
+    res->wall_s = rc_wall_seconds() - t0;
 
 cleanup:
     free(S.H);

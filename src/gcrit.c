@@ -5,17 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "rnnchaos/fit.h"
 #include "rnnchaos/options.h"
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "rnnchaos/timer.h"
 
 void rc_gcrit_params_default(rc_gcrit_params *gp)
 {
@@ -99,7 +92,7 @@ static rc_status local_series(const rc_lyap_result *r, double t_ons, double *loc
 rc_status rc_gcrit_probe_run(const rc_network *net, const rc_lyap_params *lp_in,
                              const rc_gcrit_params *gp, rc_gcrit_probe *probe, rc_error *err)
 {
-    const double t0 = wall_now();
+    const double t0 = rc_wall_seconds();
     rc_lyap_params lp = *lp_in;
     /* lambda_1 only: with one tangent column and one trajectory the engine's step is a single
      * two-column GEMM over J (tanh), so J is read once per step. */
@@ -154,7 +147,7 @@ rc_status rc_gcrit_probe_run(const rc_network *net, const rc_lyap_params *lp_in,
         if (decided || t_chunk >= gp->t_max * (1 - 1e-12)) break;
         t_chunk = fmin(t_chunk * gp->growth, gp->t_max);
     }
-    probe->wall_s = wall_now() - t0;
+    probe->wall_s = rc_wall_seconds() - t0;
 cleanup:
     free(loc);
     return st;
@@ -339,7 +332,7 @@ rc_status rc_gcrit_run(const rc_model_params *mp, const rc_lyap_params *lp,
                        const rc_gcrit_params *gp, rc_gcrit_network_fn build, void *build_ctx,
                        rc_gcrit_result *res, rc_error *err)
 {
-    const double t_start = wall_now();
+    const double t_start = rc_wall_seconds();
     memset(res, 0, sizeof *res);
     RC_TRY(rc_gcrit_params_validate(gp, err));
     rc_model_params p0 = *mp;
@@ -383,7 +376,7 @@ rc_status rc_gcrit_run(const rc_model_params *mp, const rc_lyap_params *lp,
         break;
     }
     find_crossings(&s); /* the final list, bisection probes included */
-    res->wall_s = wall_now() - t_start;
+    res->wall_s = rc_wall_seconds() - t_start;
 
 cleanup:
     free(s.order);

@@ -3,18 +3,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "rnnchaos/rng.h"
 #include "rnnchaos/stats.h"
 #include "rnnchaos/tangent.h"
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "rnnchaos/timer.h"
 
 void rc_lyap_params_default(rc_lyap_params *lp)
 {
@@ -298,7 +291,7 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_r
 {
     if (lp->n_le != RC_NLE_AUTO) return lyap_run_fixed(net, lp, res, err);
     RC_TRY(rc_lyap_params_validate(lp, &net->p, err));
-    const double t_start = wall_now();
+    const double t_start = rc_wall_seconds();
     const int64_t N = net->N;
     rc_lyap_params pilot = *lp;
     pilot.t_sim = fmax(lp->t_ons, floor(lp->t_sim / 10.0 / lp->t_ons) * lp->t_ons);
@@ -336,7 +329,7 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_r
     res->n_le_auto = 1;
     res->pilot_m = pilot_m;
     res->pilot_dim_ky = d_pilot;
-    res->wall_s = wall_now() - t_start;
+    res->wall_s = rc_wall_seconds() - t_start;
     return RC_OK;
 }
 
@@ -425,7 +418,7 @@ cleanup:
 static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_in,
                                 rc_lyap_result *res, rc_error *err)
 {
-    const double t_start = wall_now();
+    const double t_start = rc_wall_seconds();
     memset(res, 0, sizeof *res);
     rc_lyap_params lpv = *lp_in;
     const rc_lyap_params *lp = &lpv;
@@ -532,7 +525,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
     res->pca_dim_phi = do_pca ? rc_cov_participation_ratio(&cov_phi) : NAN;
     res->reorth_used = (int)e.reorth;
     res->reorth_fallbacks = e.ws.n_fallback;
-    res->wall_s = wall_now() - t_start;
+    res->wall_s = rc_wall_seconds() - t_start;
 
 cleanup:
     rc_tangent_ws_free(&e.ws);
