@@ -132,7 +132,7 @@ static json_t *gcrit_json(const gcrit_args *a, const rc_gcrit_result *r)
         json_object_set_new(q, "t_sim", json_real(pr->t_sim));
         json_object_set_new(q, "chaotic", chaotic_json(pr->chaotic));
         json_object_set_new(q, "stage", json_string(stage_name(pr->stage)));
-        json_object_set_new(q, "n_chunks", json_integer(pr->n_chunks));
+        json_object_set_new(q, "n_checkpoints", json_integer(pr->n_chunks));
         json_object_set_new(q, "t_total", json_real(pr->t_total));
         json_object_set_new(q, "wall_s", json_real(pr->wall_s));
         json_array_append_new(probes, q);

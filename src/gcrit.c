@@ -70,23 +70,33 @@ static rc_probe_class classify(double lo, double hi, double eps)
 
 static int64_t intervals_in(double t, double t_ons) { return (int64_t)floor(t / t_ons + 1e-9); }
 
-/* The per-interval local exponents log|R_11|/t_ons of a run, recovered from its convergence
- * trace taken at every interval (n_trace = n_intervals makes the log-spaced points 1..n). */
-static rc_status local_series(const rc_lyap_result *r, double t_ons, double *loc, rc_error *err)
+/* Sequential stopping of a probe: the local exponents of lambda_1 are collected as the engine
+ * produces them; at each checkpoint (t_min, growth t_min, ..., t_max) the batch-means CI decides
+ * chaotic / regular, and the engine stops there.  The probe is then exactly the run
+ * `rnnchaos spectrum --n-le 1 --t-sim <t_sim>` with the same seeds would give. */
+typedef struct {
+    const rc_gcrit_params *gp;
+    double t_ons, t_check;
+    double *loc;
+    rc_gcrit_probe *probe;
+} probe_monitor;
+
+static int probe_checkpoint(void *ctx, int64_t k, const double *local, int64_t m)
 {
-    RC_CHECK(r->n_trace == r->n_intervals, err, RC_ERR_INTERNAL,
-             "g_crit probe: convergence trace has %d points for %lld intervals", r->n_trace,
-             (long long)r->n_intervals);
-    double prev = 0.0;
-    for (int64_t k = 0; k < r->n_intervals; ++k) {
-        RC_CHECK(fabs(r->trace_t[k] - (double)(k + 1) * t_ons) <= 1e-9 * r->trace_t[k], err,
-                 RC_ERR_INTERNAL, "g_crit probe: trace point %lld is at t = %g, not %g",
-                 (long long)k, r->trace_t[k], (double)(k + 1) * t_ons);
-        const double cum = r->trace_lambda[k] * r->trace_t[k]; /* sum of log|R_11| so far */
-        loc[k] = (cum - prev) / t_ons;
-        prev = cum;
-    }
-    return RC_OK;
+    probe_monitor *pm = ctx;
+    pm->loc[k] = local[0];
+    const int64_t n = k + 1;
+    if (n < intervals_in(pm->t_check, pm->t_ons)) return 0;
+    double mean, lo, hi;
+    rc_batch_means_ci(pm->loc, n, RC_GCRIT_BATCHES, &mean, &lo, &hi);
+    rc_gcrit_probe *probe = pm->probe;
+    probe->lambda_max = mean;
+    probe->ci = (rc_ci){lo, hi};
+    probe->t_sim = (double)n * pm->t_ons;
+    probe->chaotic = classify(lo, hi, pm->gp->eps);
+    probe->n_chunks++;
+    pm->t_check = fmin(pm->t_check * pm->gp->growth, pm->gp->t_max);
+    return probe->chaotic != RC_PROBE_UNDECIDED;
 }
 
 rc_status rc_gcrit_probe_run(const rc_network *net, const rc_lyap_params *lp_in,
@@ -100,6 +110,8 @@ rc_status rc_gcrit_probe_run(const rc_network *net, const rc_lyap_params *lp_in,
     lp.finite_perturbation = 0;
     lp.pca = 0;
     lp.lyapvec_pr = 0;
+    lp.n_trace = 0;
+    lp.n_boot = 0; /* the probe decides on batch means, not on the engine's bootstrap */
     lp.observer = NULL;
     RC_CHECK(gp->t_min >= 20.0 * lp.t_ons, err, RC_ERR_INPUT,
              "--t-min: must be at least 20 t_ons (= %g) so that batch means exist, got %g",
@@ -109,47 +121,22 @@ rc_status rc_gcrit_probe_run(const rc_network *net, const rc_lyap_params *lp_in,
     probe->chaotic = RC_PROBE_UNDECIDED;
     probe->lambda_max = probe->ci.lo = probe->ci.hi = NAN;
     const int64_t n_max = intervals_in(gp->t_max, lp.t_ons);
-    double *loc = rc_calloc((size_t)n_max, sizeof(double), "local exponents", err);
-    if (!loc) return RC_ERR_NOMEM;
-    rc_status st = RC_OK;
-    /* A chunk is a complete run with the same seeds, so its first k intervals are exactly those
-     * of any shorter run: checkpoints inside a chunk (t_min, 2 t_min, 4 t_min, ... and the chunk
-     * end) are what a run stopped there would have measured. */
-    double t_chunk = gp->t_min, t_check = gp->t_min;
-    for (;;) {
-        lp.t_sim = t_chunk;
-        lp.n_trace = (int)intervals_in(t_chunk, lp.t_ons);
-        rc_lyap_result r;
-        st = rc_lyap_run(net, &lp, &r, err);
-        if (st != RC_OK) {
-            rc_error_prefix(err, "g_crit probe at g = %g, t_sim = %g: ", net->p.g, t_chunk);
-            goto cleanup;
-        }
-        st = local_series(&r, lp.t_ons, loc, err);
-        probe->t_total += lp.t_transient + lp.t_ons_transient + r.t_accumulated;
-        probe->n_chunks++;
+    probe_monitor pm = {gp, lp.t_ons, gp->t_min, NULL, probe};
+    pm.loc = rc_calloc((size_t)n_max, sizeof(double), "local exponents", err);
+    if (!pm.loc) return RC_ERR_NOMEM;
+    lp.t_sim = gp->t_max;
+    lp.on_interval = probe_checkpoint;
+    lp.on_interval_ctx = &pm;
+    rc_lyap_result r;
+    rc_status st = rc_lyap_run(net, &lp, &r, err);
+    if (st != RC_OK) {
+        rc_error_prefix(err, "g_crit probe at g = %g", net->p.g);
+    } else {
+        probe->t_total = lp.t_transient + lp.t_ons_transient + r.t_accumulated;
         rc_lyap_result_free(&r);
-        if (st != RC_OK) goto cleanup;
-        int decided = 0;
-        for (;;) { /* checkpoints up to this chunk's end, the end included */
-            const double tc = fmin(t_check, t_chunk);
-            const int64_t n = intervals_in(tc, lp.t_ons);
-            double mean, lo, hi;
-            rc_batch_means_ci(loc, n, RC_GCRIT_BATCHES, &mean, &lo, &hi);
-            probe->lambda_max = mean;
-            probe->ci = (rc_ci){lo, hi};
-            probe->t_sim = (double)n * lp.t_ons;
-            probe->chaotic = classify(lo, hi, gp->eps);
-            decided = probe->chaotic != RC_PROBE_UNDECIDED;
-            if (t_check <= tc) t_check *= 2.0;
-            if (decided || tc >= t_chunk) break;
-        }
-        if (decided || t_chunk >= gp->t_max * (1 - 1e-12)) break;
-        t_chunk = fmin(t_chunk * gp->growth, gp->t_max);
     }
     probe->wall_s = rc_wall_seconds() - t0;
-cleanup:
-    free(loc);
+    free(pm.loc);
     return st;
 }
 

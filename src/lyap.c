@@ -500,6 +500,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
 
     /* 4. accumulation */
     double pr_sum = 0.0;
+    int64_t n_done = n_int;
     for (int64_t k = 0; k < n_int; ++k) {
         RC_GOTO(engine_interval(&e, 2, err));
         double *row = local + k * m;
@@ -515,12 +516,16 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
             rc_phi_eval(p->phi, e.W, e.phi_h, (size_t)N);
             rc_cov_add(&cov_phi, e.phi_h);
         }
+        if (lp->on_interval && lp->on_interval(lp->on_interval_ctx, k, row, m)) {
+            n_done = k + 1;
+            break;
+        }
     }
 
     /* 5. exponents, derived quantities, confidence intervals, convergence trace */
-    RC_GOTO(rc_lyap_summarize(local, e.ntraj == 2 ? fp_local : NULL, n_int, N, m, lp->t_ons,
+    RC_GOTO(rc_lyap_summarize(local, e.ntraj == 2 ? fp_local : NULL, n_done, N, m, lp->t_ons,
                               lp->n_trace, lp->n_boot, p->seed_ons, res, err));
-    res->lyapvec_pr = lp->lyapvec_pr ? pr_sum / (double)n_int : NAN;
+    res->lyapvec_pr = lp->lyapvec_pr ? pr_sum / (double)n_done : NAN;
     res->pca_dim_h = do_pca ? rc_cov_participation_ratio(&cov_h) : NAN;
     res->pca_dim_phi = do_pca ? rc_cov_participation_ratio(&cov_phi) : NAN;
     res->reorth_used = (int)e.reorth;

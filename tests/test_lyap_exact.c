@@ -223,6 +223,43 @@ static void auto_n_le_gives_full_entropy_and_dimension(void **state)
     rc_network_free(&net);
 }
 
+static int stop_after_40(void *ctx, int64_t k, const double *local, int64_t m)
+{
+    (void)ctx;
+    (void)local;
+    (void)m;
+    return k + 1 == 40;
+}
+
+/* Sequential stopping through on_interval gives exactly the run with the shorter t_sim. */
+static void on_interval_stop_equals_shorter_run(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_model_params p;
+    rc_model_params_default(&p, 6);
+    p.N = 50;
+    p.g = 3.0;
+    rc_network net;
+    RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+    rc_lyap_params lp = quick_params(100.0);
+    lp.t_transient = 10;
+    lp.t_ons_transient = 10;
+    lp.on_interval = stop_after_40;
+    rc_lyap_result stopped, shorter;
+    RC_ASSERT_OK(rc_lyap_run(&net, &lp, &stopped, &err), &err);
+    lp.on_interval = NULL;
+    lp.t_sim = 40.0;
+    RC_ASSERT_OK(rc_lyap_run(&net, &lp, &shorter, &err), &err);
+    assert_int_equal(stopped.n_intervals, 40);
+    assert_memory_equal(stopped.lambda, shorter.lambda, sizeof(double) * 50);
+    assert_true(stopped.lambda_max_fp == shorter.lambda_max_fp);
+    assert_true(stopped.ci_entropy_H.lo == shorter.ci_entropy_H.lo);
+    rc_lyap_result_free(&stopped);
+    rc_lyap_result_free(&shorter);
+    rc_network_free(&net);
+}
+
 /* CholeskyQR2 (with its Householder fallback) gives the same spectra as Householder to 1e-10 on
  * the exact checks: g < 1 in continuous and discrete time, and a chaotic network. */
 static void cholqr2_spectra_match_householder(void **state)
@@ -275,6 +312,7 @@ int main(void)
         cmocka_unit_test(partial_spectrum_is_leading_part),
         cmocka_unit_test(cholqr2_spectra_match_householder),
         cmocka_unit_test(auto_n_le_gives_full_entropy_and_dimension),
+        cmocka_unit_test(on_interval_stop_equals_shorter_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

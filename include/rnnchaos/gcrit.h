@@ -4,9 +4,9 @@
  * J = -b*J0/N + g X/sqrt(N) with rc_network_create (X_ij is a pure function of
  * (seed_net, i, j)) and measures lambda_1 alone with rc_lyap_run (n_le = 1, no finite
  * perturbation, no PCA), so that the state and the tangent vector share one GEMM over J per step.
- * A probe is chaotic when lambda_1 > eps.  It runs in chunks of growing accumulation time
- * (t_min, growth*t_min, ..., t_max), each a complete rc_lyap_run with the same seeds, and stops
- * at the first checkpoint whose 95% CI excludes eps; at t_max it is undecided.  The CI is a
+ * A probe is chaotic when lambda_1 > eps.  It is one rc_lyap_run up to t_max with checkpoints
+ * at t_min, growth*t_min, ..., t_max (the engine's on_interval hook), and stops at the first
+ * checkpoint whose 95% CI excludes eps; at t_max it is undecided.  The CI is a
  * batch-means interval (see RC_GCRIT_BATCHES): on a limit cycle or torus, where lambda_1 = 0,
  * it shrinks like 1/t, where the engine's short-block bootstrap shrinks like 1/sqrt(t) only.
  * Every probe is therefore reproducible with `rnnchaos spectrum --n-le 1 --finite-perturbation
@@ -32,7 +32,7 @@ typedef struct {
     double eps;        /* chaotic: lambda_1 > eps (> 0: a limit cycle has lambda_1 = 0) */
     double t_min;      /* accumulation time of a probe's first chunk */
     double t_max;      /* accumulation time after which a probe is undecided */
-    double growth;     /* factor between successive chunks (> 1) */
+    double growth;     /* factor between successive checkpoints (> 1) */
     int n_scan;        /* interior points of the coarse grid on [g_lo, g_hi] */
     int scan_always;   /* 1: probe the grid before bisecting even when the ends bracket */
     int max_probes;    /* hard limit on probes per realisation */
@@ -61,8 +61,8 @@ typedef struct {
     double lambda_max;  /* lambda_1 over the first t_sim of the run (the deciding checkpoint) */
     rc_ci ci;           /* its 95% batch-means CI */
     double t_sim;       /* accumulation time of the deciding checkpoint (t_max if undecided) */
-    double t_total;     /* time simulated over all chunks, transients included */
-    int n_chunks;
+    double t_total;     /* time simulated, transients included */
+    int n_chunks;       /* checkpoints evaluated */
     rc_probe_class chaotic;
     rc_probe_stage stage;
     double wall_s;

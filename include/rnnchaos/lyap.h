@@ -29,6 +29,11 @@ typedef struct {
      * pilot runs call it too).  For tests, and for the scheduler to cancel a task. */
     void (*observer)(void *ctx, int64_t step, int phase, const double *h, const double *dphi);
     void *observer_ctx;
+    /* Optional sequential stopping: called after accumulated interval k (0-based) with its m
+     * local exponents log R_jj / t_ons; a nonzero return ends the accumulation there, and the
+     * result is exactly that of a run with t_sim = (k + 1) t_ons. */
+    int (*on_interval)(void *ctx, int64_t k, const double *local, int64_t m);
+    void *on_interval_ctx;
 } rc_lyap_params;
 
 /* interface.md defaults: t_sim 1000, t_ons 1, transients 100 + 100, n_le = N (set at run time
