@@ -87,6 +87,9 @@ static void packed_product(const rc_network *net, const int *active, int na, con
     dgemm_("T", "N", &n, &ncol, &na, &alpha, ws->Jp, &na, S, &na, &beta, C, &n);
 }
 
+/* Below this many tangent vectors the product stays dense (see rc_tangent_step). */
+enum { RC_PACK_MIN_COLS = 32 };
+
 void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int ntraj, int64_t m,
                      rc_tangent_ws *ws)
 {
@@ -95,20 +98,20 @@ void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int n
     const double alpha = net->p.dt / net->p.tau;
     const double beta = 1.0 - alpha;
     double *Q = W + (int64_t)ntraj * N;
-    switch (net->p.phi) {
-    case RC_PHI_TANH: {
+    /* Packing the active columns of J costs one extra pass over J per step: worth it only when
+     * the GEMM is compute-bound (many tangent vectors), not on the memory-bound lambda_1 path. */
+    if (net->p.phi == RC_PHI_TANH || m < RC_PACK_MIN_COLS) {
+        /* dense: zeros of phi' (relu, hardtanh) just multiply zeros */
         const int ncol = ntraj + (int)m;
         double *S = ws->S;
-        for (int c = 0; c < ntraj; ++c) rc_phi_eval(RC_PHI_TANH, W + c * N, S + c * N, (size_t)N);
+        for (int c = 0; c < ntraj; ++c) rc_phi_eval(net->p.phi, W + c * N, S + c * N, (size_t)N);
         for (int64_t k = 0; k < m; ++k) {
             const double *q = Q + k * N;
             double *s = S + (ntraj + k) * N;
             for (int64_t i = 0; i < N; ++i) s[i] = dphi[i] * q[i];
         }
         dgemm_("T", "N", &n, &ncol, &n, &alpha, net->J, &n, S, &n, &beta, W, &n);
-        break;
-    }
-    case RC_PHI_RELU: {
+    } else if (net->p.phi == RC_PHI_RELU) {
         /* phi(h) and phi'(h) vanish on the same units; the twin trajectory adds its own. */
         int na = 0;
         for (int64_t i = 0; i < N; ++i) {
@@ -117,10 +120,8 @@ void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int n
             if (on) ws->active[na++] = (int)i;
         }
         packed_product(net, ws->active, na, dphi, W, ntraj, Q, m, W, beta, ws);
-        break;
-    }
-    case RC_PHI_HARDTANH: {
-        /* Saturated units still drive the state (phi = +-1) but not the tangent (phi' = 0). */
+    } else {
+        /* hardtanh: saturated units still drive the state (phi = +-1) but not the tangent (phi' = 0). */
         double *S = ws->S;
         for (int c = 0; c < ntraj; ++c)
             rc_phi_eval(RC_PHI_HARDTANH, W + c * N, S + c * N, (size_t)N);
@@ -129,8 +130,6 @@ void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int n
         for (int64_t i = 0; i < N; ++i)
             if (dphi[i] != 0.0) ws->active[na++] = (int)i;
         packed_product(net, ws->active, na, dphi, NULL, 0, Q, m, Q, beta, ws);
-        break;
-    }
     }
 }
 

@@ -32,7 +32,8 @@ void rc_tangent_ws_free(rc_tangent_ws *ws);
  *   h_c <- (1 - dt/tau) h_c + (dt/tau) J phi(h_c)    (drive and noise are added by the caller)
  *   Q   <- (1 - dt/tau) Q + (dt/tau) J diag(dphi) Q  (dphi = phi'(h_1) at the state before)
  * For relu only the units where phi or phi' is nonzero enter the product; for hardtanh the
- * tangent product uses only the unsaturated units (exact: the others contribute zeros). */
+ * tangent product uses only the unsaturated units (exact: the others contribute zeros).  With
+ * fewer than 32 tangent vectors the product stays dense: packing would cost a pass over J. */
 void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int ntraj, int64_t m,
                      rc_tangent_ws *ws);
 /* Reference: triple loop, no BLAS, no packing. */
