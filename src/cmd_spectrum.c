@@ -4,8 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mpi.h>
+
 #include "rnnchaos/cli.h"
 #include "rnnchaos/commands.h"
+#include "rnnchaos/dlyap.h"
+#include "rnnchaos/h5dist.h"
+#include "rnnchaos/h5input.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/options.h"
 #include "rnnchaos/tangent.h"
@@ -25,13 +30,52 @@ static const char spectrum_help[] =
     "  --lyapvec-pr yes|no [yes]  --n-trace [16]  --n-boot [1000]\n"
     "  --precision double|single [double] (single: tangent vectors in float, log R in double)\n"
     "  --reorth auto|householder|cholqr2 [auto: CholeskyQR2 for n_le <= N/8]\n"
+    "Distributed (large N; under mpiexec/srun, or --grid 1x1 on one rank): J and the tangent\n"
+    "  vectors block-cyclic on a ScaLAPACK grid, the state replicated, output on rank 0 only:\n"
+    "  --grid PRxPC [all ranks, PR >= PC, near square]  --block-size NB [auto, <= 64]\n"
+    "  --mem-per-rank SIZE[K|M|G] [physical memory / ranks per node]: refuse tasks that would\n"
+    "  not fit.  --precision single is not available on a grid.\n"
     "Output: a short summary, or with --json one JSON object on stdout.\n";
 
 typedef struct {
     rc_model_config mc;
     rc_lyap_params lp;
     int json, n_given;
+    /* distributed runs only */
+    int grid_given, Pr, Pc, block_size;
+    double mem_per_rank;
+    const char *dist_option; /* first distributed-only option given, for the serial check */
 } spectrum_args;
+
+/* "12G", "512M", "1.5e9": bytes (binary suffixes). */
+static rc_status parse_size(const char *s, const char *what, double *out, rc_error *err)
+{
+    char *end = NULL;
+    double v = strtod(s, &end);
+    double mult = 1.0;
+    if (end != s && *end) {
+        switch (*end) {
+        case 'k': case 'K': mult = 1024.0; break;
+        case 'm': case 'M': mult = 1048576.0; break;
+        case 'g': case 'G': mult = 1073741824.0; break;
+        case 't': case 'T': mult = 1099511627776.0; break;
+        default: mult = 0.0;
+        }
+        if (mult > 0 && end[1] != '\0' && strcmp(end + 1, "iB") != 0 && strcmp(end + 1, "B") != 0)
+            mult = 0.0;
+    }
+    RC_CHECK(end != s && mult > 0 && isfinite(v) && v > 0, err, RC_ERR_INPUT,
+             "%s: expected a size in bytes with an optional K, M, G or T suffix, got '%s'", what, s);
+    *out = v * mult;
+    return RC_OK;
+}
+
+static int is_key(const char *key, const char *name)
+{
+    char norm[128];
+    rc_option_normalize(key, norm, sizeof norm);
+    return strcmp(norm, name) == 0;
+}
 
 static rc_status parse_args(int argc, char **argv, spectrum_args *a, int *help, rc_error *err)
 {
@@ -40,6 +84,11 @@ static rc_status parse_args(int argc, char **argv, spectrum_args *a, int *help, 
     rc_lyap_params_default(&a->lp);
     a->json = 0;
     a->n_given = 0;
+    a->grid_given = 0;
+    a->Pr = a->Pc = 1;
+    a->block_size = 0;
+    a->mem_per_rank = 0;
+    a->dist_option = NULL;
     *help = 0;
     rc_argiter it;
     rc_argiter_init(&it, argc, argv, flags);
@@ -49,7 +98,20 @@ static rc_status parse_args(int argc, char **argv, spectrum_args *a, int *help, 
             a->json = 1;
         else if (strcmp(it.key, "help") == 0)
             *help = 1;
-        else if (rc_model_config_has_key(it.key)) {
+        else if (is_key(it.key, "grid")) {
+            RC_TRY(rc_dlyap_parse_grid(it.value, &a->Pr, &a->Pc, err));
+            a->grid_given = 1;
+        } else if (is_key(it.key, "block-size")) {
+            int64_t nb;
+            RC_TRY(rc_parse_int64(it.value, "--block-size", &nb, err));
+            RC_CHECK(nb >= 1 && nb <= 4096, err, RC_ERR_INPUT,
+                     "--block-size: must be between 1 and 4096, got %lld", (long long)nb);
+            a->block_size = (int)nb;
+            if (!a->dist_option) a->dist_option = "--block-size";
+        } else if (is_key(it.key, "mem-per-rank")) {
+            RC_TRY(parse_size(it.value, "--mem-per-rank", &a->mem_per_rank, err));
+            if (!a->dist_option) a->dist_option = "--mem-per-rank";
+        } else if (rc_model_config_has_key(it.key)) {
             RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
             if (strcmp(it.key, "N") == 0) a->n_given = 1;
         } else if (rc_lyap_params_has_key(it.key))
@@ -161,29 +223,28 @@ static void spectrum_summary(const rc_network *net, const rc_lyap_result *r)
     printf("  %-22s %12.3f s\n", "wall time", r->wall_s);
 }
 
-int rc_cmd_spectrum(int argc, char **argv)
+/* The serial engine, one process: the behaviour of rnnchaos spectrum without a grid. */
+static int spectrum_serial(spectrum_args *a)
 {
     rc_error err;
     rc_error_clear(&err);
-    spectrum_args a;
-    int help;
-    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) return rc_cli_report("spectrum", &err);
-    if (help) {
-        fputs(spectrum_help, stdout);
-        return 0;
+    if (a->dist_option) {
+        rc_fail(&err, RC_ERR_INPUT, "%s: only for distributed runs (--grid PRxPC, or several "
+                "ranks under mpiexec)", a->dist_option);
+        return rc_cli_report("spectrum", &err);
     }
     rc_network net;
     double *h0 = NULL;
-    if (rc_model_config_load(&a.mc, a.n_given, validate_lyap, &a.lp, &net, &h0, &err) != RC_OK)
+    if (rc_model_config_load(&a->mc, a->n_given, validate_lyap, &a->lp, &net, &h0, &err) != RC_OK)
         return rc_cli_report("spectrum", &err);
-    a.lp.h0 = h0;
+    a->lp.h0 = h0;
     rc_lyap_result res;
-    rc_status st = rc_lyap_run(&net, &a.lp, &res, &err);
+    rc_status st = rc_lyap_run(&net, &a->lp, &res, &err);
     int code = 0;
     if (st != RC_OK) {
         code = rc_cli_report("spectrum", &err);
-    } else if (a.json) {
-        json_t *o = spectrum_json(&net, &a.lp, &res);
+    } else if (a->json) {
+        json_t *o = spectrum_json(&net, &a->lp, &res);
         code = (o && rc_json_print(o) == 0) ? 0 : 1;
         json_decref(o);
     } else {
@@ -192,5 +253,163 @@ int rc_cmd_spectrum(int argc, char **argv)
     rc_lyap_result_free(&res);
     rc_network_free(&net);
     free(h0);
+    return code;
+}
+
+/* Launched by mpiexec/srun on more than one rank?  Read from the launcher's environment, so
+ * that a plain serial run never initialises MPI. */
+static int launched_on_several_ranks(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE",
+                                       "SLURM_STEP_NUM_TASKS", NULL};
+    for (int i = 0; vars[i]; ++i) {
+        const char *v = getenv(vars[i]);
+        if (v && atoi(v) > 1) return 1;
+    }
+    return 0;
+}
+
+static int wants_grid(int argc, char **argv)
+{
+    for (int i = 0; i < argc; ++i)
+        if (strcmp(argv[i], "--grid") == 0 || strncmp(argv[i], "--grid=", 7) == 0) return 1;
+    return 0;
+}
+
+/* Collective: the initial state of --h0, read on rank 0 and broadcast. */
+static rc_status load_h0_dist(MPI_Comm comm, const char *spec, int64_t N, double **h0,
+                              rc_error *err)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    *h0 = NULL;
+    int64_t n = 0;
+    rc_status st = RC_OK;
+    if (rank == 0) {
+        st = rc_h5_read_vector(spec, "--h0", h0, &n, err);
+        if (st == RC_OK && n != N)
+            st = rc_fail(err, RC_ERR_INPUT, "--h0: has %lld values, expected N = %lld",
+                         (long long)n, (long long)N);
+    } else {
+        *h0 = rc_calloc((size_t)N, sizeof(double), "--h0", err);
+        if (!*h0) st = RC_ERR_NOMEM;
+    }
+    st = rc_dist_agree(comm, st, err);
+    if (st == RC_OK && MPI_Bcast(*h0, (int)N, MPI_DOUBLE, 0, comm) != MPI_SUCCESS)
+        st = rc_fail(err, RC_ERR_MPI, "MPI_Bcast (--h0) failed");
+    if (st != RC_OK) {
+        free(*h0);
+        *h0 = NULL;
+    }
+    return st;
+}
+
+/* Every rank runs this with the same arguments; rank 0 alone writes output and messages, and
+ * every rank returns the same exit code (failures are agreed on inside). */
+static int spectrum_distributed(spectrum_args *a, MPI_Comm comm)
+{
+    rc_error err;
+    rc_error_clear(&err);
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    if (!a->grid_given) rc_dlyap_default_grid(size, &a->Pr, &a->Pc);
+    rc_dlyap_opts o;
+    rc_dlyap_opts_default(&o);
+    o.nb = a->block_size;
+    o.mem_per_rank = a->mem_per_rank;
+    rc_model_params *mp = &a->mc.model;
+    double *h0 = NULL;
+    rc_status st = RC_OK;
+    if (a->mc.connectivity[0]) {
+        int64_t rows = 0, cols = 0;
+        st = rc_h5dist_matrix_dims(comm, a->mc.connectivity, "--connectivity", &rows, &cols, &err);
+        if (st == RC_OK && rows != cols)
+            st = rc_fail(&err, RC_ERR_INPUT, "--connectivity: dataset is %lld x %lld, expected a "
+                         "square N x N matrix", (long long)rows, (long long)cols);
+        if (st == RC_OK && a->n_given && mp->N != rows)
+            st = rc_fail(&err, RC_ERR_INPUT, "--N: %lld disagrees with the %lld x %lld matrix of "
+                         "--connectivity", (long long)mp->N, (long long)rows, (long long)rows);
+        if (st == RC_OK) mp->N = rows;
+        o.connectivity = a->mc.connectivity;
+    }
+    if (st == RC_OK) st = rc_lyap_params_validate(&a->lp, mp, &err);
+    if (st == RC_OK && a->mc.h0[0]) st = load_h0_dist(comm, a->mc.h0, mp->N, &h0, &err);
+    a->lp.h0 = h0;
+    rc_lyap_result res;
+    memset(&res, 0, sizeof res);
+    if (st == RC_OK) st = rc_dlyap_run(comm, a->Pr, a->Pc, mp, &a->lp, &o, &res, &err);
+    int code = rc_status_exit_code(st);
+    if (st != RC_OK) {
+        if (rank == 0) rc_cli_report("spectrum", &err);
+    } else if (rank == 0) {
+        rc_network net;
+        memset(&net, 0, sizeof net);
+        net.p = *mp;
+        net.N = mp->N;
+        net.external = o.connectivity != NULL;
+        const int nb = rc_dlyap_block_size(mp->N, a->Pr, a->Pc, a->block_size);
+        if (a->json) {
+            json_t *j = spectrum_json(&net, &a->lp, &res);
+            if (j)
+                json_object_set_new(j, "grid", json_pack("{s:i,s:i,s:i,s:i}", "rows", a->Pr, "cols",
+                                                         a->Pc, "block", nb, "ranks", size));
+            code = (j && rc_json_print(j) == 0) ? 0 : 1;
+            json_decref(j);
+        } else {
+            spectrum_summary(&net, &res);
+            printf("  %-22s %9dx%d   (block %d, %d ranks)\n", "process grid", a->Pr, a->Pc, nb,
+                   size);
+        }
+    }
+    /* the exit code of rank 0 (which alone printed) on every rank */
+    MPI_Bcast(&code, 1, MPI_INT, 0, comm);
+    rc_lyap_result_free(&res);
+    free(h0);
+    return code;
+}
+
+int rc_cmd_spectrum(int argc, char **argv)
+{
+    const int distributed = wants_grid(argc, argv) || launched_on_several_ranks();
+    if (!distributed) {
+        rc_error err;
+        rc_error_clear(&err);
+        spectrum_args a;
+        int help;
+        if (parse_args(argc, argv, &a, &help, &err) != RC_OK) return rc_cli_report("spectrum", &err);
+        if (help) {
+            fputs(spectrum_help, stdout);
+            return 0;
+        }
+        return spectrum_serial(&a);
+    }
+    int already = 0;
+    MPI_Initialized(&already);
+    if (!already && MPI_Init(NULL, NULL) != MPI_SUCCESS) {
+        fprintf(stderr, "rnnchaos spectrum: error: MPI_Init failed\n");
+        return 1;
+    }
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    rc_error err;
+    rc_error_clear(&err);
+    spectrum_args a;
+    int help, code;
+    /* the same arguments on every rank: the same verdict, reported once */
+    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) {
+        code = rc_status_exit_code(err.status);
+        if (rank == 0) rc_cli_report("spectrum", &err);
+    } else if (help) {
+        code = 0;
+        if (rank == 0) fputs(spectrum_help, stdout);
+    } else if (size == 1 && !a.grid_given) {
+        code = spectrum_serial(&a); /* the launcher said several ranks, MPI says one */
+    } else {
+        code = spectrum_distributed(&a, MPI_COMM_WORLD);
+    }
+    fflush(stdout);
+    if (!already) MPI_Finalize();
     return code;
 }

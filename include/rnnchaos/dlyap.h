@@ -1,0 +1,136 @@
+/* Distributed Lyapunov spectrum: the method of rc_lyap_run (science.md section 2) on a Pr x Pc
+ * BLACS process grid over any MPI communicator (a whole job or a scheduler's task group).
+ *
+ * Layout (HPL's global/local distinction):
+ *   J (N x N) and Q (N x m) are block-cyclic with square nb x nb blocks, column-major locally;
+ *     each rank draws its own blocks of J from the counter RNG (rc_network_fill_block) or reads
+ *     them from --connectivity by hyperslab (rc_h5dist): nothing is scattered, no rank ever holds
+ *     all of J.
+ *   The state h (and the finite-perturbation twin) is replicated: every rank holds all N values,
+ *     bitwise identical on every rank.  J phi(h) is formed from each rank's local partial
+ *     product and one collective per step (an allgather of the partials, summed in rank order,
+ *     so that every rank gets the same bits; an MPI_Allreduce would not promise that).
+ *   Frozen noise and the common input are pure functions of (seed_noise, step): identical on
+ *     every rank without communication.
+ *   Tangent step: Q <- (1 - dt/tau) Q + (dt/tau) J diag(phi'(h)) Q, one pdgemm.
+ *   Reorthonormalisation: pdgeqrf + pdorgqr (signs fixed so R_kk > 0) or CholeskyQR2
+ *     (pdsyrk/pdpotrf/pdtrsm, Householder fallback), log R_kk known on every rank.
+ *   Exponents, derived quantities, CIs and trace: rc_lyap_summarize on rank 0 of comm, the
+ *     same code as the serial engine; the result is broadcast to every rank.
+ *
+ * Every function marked "collective" must be called by every rank of comm with the same
+ * arguments; failures are agreed on (every rank returns the same status and message), so one
+ * rank's failure never leaves the others waiting. */
+#ifndef RNNCHAOS_DLYAP_H
+#define RNNCHAOS_DLYAP_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "rnnchaos/error.h"
+#include "rnnchaos/lyap.h"
+#include "rnnchaos/model.h"
+
+typedef struct {
+    int nb;                   /* block size of the block-cyclic layout; 0: rc_dlyap_block_size */
+    const char *connectivity; /* "FILE.h5:/DATASET" (N x N, row-major, J[i][j] couples j -> i),
+                                 read in parallel; NULL or "": J drawn from seed_net */
+    double mem_per_rank;      /* bytes one rank may use; 0: physical memory / ranks on the node */
+} rc_dlyap_opts;
+
+void rc_dlyap_opts_default(rc_dlyap_opts *o);
+
+/* The whole method of science.md section 2 (like rc_lyap_run, including n_le = RC_NLE_AUTO
+ * with its pilot runs) on a Pr x Pc grid over comm.  Collective over comm, whose size must be
+ * Pr * Pc.  mp, lp and opts must be the same on every rank.  res is filled on every rank
+ * (allocated arrays; free with rc_lyap_result_free).  lp->observer, if set, is called on every
+ * rank with the replicated state.  lp->h0, if set, must hold the same N values on every rank.
+ * PCA dimensions (lp->pca) are computed on rank 0 from the replicated state (N^2 doubles there).
+ * Before allocating anything the memory per rank is estimated and the task is refused with
+ * RC_ERR_NOMEM if it exceeds opts->mem_per_rank (or physical memory / ranks per node). */
+rc_status rc_dlyap_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
+                       const rc_lyap_params *lp, const rc_dlyap_opts *opts, rc_lyap_result *res,
+                       rc_error *err);
+
+/* Block size used for an N x N matrix on a Pr x Pc grid when `requested` is 0 (else requested):
+ * 64, halved (down to 4) while some process would hold fewer than two blocks. */
+int rc_dlyap_block_size(int64_t N, int Pr, int Pc, int requested);
+
+/* Bytes the busiest rank needs for a task with m = lp->n_le exponents (N/4 for auto) on a
+ * Pr x Pc grid with block size nb (0: auto); with_root adds what only rank 0 holds (the
+ * local-exponent series, PCA covariances).  The scheduler's memory check uses the same. */
+double rc_dlyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp, int Pr, int Pc,
+                             int nb, int with_root);
+
+/* "PRxPC" (e.g. "2x3") -> Pr, Pc >= 1; RC_ERR_INPUT naming --grid. */
+rc_status rc_dlyap_parse_grid(const char *s, int *Pr, int *Pc, rc_error *err);
+/* A grid for `size` ranks: Pr * Pc = size, Pc the largest divisor <= sqrt(size) (tall grids
+ * keep the columns of a tall-skinny Q together). */
+void rc_dlyap_default_grid(int size, int *Pr, int *Pc);
+
+/* Collective: every rank passes its own status; all return the status of the lowest failed
+ * rank with its message in err (RC_OK if none failed).  One MPI_Allreduce when all is well. */
+rc_status rc_dist_agree(MPI_Comm comm, rc_status st, rc_error *err);
+
+/* --- The distributed tangent-space kernels (used by rc_dlyap_run, the tests, the benchmark) */
+
+/* A process grid and the block-cyclic J on it. */
+typedef struct {
+    MPI_Comm comm;           /* duplicate of the caller's communicator, MPI_ERRORS_RETURN */
+    int rank, size;
+    int blacs_handle, ctxt;  /* BLACS system handle and grid context */
+    int Pr, Pc, myrow, mycol, nb;
+    int64_t N;
+    int lr, lc;              /* local rows and columns of J (and rows of Q) */
+    int lrmax;               /* max over process rows of lr */
+    int64_t *grow, *gcol;    /* global index of each local row / column of J */
+    int *rank_row;           /* process row of every rank of comm (size entries) */
+    int *rank_lr;            /* lr of every rank */
+    double *J;               /* lr x lc, column-major, leading dimension max(1, lr) */
+    int descJ[9];
+} rc_dgrid;
+
+/* Collective: a Pr x Pc grid over comm (size Pr * Pc), block size nb (0: auto), J allocated
+ * but not filled. */
+rc_status rc_dgrid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
+                        rc_error *err);
+void rc_dgrid_free(rc_dgrid *g);
+/* Local: this rank's blocks of J drawn from p's seeds (the same J as rc_network_create). */
+void rc_dgrid_draw_J(rc_dgrid *g, const rc_model_params *p);
+/* Collective: this rank's blocks of J read from spec by hyperslab (parallel HDF5); every entry
+ * checked to be finite (RC_ERR_INPUT naming the entry). */
+rc_status rc_dgrid_read_J(rc_dgrid *g, const char *spec, rc_error *err);
+
+/* The orthonormal system Q (N x m, block-cyclic like J's rows) and the kernels' work space. */
+typedef struct {
+    int64_t m;
+    int lcq;                 /* local columns of Q */
+    int64_t *gcolq;          /* global column of each local column of Q */
+    double *Q, *S;           /* lr x lcq each; S: the phi'-scaled panel / CholeskyQR2 backup */
+    int descQ[9];
+    double *tau, *work;      /* pdgeqrf / pdorgqr */
+    int lwork;
+    double *G;               /* m x m Gram matrix (CholeskyQR2), block-cyclic */
+    int descG[9];
+    double *diag;            /* m + 1: reduction buffer for R_kk (and an info word) */
+    double *log_r1;          /* m */
+    int64_t n_cholqr2, n_fallback;
+} rc_dtangent;
+
+rc_status rc_dtangent_init(rc_dtangent *t, const rc_dgrid *g, int64_t m, rc_error *err);
+void rc_dtangent_free(rc_dtangent *t);
+/* Local: column k of Q gets rc_rng_normals(seed_ons, RC_STREAM_ONS, k, ...), the serial start. */
+void rc_dtangent_random_start(rc_dtangent *t, const rc_dgrid *g, uint64_t seed_ons);
+/* Collective: Q <- beta Q + alpha J diag(dphi) Q (dphi: N values, replicated), one pdgemm. */
+void rc_dtangent_step(rc_dtangent *t, const rc_dgrid *g, const double *dphi, double alpha,
+                      double beta);
+/* Collective: Q = Q' R, Q <- Q' with R_kk > 0, log_r[k] = log R_kk on every rank.
+ * Householder: pdgeqrf + pdorgqr.  CholeskyQR2: pdsyrk, pdpotrf, pdtrsm twice, then
+ * max|Q^T Q - I| checked; falls back to Householder on the original panel if a Cholesky
+ * factorisation fails or the defect exceeds 1e-12 (counted in n_fallback). */
+rc_status rc_dreorth_householder(rc_dtangent *t, const rc_dgrid *g, double *log_r, rc_error *err);
+rc_status rc_dreorth_cholqr2(rc_dtangent *t, const rc_dgrid *g, double *log_r, rc_error *err);
+/* The method auto picks on this grid (by measurement: docs/performance.md). */
+int rc_dreorth_auto_choice(int64_t N, int64_t m, int Pr, int Pc);
+
+#endif

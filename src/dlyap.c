@@ -1,0 +1,1003 @@
+#include "rnnchaos/dlyap.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blas_decl.h"
+#include "rnnchaos/h5dist.h"
+#include "rnnchaos/rng.h"
+#include "rnnchaos/stats.h"
+#include "rnnchaos/tangent.h"
+#include "rnnchaos/timer.h"
+#include "scalapack_decl.h"
+
+static const int i_one = 1, i_zero = 0;
+
+static rc_status mpi_fail(rc_error *err, int code, const char *routine)
+{
+    char msg[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(code, msg, &len) != MPI_SUCCESS) snprintf(msg, sizeof msg, "code %d", code);
+    return rc_fail(err, RC_ERR_MPI, "%s failed: %s", routine, msg);
+}
+
+#define MPI_TRY(call, name)                                                                    \
+    do {                                                                                       \
+        int rc_mpi_code_ = (call);                                                             \
+        if (rc_mpi_code_ != MPI_SUCCESS) return mpi_fail(err, rc_mpi_code_, name);             \
+    } while (0)
+
+#define MPI_GOTO(call, name)                                                                   \
+    do {                                                                                       \
+        int rc_mpi_code_ = (call);                                                             \
+        if (rc_mpi_code_ != MPI_SUCCESS) {                                                     \
+            st = mpi_fail(err, rc_mpi_code_, name);                                            \
+            goto cleanup;                                                                      \
+        }                                                                                      \
+    } while (0)
+
+rc_status rc_dist_agree(MPI_Comm comm, rc_status st, rc_error *err)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    int mine = st != RC_OK ? rank : size, first = size;
+    int code = MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+    if (code != MPI_SUCCESS) return mpi_fail(err, code, "MPI_Allreduce (status agreement)");
+    if (first == size) return RC_OK;
+    rc_error tmp;
+    memset(&tmp, 0, sizeof tmp);
+    if (rank == first) {
+        tmp.status = st;
+        if (err) memcpy(tmp.msg, err->msg, sizeof tmp.msg);
+    }
+    code = MPI_Bcast(&tmp, (int)sizeof tmp, MPI_BYTE, first, comm);
+    if (code != MPI_SUCCESS) return mpi_fail(err, code, "MPI_Bcast (status agreement)");
+    if (err) {
+        /* the failing rank's message, and where it happened */
+        tmp.msg[sizeof tmp.msg - 1] = '\0';
+        char suffix[32];
+        snprintf(suffix, sizeof suffix, " (rank %d)", first);
+        const size_t len = strlen(tmp.msg), slen = strlen(suffix);
+        /* bad input reads alike on every rank: no rank to name; name it once otherwise */
+        const int named = len >= slen && strcmp(tmp.msg + len - slen, suffix) == 0;
+        if (size > 1 && tmp.status != RC_ERR_INPUT && !named)
+            snprintf(err->msg, sizeof err->msg, "%.*s%s", (int)(sizeof err->msg - slen - 1),
+                     tmp.msg, suffix);
+        else
+            memcpy(err->msg, tmp.msg, sizeof err->msg);
+        err->status = tmp.status;
+    }
+    return tmp.status;
+}
+
+void rc_dlyap_opts_default(rc_dlyap_opts *o)
+{
+    memset(o, 0, sizeof *o);
+}
+
+rc_status rc_dlyap_parse_grid(const char *s, int *Pr, int *Pc, rc_error *err)
+{
+    char *end = NULL;
+    long a = strtol(s, &end, 10);
+    RC_CHECK(end != s && (*end == 'x' || *end == 'X'), err, RC_ERR_INPUT,
+             "--grid: expected PRxPC (e.g. 2x2), got '%s'", s);
+    const char *p2 = end + 1;
+    long b = strtol(p2, &end, 10);
+    RC_CHECK(end != p2 && *end == '\0', err, RC_ERR_INPUT,
+             "--grid: expected PRxPC (e.g. 2x2), got '%s'", s);
+    RC_CHECK(a >= 1 && b >= 1 && a <= 65536 && b <= 65536, err, RC_ERR_INPUT,
+             "--grid: both dimensions must be between 1 and 65536, got '%s'", s);
+    *Pr = (int)a;
+    *Pc = (int)b;
+    return RC_OK;
+}
+
+void rc_dlyap_default_grid(int size, int *Pr, int *Pc)
+{
+    int c = 1;
+    for (int d = 1; (long)d * d <= size; ++d)
+        if (size % d == 0) c = d;
+    *Pc = c;
+    *Pr = size / c;
+}
+
+int rc_dlyap_block_size(int64_t N, int Pr, int Pc, int requested)
+{
+    if (requested > 0) return requested;
+    const int64_t P = Pr > Pc ? Pr : Pc;
+    int nb = 64;
+    /* fewer than two blocks per process leaves ranks idle in every pdgemm panel */
+    while (nb > 4 && (N + nb - 1) / nb < 2 * P) nb /= 2;
+    return nb;
+}
+
+/* ---- memory ------------------------------------------------------------------------------- */
+
+static int64_t numroc64(int64_t n, int nb, int p, int P)
+{
+    /* numroc_ for process p with the first block on process 0, in 64 bits */
+    const int64_t nblocks = n / nb;
+    int64_t r = (nblocks / P) * nb;
+    const int64_t extra = nblocks % P;
+    if (p < extra)
+        r += nb;
+    else if (p == extra)
+        r += n % nb;
+    return r;
+}
+
+static int pca_on(const rc_lyap_params *lp, int64_t N) { return lp->pca < 0 ? N <= 4096 : lp->pca; }
+
+static double memory_for_m(const rc_model_params *mp, const rc_lyap_params *lp, int Pr, int Pc,
+                           int nb, double m, int with_root, int read_J)
+{
+    const int64_t N = mp->N;
+    nb = rc_dlyap_block_size(N, Pr, Pc, nb);
+    /* process (0, 0) holds the most of every block-cyclic matrix */
+    const double lr = (double)numroc64(N, nb, 0, Pr), lc = (double)numroc64(N, nb, 0, Pc);
+    const double lcq = (double)numroc64((int64_t)m, nb, 0, Pc);
+    const double lrg = (double)numroc64((int64_t)m, nb, 0, Pr);
+    const double ntraj = lp->finite_perturbation ? 2.0 : 1.0;
+    const double P = (double)Pr * Pc;
+    double d = lr * lc                          /* J */
+               + 2.0 * lr * lcq                 /* Q and the scaled panel S */
+               + lrg * lcq                      /* Gram matrix */
+               + 2.0 * nb * (lr + lcq + nb)     /* pdgeqrf / pdorgqr work */
+               + 2.0 * nb * (lr + lc + lcq)     /* PBLAS panels inside pdgemm */
+               + (double)N * (3.0 * ntraj + 3.0)/* replicated state, J phi(h), phi', noise */
+               + ntraj * (lc + lr * (P + 1))    /* local phi(h), partial products, allgather */
+               + 4.0 * m + lcq;
+    if (read_J) d += (double)nb * lc;
+    if (with_root) {
+        const double n_int = floor(lp->t_sim / lp->t_ons + 1e-9);
+        d += n_int * (m + 1) + (double)lp->n_trace * (m + 2) + 64.0 * m + 8.0 * lp->n_boot;
+        if (pca_on(lp, N)) d += 2.0 * ((double)N * N + 66.0 * N);
+    }
+    /* MPI, BLACS and the program itself */
+    return 8.0 * d + 64.0 * 1048576.0;
+}
+
+static double model_m(const rc_model_params *mp, const rc_lyap_params *lp)
+{
+    if (lp->n_le == RC_NLE_AUTO) return fmax(1.0, (double)mp->N / 4.0);
+    return (double)(lp->n_le > 0 ? lp->n_le : mp->N);
+}
+
+double rc_dlyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp, int Pr, int Pc,
+                             int nb, int with_root)
+{
+    return memory_for_m(mp, lp, Pr, Pc, nb, model_m(mp, lp), with_root, 0);
+}
+
+/* Bytes one rank may use: the option, else physical memory (or the cgroup limit, if lower)
+ * shared among the ranks of this node. */
+static rc_status memory_available(MPI_Comm comm, const rc_dlyap_opts *o, double *avail,
+                                  rc_error *err)
+{
+    if (o->mem_per_rank > 0) {
+        *avail = o->mem_per_rank;
+        return RC_OK;
+    }
+    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    FILE *f = fopen("/sys/fs/cgroup/memory.max", "r");
+    if (f) {
+        double lim;
+        if (fscanf(f, "%lf", &lim) == 1 && lim > 0 && lim < phys) phys = lim;
+        fclose(f);
+    }
+    /* ranks of the whole job on this node (other tasks share the node too), when the launcher
+     * says; else the ranks of this communicator on this node */
+    int local = 0;
+    const char *env = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    if (env) local = atoi(env);
+    if (local <= 0) {
+        MPI_Comm node;
+        MPI_TRY(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
+                "MPI_Comm_split_type");
+        MPI_Comm_size(node, &local);
+        MPI_Comm_free(&node);
+    }
+    *avail = phys / (double)(local > 0 ? local : 1);
+    return RC_OK;
+}
+
+/* Collective: refuse before allocating when the busiest rank would not fit. */
+static rc_status check_memory(MPI_Comm comm, const rc_model_params *mp, const rc_lyap_params *lp,
+                              int Pr, int Pc, int nb, double m, int read_J,
+                              const rc_dlyap_opts *o, rc_error *err)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    double v[2] = {memory_for_m(mp, lp, Pr, Pc, nb, m, rank == 0, read_J), 0.0};
+    RC_TRY(memory_available(comm, o, &v[1], err));
+    v[1] = -v[1];
+    MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, v, 2, MPI_DOUBLE, MPI_MAX, comm), "MPI_Allreduce");
+    const double need = v[0], avail = -v[1];
+    RC_CHECK(need <= avail, err, RC_ERR_NOMEM,
+             "distributed task N = %lld, n_le = %.0f on a %dx%d grid needs %.3g GiB per rank "
+             "(J block %.3g GiB), only %.3g GiB available per rank%s: use more ranks or a "
+             "smaller task",
+             (long long)mp->N, m, Pr, Pc, need / 1073741824.0,
+             8.0 * (double)numroc64(mp->N, rc_dlyap_block_size(mp->N, Pr, Pc, nb), 0, Pr) *
+                 (double)numroc64(mp->N, rc_dlyap_block_size(mp->N, Pr, Pc, nb), 0, Pc) /
+                 1073741824.0,
+             avail / 1073741824.0,
+             o->mem_per_rank > 0 ? " (--mem-per-rank)" : " (physical memory / ranks per node)");
+    return RC_OK;
+}
+
+/* ---- the grid and J ----------------------------------------------------------------------- */
+
+static int64_t global_index(int64_t l, int nb, int p, int P)
+{
+    return ((l / nb) * P + p) * nb + l % nb;
+}
+
+void rc_dgrid_free(rc_dgrid *g)
+{
+    if (!g) return;
+    if (g->ctxt >= 0 && g->myrow >= 0) Cblacs_gridexit(g->ctxt);
+    if (g->blacs_handle >= 0) Cfree_blacs_system_handle(g->blacs_handle);
+    if (g->comm != MPI_COMM_NULL) MPI_Comm_free(&g->comm);
+    free(g->grow);
+    free(g->gcol);
+    free(g->rank_row);
+    free(g->rank_lr);
+    free(g->J);
+    memset(g, 0, sizeof *g);
+    g->comm = MPI_COMM_NULL;
+    g->ctxt = g->blacs_handle = -1;
+}
+
+rc_status rc_dgrid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
+                        rc_error *err)
+{
+    memset(g, 0, sizeof *g);
+    g->comm = MPI_COMM_NULL;
+    g->ctxt = g->blacs_handle = -1;
+    g->myrow = -1;
+    int size;
+    MPI_TRY(MPI_Comm_size(comm, &size), "MPI_Comm_size");
+    RC_CHECK((int64_t)Pr * Pc == size, err, RC_ERR_INPUT,
+             "--grid: %dx%d needs %d ranks, but %d are running (mpiexec -n %d)", Pr, Pc, Pr * Pc,
+             size, Pr * Pc);
+    RC_CHECK(N >= 1 && N < INT_MAX / 2, err, RC_ERR_INPUT,
+             "--N: %lld is beyond what ScaLAPACK's 32-bit indices address", (long long)N);
+    rc_status st = RC_OK;
+    /* a private communicator: our traffic never matches the caller's, and errors return */
+    MPI_GOTO(MPI_Comm_dup(comm, &g->comm), "MPI_Comm_dup");
+    MPI_GOTO(MPI_Comm_set_errhandler(g->comm, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    MPI_Comm_rank(g->comm, &g->rank);
+    g->size = size;
+    g->Pr = Pr;
+    g->Pc = Pc;
+    g->N = N;
+    g->nb = rc_dlyap_block_size(N, Pr, Pc, nb);
+    g->blacs_handle = Csys2blacs_handle(g->comm);
+    g->ctxt = g->blacs_handle;
+    Cblacs_gridinit(&g->ctxt, "Row", Pr, Pc);
+    int nprow = 0, npcol = 0;
+    Cblacs_gridinfo(g->ctxt, &nprow, &npcol, &g->myrow, &g->mycol);
+    st = (nprow == Pr && npcol == Pc && g->myrow >= 0 && g->mycol >= 0)
+             ? RC_OK
+             : rc_fail(err, RC_ERR_MPI, "Cblacs_gridinit: rank %d got no place in a %dx%d grid",
+                       g->rank, Pr, Pc);
+    RC_GOTO(rc_dist_agree(g->comm, st, err));
+
+    const int n = (int)N;
+    g->lr = numroc_(&n, &g->nb, &g->myrow, &i_zero, &Pr);
+    g->lc = numroc_(&n, &g->nb, &g->mycol, &i_zero, &Pc);
+    g->grow = rc_calloc((size_t)(g->lr > 0 ? g->lr : 1), sizeof(int64_t), "local row map", err);
+    g->gcol = rc_calloc((size_t)(g->lc > 0 ? g->lc : 1), sizeof(int64_t), "local column map", err);
+    g->rank_row = rc_calloc((size_t)size, sizeof(int), "grid rows of ranks", err);
+    g->rank_lr = rc_calloc((size_t)size, sizeof(int), "local rows of ranks", err);
+    g->J = rc_aligned_alloc((size_t)(g->lr > 0 ? g->lr : 1) * (size_t)(g->lc > 0 ? g->lc : 1),
+                            sizeof(double), "local blocks of J", err);
+    st = (g->grow && g->gcol && g->rank_row && g->rank_lr && g->J) ? RC_OK : RC_ERR_NOMEM;
+    RC_GOTO(rc_dist_agree(g->comm, st, err));
+    for (int l = 0; l < g->lr; ++l) g->grow[l] = global_index(l, g->nb, g->myrow, Pr);
+    for (int l = 0; l < g->lc; ++l) g->gcol[l] = global_index(l, g->nb, g->mycol, Pc);
+    int mine[2] = {g->myrow, g->lr}, *all = rc_calloc((size_t)(2 * size), sizeof(int), "grid map", err);
+    st = all ? RC_OK : RC_ERR_NOMEM;
+    RC_GOTO(rc_dist_agree(g->comm, st, err));
+    st = RC_OK;
+    int code = MPI_Allgather(mine, 2, MPI_INT, all, 2, MPI_INT, g->comm);
+    if (code != MPI_SUCCESS) st = mpi_fail(err, code, "MPI_Allgather (grid map)");
+    for (int q = 0; q < size && st == RC_OK; ++q) {
+        g->rank_row[q] = all[2 * q];
+        g->rank_lr[q] = all[2 * q + 1];
+        if (all[2 * q + 1] > g->lrmax) g->lrmax = all[2 * q + 1];
+    }
+    free(all);
+    RC_GOTO(st);
+    int lld = g->lr > 0 ? g->lr : 1, info = 0;
+    descinit_(g->descJ, &n, &n, &g->nb, &g->nb, &i_zero, &i_zero, &g->ctxt, &lld, &info);
+    RC_CHECK_GOTO(info == 0, err, RC_ERR_LAPACK, "descinit (J) failed (info = %d)", info);
+    return RC_OK;
+cleanup:
+    rc_dgrid_free(g);
+    return st;
+}
+
+void rc_dgrid_draw_J(rc_dgrid *g, const rc_model_params *p)
+{
+    const int nb = g->nb;
+    const int64_t lld = g->lr > 0 ? g->lr : 1;
+    double tmp[64 * 64];
+    double *buf = nb <= 64 ? tmp : malloc(sizeof(double) * (size_t)nb * (size_t)nb);
+    if (!buf) {
+        /* element by element: slower, but never wrong */
+        for (int lj = 0; lj < g->lc; ++lj)
+            for (int li = 0; li < g->lr; ++li)
+                rc_network_fill_block(p, g->grow[li], 1, g->gcol[lj], 1, g->J + li + lj * lld, 1);
+        return;
+    }
+    /* block by block: rc_network_fill_block draws rows of a block row-major; transpose it into
+     * the column-major local array */
+    for (int bj = 0; bj * nb < g->lc; ++bj) {
+        const int nc = g->lc - bj * nb < nb ? g->lc - bj * nb : nb;
+        const int64_t c0 = g->gcol[bj * nb];
+        for (int bi = 0; bi * nb < g->lr; ++bi) {
+            const int nr = g->lr - bi * nb < nb ? g->lr - bi * nb : nb;
+            rc_network_fill_block(p, g->grow[bi * nb], nr, c0, nc, buf, nc);
+            for (int c = 0; c < nc; ++c) {
+                double *dst = g->J + (int64_t)(bj * nb + c) * lld + bi * nb;
+                for (int r = 0; r < nr; ++r) dst[r] = buf[r * nc + c];
+            }
+        }
+    }
+    if (buf != tmp) free(buf);
+}
+
+rc_status rc_dgrid_read_J(rc_dgrid *g, const char *spec, rc_error *err)
+{
+    return rc_h5dist_read_block_cyclic(g->comm, spec, "--connectivity", g->N, g->nb, g->Pr, g->Pc,
+                                       g->myrow, g->mycol, g->J, g->lr > 0 ? g->lr : 1, err);
+}
+
+/* ---- the orthonormal system and its kernels ---------------------------------------------- */
+
+void rc_dtangent_free(rc_dtangent *t)
+{
+    if (!t) return;
+    free(t->gcolq);
+    free(t->Q);
+    free(t->S);
+    free(t->tau);
+    free(t->work);
+    free(t->G);
+    free(t->diag);
+    free(t->log_r1);
+    memset(t, 0, sizeof *t);
+}
+
+rc_status rc_dtangent_init(rc_dtangent *t, const rc_dgrid *g, int64_t m, rc_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->m = m;
+    const int n = (int)g->N, mm = (int)m;
+    t->lcq = numroc_(&mm, &g->nb, &g->mycol, &i_zero, &g->Pc);
+    const int lrg = numroc_(&mm, &g->nb, &g->myrow, &i_zero, &g->Pr);
+    const size_t lr1 = (size_t)(g->lr > 0 ? g->lr : 1), lcq1 = (size_t)(t->lcq > 0 ? t->lcq : 1);
+    t->gcolq = rc_calloc(lcq1, sizeof(int64_t), "local column map of Q", err);
+    t->Q = rc_aligned_alloc(lr1 * lcq1, sizeof(double), "local blocks of Q", err);
+    t->S = rc_aligned_alloc(lr1 * lcq1, sizeof(double), "scaled tangent panel", err);
+    t->tau = rc_calloc(lcq1, sizeof(double), "Householder scalars", err);
+    t->G = rc_aligned_alloc((size_t)(lrg > 0 ? lrg : 1) * lcq1, sizeof(double), "Gram matrix", err);
+    t->diag = rc_calloc((size_t)m + 1, sizeof(double), "R_kk reduction buffer", err);
+    t->log_r1 = rc_calloc((size_t)m, sizeof(double), "Cholesky diagonal", err);
+    rc_status st = (t->gcolq && t->Q && t->S && t->tau && t->G && t->diag && t->log_r1)
+                       ? RC_OK : RC_ERR_NOMEM;
+    int info = 0, lld = (int)lr1, lldg = lrg > 0 ? lrg : 1;
+    if (st == RC_OK) {
+        for (int l = 0; l < t->lcq; ++l) t->gcolq[l] = global_index(l, g->nb, g->mycol, g->Pc);
+        descinit_(t->descQ, &n, &mm, &g->nb, &g->nb, &i_zero, &i_zero, &g->ctxt, &lld, &info);
+        if (info != 0) st = rc_fail(err, RC_ERR_LAPACK, "descinit (Q) failed (info = %d)", info);
+    }
+    if (st == RC_OK) {
+        descinit_(t->descG, &mm, &mm, &g->nb, &g->nb, &i_zero, &i_zero, &g->ctxt, &lldg, &info);
+        if (info != 0) st = rc_fail(err, RC_ERR_LAPACK, "descinit (G) failed (info = %d)", info);
+    }
+    if (st == RC_OK) {
+        /* workspace queries (local) for both Householder routines */
+        double q1 = 0, q2 = 0;
+        int lwork = -1;
+        pdgeqrf_(&n, &mm, t->Q, &i_one, &i_one, t->descQ, t->tau, &q1, &lwork, &info);
+        if (info != 0) st = rc_fail(err, RC_ERR_LAPACK, "pdgeqrf workspace query failed (info = %d)", info);
+        if (st == RC_OK) {
+            pdorgqr_(&n, &mm, &mm, t->Q, &i_one, &i_one, t->descQ, t->tau, &q2, &lwork, &info);
+            if (info != 0)
+                st = rc_fail(err, RC_ERR_LAPACK, "pdorgqr workspace query failed (info = %d)", info);
+        }
+        if (st == RC_OK) {
+            t->lwork = (int)fmax(fmax(q1, q2), 1.0);
+            t->work = rc_aligned_alloc((size_t)t->lwork, sizeof(double), "ScaLAPACK work", err);
+            if (!t->work) st = RC_ERR_NOMEM;
+        }
+    }
+    st = rc_dist_agree(g->comm, st, err);
+    if (st != RC_OK) rc_dtangent_free(t);
+    return st;
+}
+
+void rc_dtangent_random_start(rc_dtangent *t, const rc_dgrid *g, uint64_t seed_ons)
+{
+    const int64_t lld = g->lr > 0 ? g->lr : 1;
+    for (int lj = 0; lj < t->lcq; ++lj)
+        for (int b = 0; b * g->nb < g->lr; ++b) {
+            const int len = g->lr - b * g->nb < g->nb ? g->lr - b * g->nb : g->nb;
+            rc_rng_normals(seed_ons, RC_STREAM_ONS, (uint64_t)t->gcolq[lj],
+                           (uint64_t)g->grow[b * g->nb], (size_t)len,
+                           t->Q + lj * lld + b * g->nb);
+        }
+}
+
+void rc_dtangent_step(rc_dtangent *t, const rc_dgrid *g, const double *dphi, double alpha,
+                      double beta)
+{
+    const int64_t lld = g->lr > 0 ? g->lr : 1;
+    for (int lj = 0; lj < t->lcq; ++lj) {
+        const double *q = t->Q + lj * lld;
+        double *s = t->S + lj * lld;
+        for (int li = 0; li < g->lr; ++li) s[li] = dphi[g->grow[li]] * q[li];
+    }
+    const int n = (int)g->N, m = (int)t->m;
+    pdgemm_("N", "N", &n, &m, &n, &alpha, g->J, &i_one, &i_one, g->descJ, t->S, &i_one, &i_one,
+            t->descQ, &beta, t->Q, &i_one, &i_one, t->descQ);
+}
+
+/* Local row of global row k if this process row owns it, else -1. */
+static int local_row_of(const rc_dgrid *g, int64_t k)
+{
+    if ((k / g->nb) % g->Pr != g->myrow) return -1;
+    return (int)((k / g->nb / g->Pr) * g->nb + k % g->nb);
+}
+
+/* The diagonal of an m-column distributed matrix A (leading dimension lld, column map of Q),
+ * plus an info word, summed over the grid: each entry has exactly one owner and every other
+ * rank adds an exact zero, so the sum is exact and the same on every rank. */
+static rc_status gather_diagonal(rc_dtangent *t, const rc_dgrid *g, const double *A, int64_t lld,
+                                 int info, rc_error *err)
+{
+    memset(t->diag, 0, sizeof(double) * (size_t)(t->m + 1));
+    for (int lj = 0; lj < t->lcq; ++lj) {
+        const int li = local_row_of(g, t->gcolq[lj]);
+        if (li >= 0) t->diag[t->gcolq[lj]] = A[li + lj * lld];
+    }
+    t->diag[t->m] = fabs((double)info);
+    MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, t->diag, (int)t->m + 1, MPI_DOUBLE, MPI_SUM, g->comm),
+            "MPI_Allreduce (R_kk)");
+    return RC_OK;
+}
+
+rc_status rc_dreorth_householder(rc_dtangent *t, const rc_dgrid *g, double *log_r, rc_error *err)
+{
+    const int n = (int)g->N, m = (int)t->m;
+    const int64_t lld = g->lr > 0 ? g->lr : 1;
+    int info = 0;
+    pdgeqrf_(&n, &m, t->Q, &i_one, &i_one, t->descQ, t->tau, t->work, &t->lwork, &info);
+    RC_TRY(gather_diagonal(t, g, t->Q, lld, info, err));
+    RC_CHECK(t->diag[m] == 0.0, err, RC_ERR_LAPACK, "pdgeqrf failed (info = %d on rank %d)", info,
+             g->rank);
+    /* pdgeqrf leaves R_kk of either sign; flipping the columns of the explicit Q' where
+     * R_kk < 0 gives the unique factorisation with R_kk > 0, as the serial engine does */
+    for (int64_t k = 0; k < m; ++k) {
+        const double r = t->diag[k];
+        RC_CHECK(r != 0.0 && isfinite(r), err, RC_ERR_NUMERIC,
+                 "tangent vectors became linearly dependent or non-finite (R_%lld%lld = %g)",
+                 (long long)k, (long long)k, r);
+        log_r[k] = log(fabs(r));
+    }
+    pdorgqr_(&n, &m, &m, t->Q, &i_one, &i_one, t->descQ, t->tau, t->work, &t->lwork, &info);
+    int worst = abs(info);
+    MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, g->comm),
+            "MPI_Allreduce (pdorgqr info)");
+    RC_CHECK(worst == 0, err, RC_ERR_LAPACK, "pdorgqr failed (info = %d on rank %d, |info| = %d "
+             "on some rank)", info, g->rank, worst);
+    for (int lj = 0; lj < t->lcq; ++lj)
+        if (t->diag[t->gcolq[lj]] < 0) {
+            double *q = t->Q + lj * lld;
+            for (int li = 0; li < g->lr; ++li) q[li] = -q[li];
+        }
+    return RC_OK;
+}
+
+/* One Cholesky-QR pass: Q <- Q R^{-1} with R^T R = Q^T Q.  *failed = 1 (on every rank) when
+ * the Gram matrix is not numerically positive definite. */
+static rc_status cholqr_pass(rc_dtangent *t, const rc_dgrid *g, double *log_r, int *failed,
+                             rc_error *err)
+{
+    const int n = (int)g->N, m = (int)t->m;
+    const double one = 1.0, zero = 0.0;
+    int info = 0;
+    pdsyrk_("U", "T", &m, &n, &one, t->Q, &i_one, &i_one, t->descQ, &zero, t->G, &i_one, &i_one,
+            t->descG);
+    pdpotrf_("U", &m, t->G, &i_one, &i_one, t->descG, &info);
+    /* info < 0 (a bad argument) is an error; info > 0 (not positive definite) a fallback */
+    RC_TRY(gather_diagonal(t, g, t->G, t->descG[8], info < 0 ? 1000000 : (info > 0), err));
+    RC_CHECK(t->diag[m] < 1000000.0, err, RC_ERR_LAPACK, "pdpotrf failed (info = %d on rank %d)",
+             info, g->rank);
+    *failed = t->diag[m] != 0.0;
+    for (int k = 0; k < m && !*failed; ++k) {
+        const double r = t->diag[k];
+        if (!(r > 0) || !isfinite(r)) *failed = 1;
+        else log_r[k] = log(r);
+    }
+    if (*failed) return RC_OK;
+    pdtrsm_("R", "U", "N", "N", &n, &m, &one, t->G, &i_one, &i_one, t->descG, t->Q, &i_one, &i_one,
+            t->descQ);
+    return RC_OK;
+}
+
+/* max over i <= j of |(Q^T Q)_ij - delta_ij|, the same on every rank (NaN counts as infinite). */
+static rc_status orthogonality_defect(rc_dtangent *t, const rc_dgrid *g, double *defect,
+                                      rc_error *err)
+{
+    const int n = (int)g->N, m = (int)t->m;
+    const double one = 1.0, zero = 0.0;
+    pdsyrk_("U", "T", &m, &n, &one, t->Q, &i_one, &i_one, t->descQ, &zero, t->G, &i_one, &i_one,
+            t->descG);
+    const int lldg = t->descG[8];
+    const int lrg = numroc_(&m, &g->nb, &g->myrow, &i_zero, &g->Pr);
+    double worst = 0.0;
+    for (int lj = 0; lj < t->lcq; ++lj) {
+        const int64_t j = t->gcolq[lj];
+        for (int li = 0; li < lrg; ++li) {
+            const int64_t i = global_index(li, g->nb, g->myrow, g->Pr);
+            if (i > j) continue; /* pdsyrk leaves the strict lower triangle untouched */
+            const double d = fabs(t->G[li + (int64_t)lj * lldg] - (i == j ? 1.0 : 0.0));
+            if (!(d <= worst)) worst = isnan(d) ? INFINITY : d;
+        }
+    }
+    MPI_TRY(MPI_Allreduce(&worst, defect, 1, MPI_DOUBLE, MPI_MAX, g->comm),
+            "MPI_Allreduce (orthogonality)");
+    return RC_OK;
+}
+
+rc_status rc_dreorth_cholqr2(rc_dtangent *t, const rc_dgrid *g, double *log_r, rc_error *err)
+{
+    const size_t count = (size_t)(g->lr > 0 ? g->lr : 1) * (size_t)(t->lcq > 0 ? t->lcq : 1);
+    memcpy(t->S, t->Q, sizeof(double) * count); /* the panel buffer is free between steps */
+    int failed = 0;
+    /* R = R2 R1: upper triangular with positive diagonal, the same unique factor as
+     * Householder with the signs fixed */
+    RC_TRY(cholqr_pass(t, g, t->log_r1, &failed, err));
+    if (!failed) RC_TRY(cholqr_pass(t, g, log_r, &failed, err));
+    double defect = INFINITY;
+    if (!failed) RC_TRY(orthogonality_defect(t, g, &defect, err));
+    if (!failed && defect <= 1e-12) {
+        for (int64_t k = 0; k < t->m; ++k) log_r[k] += t->log_r1[k];
+        t->n_cholqr2++;
+        return RC_OK;
+    }
+    memcpy(t->Q, t->S, sizeof(double) * count);
+    t->n_fallback++;
+    return rc_dreorth_householder(t, g, log_r, err);
+}
+
+int rc_dreorth_auto_choice(int64_t N, int64_t m, int Pr, int Pc)
+{
+    /* measured with rnnchaos_dist_bench (docs/performance.md, "Distributed kernels") */
+    return 8 * m <= N ? RC_REORTH_CHOLQR2 : RC_REORTH_HOUSEHOLDER;
+}
+
+/* ---- the engine ---------------------------------------------------------------------------- */
+
+typedef struct {
+    const rc_dgrid *g;
+    const rc_model_params *p;
+    const rc_lyap_params *lp;
+    rc_dtangent t;
+    int64_t N, m, spi;
+    int ntraj, reorth;
+    double *W;       /* N x ntraj: replicated state [h | h_fp] */
+    double *y;       /* N x ntraj: J phi(W) */
+    double *dphi, *noise, *phi_loc, *ypart, *yall, *log_r;
+    rc_drive drive;
+    int64_t step;
+    double fp_d0;
+    MPI_Request req;
+} dengine;
+
+static void dengine_free(dengine *e)
+{
+    rc_dtangent_free(&e->t);
+    free(e->W);
+    free(e->y);
+    free(e->dphi);
+    free(e->noise);
+    free(e->phi_loc);
+    free(e->ypart);
+    free(e->yall);
+    free(e->log_r);
+}
+
+static rc_status dengine_init(dengine *e, const rc_dgrid *g, const rc_model_params *p,
+                              const rc_lyap_params *lp, int64_t m, int with_tangent, rc_error *err)
+{
+    memset(e, 0, sizeof *e);
+    e->g = g;
+    e->p = p;
+    e->lp = lp;
+    e->N = g->N;
+    e->m = m;
+    e->spi = (int64_t)llround(lp->t_ons / p->dt);
+    e->ntraj = lp->finite_perturbation ? 2 : 1;
+    const size_t N = (size_t)g->N, nt = (size_t)e->ntraj;
+    e->W = rc_aligned_alloc(N * nt, sizeof(double), "replicated state", err);
+    e->y = rc_aligned_alloc(N * nt, sizeof(double), "J phi(h)", err);
+    e->dphi = rc_aligned_alloc(N, sizeof(double), "phi'", err);
+    e->noise = rc_aligned_alloc(N, sizeof(double), "noise", err);
+    e->phi_loc = rc_aligned_alloc((size_t)(g->lc > 0 ? g->lc : 1) * nt, sizeof(double),
+                                  "local phi(h)", err);
+    e->ypart = rc_calloc((size_t)(g->lrmax > 0 ? g->lrmax : 1) * nt, sizeof(double),
+                         "partial products", err);
+    e->yall = rc_calloc((size_t)g->size * (size_t)(g->lrmax > 0 ? g->lrmax : 1) * nt,
+                        sizeof(double), "gathered partial products", err);
+    e->log_r = rc_calloc((size_t)m, sizeof(double), "log R_kk", err);
+    rc_status st = (e->W && e->y && e->dphi && e->noise && e->phi_loc && e->ypart && e->yall &&
+                    e->log_r) ? RC_OK : RC_ERR_NOMEM;
+    st = rc_dist_agree(g->comm, st, err);
+    if (st == RC_OK && with_tangent) st = rc_dtangent_init(&e->t, g, m, err);
+    if (st != RC_OK) dengine_free(e);
+    return st;
+}
+
+/* First half of a state step: this rank's partial products J_loc phi(h)_loc, and their
+ * allgather started, so that it travels while pdgemm runs. */
+static rc_status state_begin(dengine *e, rc_error *err)
+{
+    const rc_dgrid *g = e->g;
+    const int lc = g->lc, lr = g->lr, ldp = g->lrmax > 0 ? g->lrmax : 1;
+    for (int c = 0; c < e->ntraj; ++c) {
+        double *ph = e->phi_loc + (int64_t)c * lc;
+        const double *h = e->W + (int64_t)c * e->N;
+        for (int lj = 0; lj < lc; ++lj) ph[lj] = h[g->gcol[lj]];
+        rc_phi_eval(e->p->phi, ph, ph, (size_t)lc);
+    }
+    if (lr > 0 && lc > 0) {
+        const double one = 1.0, zero = 0.0;
+        const int lld = lr;
+        dgemm_("N", "N", &lr, &e->ntraj, &lc, &one, g->J, &lld, e->phi_loc, &lc, &zero, e->ypart,
+               &ldp);
+    }
+    MPI_TRY(MPI_Iallgather(e->ypart, ldp * e->ntraj, MPI_DOUBLE, e->yall, ldp * e->ntraj,
+                           MPI_DOUBLE, g->comm, &e->req),
+            "MPI_Iallgather (J phi(h))");
+    return RC_OK;
+}
+
+/* Second half: J phi(h) summed in rank order (the same bits on every rank), then the Euler
+ * step with the frozen noise and input of this step. */
+static rc_status state_end(dengine *e, rc_error *err)
+{
+    const rc_dgrid *g = e->g;
+    MPI_TRY(MPI_Wait(&e->req, MPI_STATUS_IGNORE), "MPI_Wait (J phi(h))");
+    const int64_t N = e->N, ldp = g->lrmax > 0 ? g->lrmax : 1;
+    memset(e->y, 0, sizeof(double) * (size_t)(N * e->ntraj));
+    for (int q = 0; q < g->size; ++q) {
+        const int pr = g->rank_row[q], lrq = g->rank_lr[q];
+        const double *part = e->yall + (int64_t)q * ldp * e->ntraj;
+        for (int c = 0; c < e->ntraj; ++c)
+            for (int li = 0; li < lrq; ++li)
+                e->y[c * N + global_index(li, g->nb, pr, g->Pr)] += part[c * ldp + li];
+    }
+    const double alpha = e->p->dt / e->p->tau, beta = 1.0 - alpha;
+    for (int64_t k = 0; k < N * e->ntraj; ++k) e->W[k] = beta * e->W[k] + alpha * e->y[k];
+    rc_model_add_drive_noise(e->p, e->step, e->drive.value, e->W, N, e->ntraj, e->noise);
+    rc_drive_advance(&e->drive, e->p, e->step);
+    e->step++;
+    return RC_OK;
+}
+
+/* The state is replicated bit for bit, so every rank reaches the same verdict. */
+static rc_status check_state(const dengine *e, int ntraj, rc_error *err)
+{
+    RC_CHECK(rc_state_is_sane(e->W, (size_t)(e->N * ntraj)), err, RC_ERR_NUMERIC,
+             "trajectory diverged (non-finite or |h| > 1e12) at step %lld, t = %g",
+             (long long)e->step, (double)e->step * e->p->dt);
+    return RC_OK;
+}
+
+/* Trajectory only (the twin does not exist yet). */
+static rc_status dengine_relax(dengine *e, int64_t nsteps, rc_error *err)
+{
+    const int ntraj = e->ntraj;
+    e->ntraj = 1;
+    rc_status st = RC_OK;
+    for (int64_t s = 0; s < nsteps && st == RC_OK; ++s) {
+        if (e->lp->observer) {
+            rc_dphi_eval(e->p->phi, e->W, e->dphi, (size_t)e->N);
+            e->lp->observer(e->lp->observer_ctx, e->step, 0, e->W, e->dphi);
+        }
+        st = state_begin(e, err);
+        if (st == RC_OK) st = state_end(e, err);
+        if (st == RC_OK && (s + 1) % e->spi == 0) st = check_state(e, 1, err);
+    }
+    if (st == RC_OK) st = check_state(e, 1, err);
+    e->ntraj = ntraj;
+    return st;
+}
+
+static rc_status dengine_reorth(dengine *e, rc_error *err)
+{
+    if (e->reorth == RC_REORTH_CHOLQR2) return rc_dreorth_cholqr2(&e->t, e->g, e->log_r, err);
+    return rc_dreorth_householder(&e->t, e->g, e->log_r, err);
+}
+
+static rc_status dengine_interval(dengine *e, int phase, rc_error *err)
+{
+    const double alpha = e->p->dt / e->p->tau, beta = 1.0 - alpha;
+    for (int64_t s = 0; s < e->spi; ++s) {
+        rc_dphi_eval(e->p->phi, e->W, e->dphi, (size_t)e->N);
+        if (e->lp->observer) e->lp->observer(e->lp->observer_ctx, e->step, phase, e->W, e->dphi);
+        RC_TRY(state_begin(e, err));
+        rc_dtangent_step(&e->t, e->g, e->dphi, alpha, beta);
+        RC_TRY(state_end(e, err));
+    }
+    RC_TRY(check_state(e, e->ntraj, err));
+    return dengine_reorth(e, err);
+}
+
+static double fp_renormalise(dengine *e)
+{
+    double *h = e->W, *hf = e->W + e->N;
+    double d2 = 0.0;
+    for (int64_t i = 0; i < e->N; ++i) d2 += (hf[i] - h[i]) * (hf[i] - h[i]);
+    const double d = sqrt(d2);
+    const double growth = log(d / e->fp_d0);
+    const double scale = e->fp_d0 / d;
+    for (int64_t i = 0; i < e->N; ++i) hf[i] = h[i] + (hf[i] - h[i]) * scale;
+    return growth;
+}
+
+/* sum_i q_i1^4 of the first Lyapunov vector, summed over the grid. */
+static rc_status first_vector_pr(dengine *e, double *pr, rc_error *err)
+{
+    double s4 = 0.0;
+    if (e->t.lcq > 0 && e->t.gcolq[0] == 0)
+        for (int li = 0; li < e->g->lr; ++li) {
+            const double q = e->t.Q[li];
+            s4 += q * q * q * q;
+        }
+    MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, &s4, 1, MPI_DOUBLE, MPI_SUM, e->g->comm),
+            "MPI_Allreduce (participation ratio)");
+    *pr = 1.0 / s4;
+    return RC_OK;
+}
+
+/* Collective: the result of rank 0 on every rank (scalars, then the arrays). */
+static rc_status bcast_result(MPI_Comm comm, rc_lyap_result *res, rc_error *err)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    rc_lyap_result mine = *res;
+    MPI_TRY(MPI_Bcast(res, (int)sizeof *res, MPI_BYTE, 0, comm), "MPI_Bcast (result)");
+    if (rank != 0) {
+        res->lambda = rc_calloc((size_t)res->m, sizeof(double), "exponents", err);
+        res->trace_t = rc_calloc((size_t)res->n_trace + 1, sizeof(double), "trace times", err);
+        res->trace_lambda = rc_calloc((size_t)(res->n_trace + 1) * (size_t)res->m, sizeof(double),
+                                      "trace spectra", err);
+        res->trace_entropy_H = rc_calloc((size_t)res->n_trace + 1, sizeof(double), "trace H", err);
+    } else {
+        *res = mine;
+    }
+    rc_status st = (res->lambda && res->trace_t && res->trace_lambda && res->trace_entropy_H)
+                       ? RC_OK : RC_ERR_NOMEM;
+    st = rc_dist_agree(comm, st, err);
+    if (st != RC_OK) {
+        if (rank != 0) {
+            free(res->lambda);
+            free(res->trace_t);
+            free(res->trace_lambda);
+            free(res->trace_entropy_H);
+            memset(res, 0, sizeof *res);
+        }
+        return st;
+    }
+    MPI_TRY(MPI_Bcast(res->lambda, (int)res->m, MPI_DOUBLE, 0, comm), "MPI_Bcast (result)");
+    MPI_TRY(MPI_Bcast(res->trace_t, res->n_trace, MPI_DOUBLE, 0, comm), "MPI_Bcast (result)");
+    MPI_TRY(MPI_Bcast(res->trace_lambda, (int)(res->n_trace * res->m), MPI_DOUBLE, 0, comm),
+            "MPI_Bcast (result)");
+    MPI_TRY(MPI_Bcast(res->trace_entropy_H, res->n_trace, MPI_DOUBLE, 0, comm),
+            "MPI_Bcast (result)");
+    return RC_OK;
+}
+
+static int64_t n_intervals_of(double t, double t_ons) { return (int64_t)floor(t / t_ons + 1e-9); }
+
+/* The method with a fixed number m of exponents (lyap.c's lyap_run_fixed, distributed). */
+static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_model_params *p,
+                                 const rc_lyap_params *lp, int64_t m, const rc_dlyap_opts *o,
+                                 rc_lyap_result *res, rc_error *err)
+{
+    const double t_start = rc_wall_seconds();
+    memset(res, 0, sizeof *res);
+    const int64_t N = g->N;
+    const int64_t n_int = n_intervals_of(lp->t_sim, lp->t_ons);
+    const int64_t n_int_transient = n_intervals_of(lp->t_ons_transient, lp->t_ons);
+    const int root = g->rank == 0;
+    const int do_pca = pca_on(lp, N);
+    RC_TRY(check_memory(g->comm, p, lp, g->Pr, g->Pc, g->nb, (double)m, 0, o, err));
+
+    rc_status st = RC_OK;
+    dengine e;
+    double *local = NULL, *fp_local = NULL, *phi_h = NULL;
+    rc_cov cov_h, cov_phi;
+    memset(&cov_h, 0, sizeof cov_h);
+    memset(&cov_phi, 0, sizeof cov_phi);
+    RC_TRY(dengine_init(&e, g, p, lp, m, 1, err));
+    e.reorth = lp->reorth == RC_REORTH_AUTO ? rc_dreorth_auto_choice(N, m, g->Pr, g->Pc)
+                                            : lp->reorth;
+    /* only rank 0 keeps the series and the covariances: the state is the same everywhere */
+    if (root) {
+        local = rc_calloc((size_t)(n_int * m), sizeof(double), "local exponents", err);
+        fp_local = rc_calloc((size_t)n_int, sizeof(double), "finite-perturbation series", err);
+        phi_h = rc_aligned_alloc((size_t)N, sizeof(double), "phi(h)", err);
+        st = (local && fp_local && phi_h) ? RC_OK : RC_ERR_NOMEM;
+        if (st == RC_OK && do_pca) st = rc_cov_init(&cov_h, N, err);
+        if (st == RC_OK && do_pca) st = rc_cov_init(&cov_phi, N, err);
+    }
+    RC_GOTO(rc_dist_agree(g->comm, st, err));
+
+    /* 1. the trajectory relaxes */
+    if (lp->h0)
+        memcpy(e.W, lp->h0, (size_t)N * sizeof(double));
+    else
+        rc_model_initial_state(p, e.W);
+    rc_drive_init(&e.drive, p);
+    RC_GOTO(dengine_relax(&e, (int64_t)llround(lp->t_transient / p->dt), err));
+
+    /* 2. random orthonormal start and the finite-perturbation twin */
+    rc_dtangent_random_start(&e.t, g, p->seed_ons);
+    RC_GOTO(rc_dreorth_householder(&e.t, g, e.log_r, err));
+    if (e.ntraj == 2) {
+        double *u = e.W + N;
+        rc_rng_normals(p->seed_ons, RC_STREAM_FP, 0, 0, (size_t)N, u);
+        double nrm = 0.0;
+        for (int64_t i = 0; i < N; ++i) nrm += u[i] * u[i];
+        /* 1e-8 per unit: far below the attractor's scale (~1), far above rounding of h */
+        e.fp_d0 = 1e-8 * sqrt((double)N);
+        const double scale = e.fp_d0 / sqrt(nrm);
+        for (int64_t i = 0; i < N; ++i) u[i] = e.W[i] + scale * u[i];
+    }
+
+    /* 3. the orthonormal system relaxes */
+    for (int64_t k = 0; k < n_int_transient; ++k) {
+        RC_GOTO(dengine_interval(&e, 1, err));
+        if (e.ntraj == 2) fp_renormalise(&e);
+    }
+
+    /* 4. accumulation */
+    double pr_sum = 0.0;
+    for (int64_t k = 0; k < n_int; ++k) {
+        RC_GOTO(dengine_interval(&e, 2, err));
+        for (int64_t j = 0; j < m; ++j)
+            RC_CHECK_GOTO(isfinite(e.log_r[j]), err, RC_ERR_NUMERIC,
+                          "non-finite log R_kk at interval %lld", (long long)k);
+        const double growth = e.ntraj == 2 ? fp_renormalise(&e) : 0.0;
+        if (lp->lyapvec_pr) {
+            double pr = 0.0;
+            RC_GOTO(first_vector_pr(&e, &pr, err));
+            pr_sum += pr;
+        }
+        if (root) {
+            double *row = local + k * m;
+            for (int64_t j = 0; j < m; ++j) row[j] = e.log_r[j] / lp->t_ons;
+            fp_local[k] = growth / lp->t_ons;
+            if (do_pca) {
+                rc_cov_add(&cov_h, e.W);
+                rc_phi_eval(p->phi, e.W, phi_h, (size_t)N);
+                rc_cov_add(&cov_phi, phi_h);
+            }
+        }
+    }
+
+    /* 5. exponents, derived quantities, CIs, trace: the serial engine's code, on rank 0 */
+    if (root) {
+        st = rc_lyap_summarize(local, e.ntraj == 2 ? fp_local : NULL, n_int, N, m, lp->t_ons,
+                               lp->n_trace, lp->n_boot, p->seed_ons, res, err);
+        if (st == RC_OK) {
+            res->lyapvec_pr = lp->lyapvec_pr ? pr_sum / (double)n_int : NAN;
+            res->pca_dim_h = do_pca ? rc_cov_participation_ratio(&cov_h) : NAN;
+            res->pca_dim_phi = do_pca ? rc_cov_participation_ratio(&cov_phi) : NAN;
+            res->reorth_used = e.reorth;
+            res->reorth_fallbacks = e.t.n_fallback;
+            res->wall_s = rc_wall_seconds() - t_start;
+        }
+    }
+    RC_GOTO(rc_dist_agree(g->comm, st, err));
+    RC_GOTO(bcast_result(g->comm, res, err));
+
+cleanup:
+    if (st != RC_OK && root) rc_lyap_result_free(res);
+    dengine_free(&e);
+    rc_cov_free(&cov_h);
+    rc_cov_free(&cov_phi);
+    free(local);
+    free(fp_local);
+    free(phi_h);
+    return st;
+}
+
+rc_status rc_dlyap_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
+                       const rc_lyap_params *lp, const rc_dlyap_opts *opts, rc_lyap_result *res,
+                       rc_error *err)
+{
+    const double t_start = rc_wall_seconds();
+    memset(res, 0, sizeof *res);
+    rc_dlyap_opts dflt;
+    rc_dlyap_opts_default(&dflt);
+    const rc_dlyap_opts *o = opts ? opts : &dflt;
+    const int read_J = o->connectivity && o->connectivity[0];
+    int size;
+    MPI_TRY(MPI_Comm_size(comm, &size), "MPI_Comm_size");
+    /* the same inputs on every rank give the same verdict: no agreement needed yet */
+    RC_TRY(rc_lyap_params_validate(lp, mp, err));
+    RC_CHECK(!lp->single_precision, err, RC_ERR_INPUT,
+             "--precision single: not available on a process grid (use double)");
+    RC_CHECK(!lp->use_reference_kernels, err, RC_ERR_INPUT,
+             "reference kernels: not available on a process grid");
+    RC_CHECK((int64_t)Pr * Pc == size, err, RC_ERR_INPUT,
+             "--grid: %dx%d needs %d ranks, but %d are running (mpiexec -n %d)", Pr, Pc, Pr * Pc,
+             size, Pr * Pc);
+    RC_TRY(check_memory(comm, mp, lp, Pr, Pc, o->nb, model_m(mp, lp), read_J, o, err));
+
+    rc_dgrid g;
+    RC_TRY(rc_dgrid_init(&g, comm, Pr, Pc, mp->N, o->nb, err));
+    rc_status st = RC_OK;
+    if (read_J)
+        RC_GOTO(rc_dgrid_read_J(&g, o->connectivity, err));
+    else
+        rc_dgrid_draw_J(&g, mp);
+
+    if (lp->n_le != RC_NLE_AUTO) {
+        RC_GOTO(dlyap_run_fixed(&g, mp, lp, lp->n_le ? lp->n_le : mp->N, o, res, err));
+        res->wall_s = rc_wall_seconds() - t_start;
+        goto cleanup;
+    }
+    /* --n-le auto: the pilot scheme of rc_lyap_run (lyap.h), with the same constants */
+    const int64_t N = mp->N;
+    rc_lyap_params pilot = *lp;
+    pilot.t_sim = fmax(lp->t_ons, floor(lp->t_sim / 10.0 / lp->t_ons) * lp->t_ons);
+    pilot.finite_perturbation = 0;
+    pilot.pca = 0;
+    pilot.lyapvec_pr = 0;
+    pilot.n_trace = 0;
+    pilot.n_boot = 0;
+    /* the observer stays: it sees the pilots' steps too, as in rc_lyap_run */
+    int64_t m = N / 8 > 16 ? N / 8 : (N < 16 ? N : 16);
+    double d_pilot = NAN;
+    for (;;) {
+        rc_lyap_result pres;
+        RC_GOTO(dlyap_run_fixed(&g, mp, &pilot, m, o, &pres, err));
+        const int bounded_below = pres.dim_ky_lower_bound;
+        d_pilot = pres.dim_ky;
+        rc_lyap_result_free(&pres);
+        if (!bounded_below || m == N) break;
+        m = 2 * m < N ? 2 * m : N;
+    }
+    const int64_t pilot_m = m;
+    if (isfinite(d_pilot)) {
+        const int64_t want = (int64_t)ceil(1.25 * d_pilot) + 8;
+        m = want < N ? want : N;
+    }
+    for (;;) {
+        RC_GOTO(dlyap_run_fixed(&g, mp, lp, m, o, res, err));
+        if (!res->dim_ky_lower_bound || m == N) break;
+        rc_lyap_result_free(res);
+        m = 2 * m < N ? 2 * m : N;
+    }
+    res->n_le_auto = 1;
+    res->pilot_m = pilot_m;
+    res->pilot_dim_ky = d_pilot;
+    res->wall_s = rc_wall_seconds() - t_start;
+cleanup:
+    rc_dgrid_free(&g);
+    return st;
+}
