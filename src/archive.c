@@ -18,6 +18,8 @@
 
 #include "rnnchaos_version.h"
 
+_Static_assert(RC_RESULT_STR_LEN == RC_ARCHIVE_REASON_LEN, "result texts share the reason type");
+
 typedef struct {
     const rc_task_kind *kind;
     int64_t n, first_task;
@@ -60,6 +62,7 @@ static hid_t col_h5_type(rc_col_type t)
     case RC_COL_U64: return H5T_NATIVE_UINT64;
     case RC_COL_INT: return H5T_NATIVE_INT;
     case RC_COL_PHI: return H5T_NATIVE_INT; /* converted to a string by the caller */
+    case RC_COL_STR: return H5T_NATIVE_INT; /* results only, written with the text type */
     }
     return H5T_NATIVE_DOUBLE;
 }
@@ -321,6 +324,7 @@ static rc_status write_param_tables(hid_t params, const rc_job *job, const kind_
                     snprintf((char *)buf + 16 * i, 16, "%s", rc_phi_name(phi));
                     break;
                 }
+                case RC_COL_STR: break; /* not a parameter type */
                 }
             }
             st = n > 0 ? write_1d(d, col->type == RC_COL_PHI ? phi_t : col_h5_type(col->type), 0,
@@ -403,9 +407,14 @@ static rc_status create_kind(rc_archive *ar, const rc_job *job, kind_sets *ks, i
             dims[2] = (hsize_t)ks->max_dims[c][1];
         }
         const int is_int = col->type == RC_COL_I64;
-        ks->results[c] = make_dataset(ks->group, col->name, is_int ? H5T_STD_I64LE : H5T_IEEE_F64LE,
-                                      rank, dims, is_int ? (const void *)&ifill : (const void *)&ffill,
-                                      col->doc, err);
+        if (col->type == RC_COL_STR) /* texts: fixed length, filled with "" */
+            ks->results[c] = make_dataset(ks->group, col->name, ar->reason_type, 1, dims,
+                                          zero_reason, col->doc, err);
+        else
+            ks->results[c] = make_dataset(ks->group, col->name,
+                                          is_int ? H5T_STD_I64LE : H5T_IEEE_F64LE, rank, dims,
+                                          is_int ? (const void *)&ifill : (const void *)&ffill,
+                                          col->doc, err);
         FAILED_GOTO(!(ks->results[c] >= 0), RC_ERR_IO);
     }
 cleanup:
@@ -794,7 +803,12 @@ rc_status rc_archive_write_done(rc_archive *ar, const rc_task *task, const rc_ta
         const rc_result_column *col = &ks->kind->results[c];
         const rc_cell *cell = &out->cells[c];
         if (col->ndim == 0) {
-            if (col->type == RC_COL_I64)
+            if (col->type == RC_COL_STR) {
+                char text[RC_RESULT_STR_LEN];
+                memset(text, 0, sizeof text);
+                snprintf(text, sizeof text, "%s", cell->s ? cell->s : "");
+                RC_TRY(write_1d(ks->results[c], ar->reason_type, row, 1, text, col->name, err));
+            } else if (col->type == RC_COL_I64)
                 RC_TRY(write_1d(ks->results[c], H5T_NATIVE_INT64, row, 1, &cell->i, col->name, err));
             else
                 RC_TRY(write_1d(ks->results[c], H5T_NATIVE_DOUBLE, row, 1, &cell->f, col->name, err));
@@ -826,7 +840,10 @@ rc_status rc_archive_write_failed(rc_archive *ar, const rc_task *task, const cha
         int64_t ifill;
         result_fill(col, &ffill, &ifill);
         if (col->ndim == 0) {
-            if (col->type == RC_COL_I64)
+            if (col->type == RC_COL_STR) {
+                const char empty[RC_RESULT_STR_LEN] = {0};
+                RC_TRY(write_1d(ks->results[c], ar->reason_type, row, 1, empty, col->name, err));
+            } else if (col->type == RC_COL_I64)
                 RC_TRY(write_1d(ks->results[c], H5T_NATIVE_INT64, row, 1, &ifill, col->name, err));
             else
                 RC_TRY(write_1d(ks->results[c], H5T_NATIVE_DOUBLE, row, 1, &ffill, col->name, err));
@@ -870,7 +887,9 @@ double rc_archive_estimate_bytes(const rc_job *job)
         kind_max_dims(job, &ks);
         double per_task = 24.0 + 8.0 * ks.kind->n_params + 1 + RC_ARCHIVE_REASON_LEN + 4 + 8;
         for (int c = 0; c < ks.kind->n_results; ++c)
-            per_task += 8.0 * (double)(ks.kind->results[c].ndim == 0 ? 1
+            per_task += ks.kind->results[c].type == RC_COL_STR
+                            ? (double)RC_RESULT_STR_LEN
+                            : 8.0 * (double)(ks.kind->results[c].ndim == 0 ? 1
                                        : ks.kind->results[c].ndim == 1
                                            ? ks.max_dims[c][1]
                                            : ks.max_dims[c][0] * ks.max_dims[c][1]);
@@ -1061,4 +1080,213 @@ cleanup:
     H5Fclose(f);
     if (st != RC_OK) rc_archive_info_free(info);
     return st;
+}
+
+rc_status rc_archive_read_strings(const char *path, const char *dataset, char **data, int64_t *n,
+                                  size_t *width, rc_error *err)
+{
+    *data = NULL;
+    *n = 0;
+    *width = 0;
+    hid_t f = open_read(path, err);
+    if (f < 0) return RC_ERR_INPUT;
+    rc_status st = RC_OK;
+    hid_t d = -1, ft = -1, mt = -1, sp = -1;
+    char **vl = NULL;
+    RC_CHECK_GOTO(H5Lexists(f, dataset, H5P_DEFAULT) > 0, err, RC_ERR_INPUT,
+                  "%s: no dataset '%s'", path, dataset);
+    d = H5Dopen2(f, dataset, H5P_DEFAULT);
+    H5_TRY(d, dataset);
+    ft = H5Dget_type(d);
+    sp = H5Dget_space(d);
+    H5_TRY(ft, dataset);
+    H5_TRY(sp, dataset);
+    RC_CHECK_GOTO(H5Tget_class(ft) == H5T_STRING && H5Sget_simple_extent_ndims(sp) == 1, err,
+                  RC_ERR_INPUT, "%s: '%s' is not a list of strings", path, dataset);
+    hsize_t cnt = 0;
+    H5_TRY(H5Sget_simple_extent_dims(sp, &cnt, NULL), dataset);
+    if (H5Tis_variable_str(ft) > 0) {
+        vl = rc_calloc((size_t)cnt + 1, sizeof(char *), dataset, err);
+        FAILED_GOTO(!vl, RC_ERR_NOMEM);
+        mt = H5Tcopy(ft);
+        H5_TRY(mt, dataset);
+        H5_TRY(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, vl), dataset);
+        size_t w = 1;
+        for (hsize_t i = 0; i < cnt; ++i)
+            if (vl[i] && strlen(vl[i]) + 1 > w) w = strlen(vl[i]) + 1;
+        *data = rc_calloc((size_t)cnt + 1, w, dataset, err);
+        if (*data)
+            for (hsize_t i = 0; i < cnt; ++i)
+                if (vl[i]) memcpy(*data + i * w, vl[i], strlen(vl[i]));
+        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, vl);
+        FAILED_GOTO(!*data, RC_ERR_NOMEM);
+        *width = w;
+    } else {
+        const size_t w = H5Tget_size(ft) + 1;
+        mt = H5Tcopy(H5T_C_S1);
+        H5_TRY(mt, dataset);
+        H5_TRY(H5Tset_size(mt, w), dataset);
+        H5_TRY(H5Tset_strpad(mt, H5T_STR_NULLTERM), dataset);
+        *data = rc_calloc((size_t)cnt + 1, w, dataset, err);
+        FAILED_GOTO(!*data, RC_ERR_NOMEM);
+        H5_TRY(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *data), dataset);
+        *width = w;
+    }
+    *n = (int64_t)cnt;
+cleanup:
+    free(vl);
+    if (st != RC_OK) {
+        free(*data);
+        *data = NULL;
+    }
+    if (mt >= 0) H5Tclose(mt);
+    if (ft >= 0) H5Tclose(ft);
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    H5Fclose(f);
+    return st;
+}
+
+int rc_archive_has(const char *path, const char *object)
+{
+    rc_error err;
+    hid_t f = open_read(path, &err);
+    if (f < 0) return 0;
+    /* every component must exist for H5Lexists on the whole path */
+    char buf[RC_PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", object);
+    int ok = 1;
+    for (char *p = buf; ok; ++p) {
+        if (*p == '/' || *p == '\0') {
+            const char c = *p;
+            *p = '\0';
+            if (buf[0]) ok = H5Lexists(f, buf, H5P_DEFAULT) > 0;
+            *p = c;
+            if (c == '\0') break;
+        }
+    }
+    H5Fclose(f);
+    return ok;
+}
+
+struct rc_archive_edit {
+    hid_t file;
+    char path[RC_PATH_MAX];
+};
+
+rc_status rc_archive_edit_open(const char *path, rc_archive_edit **out, rc_error *err)
+{
+    silence_hdf5();
+    *out = NULL;
+    rc_archive_info info;
+    RC_TRY(rc_archive_info_read(path, &info, err)); /* a complete rnnchaos archive */
+    rc_archive_info_free(&info);
+    rc_archive_edit *ed = rc_calloc(1, sizeof *ed, "archive editor", err);
+    if (!ed) return RC_ERR_NOMEM;
+    snprintf(ed->path, sizeof ed->path, "%s", path);
+    /* Default file access: HDF5 takes its file lock, so a second writer (another summarize)
+     * is refused rather than interleaved. */
+    ed->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (ed->file < 0) {
+        free(ed);
+        return rc_fail(err, RC_ERR_INPUT, "%s: cannot open for writing (read-only, or locked by "
+                       "another process)", path);
+    }
+    *out = ed;
+    return RC_OK;
+}
+
+rc_status rc_archive_edit_remove(rc_archive_edit *ed, const char *object, rc_error *err)
+{
+    if (H5Lexists(ed->file, object, H5P_DEFAULT) <= 0) return RC_OK;
+    RC_CHECK(H5Ldelete(ed->file, object, H5P_DEFAULT) >= 0, err, RC_ERR_IO,
+             "%s: HDF5: removing /%s failed", ed->path, object);
+    return RC_OK;
+}
+
+/* A new dataset with intermediate groups, written in one go. */
+static rc_status edit_put(rc_archive_edit *ed, const char *name, hid_t ftype, hid_t mtype,
+                          int rank, const hsize_t *dims, const void *data, const char *doc,
+                          rc_error *err)
+{
+    rc_status st = RC_OK;
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), sp = -1, d = -1;
+    H5_TRY(lcpl, "H5Pcreate");
+    H5_TRY(H5Pset_create_intermediate_group(lcpl, 1), "H5Pset_create_intermediate_group");
+    sp = H5Screate_simple(rank, dims, NULL);
+    H5_TRY(sp, "H5Screate_simple");
+    d = H5Dcreate2(ed->file, name, ftype, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    RC_CHECK_GOTO(d >= 0, err, RC_ERR_IO, "%s: HDF5: creating /%s failed", ed->path, name);
+    hsize_t total = 1;
+    for (int j = 0; j < rank; ++j) total *= dims[j];
+    if (total > 0)
+        RC_CHECK_GOTO(H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0, err,
+                      RC_ERR_IO, "%s: HDF5: writing /%s failed", ed->path, name);
+    if (doc) RC_GOTO(attr_write_string(d, "description", doc, err));
+cleanup:
+    if (d >= 0) H5Dclose(d);
+    if (sp >= 0) H5Sclose(sp);
+    if (lcpl >= 0) H5Pclose(lcpl);
+    return st;
+}
+
+rc_status rc_archive_edit_put_doubles(rc_archive_edit *ed, const char *name, int ndim,
+                                      const int64_t *dims, const double *data, const char *doc,
+                                      rc_error *err)
+{
+    RC_CHECK(ndim == 1 || ndim == 2, err, RC_ERR_INTERNAL, "/%s: rank %d", name, ndim);
+    hsize_t hd[2] = {(hsize_t)dims[0], ndim == 2 ? (hsize_t)dims[1] : 1};
+    return edit_put(ed, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ndim, hd, data, doc, err);
+}
+
+rc_status rc_archive_edit_put_int64(rc_archive_edit *ed, const char *name, int64_t n,
+                                    const int64_t *data, const char *doc, rc_error *err)
+{
+    hsize_t hd[1] = {(hsize_t)n};
+    return edit_put(ed, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, hd, data, doc, err);
+}
+
+rc_status rc_archive_edit_put_strings(rc_archive_edit *ed, const char *name, int64_t n,
+                                      const char *const *data, const char *doc, rc_error *err)
+{
+    size_t w = 2;
+    for (int64_t i = 0; i < n; ++i)
+        if (data[i] && strlen(data[i]) + 1 > w) w = strlen(data[i]) + 1;
+    char *buf = rc_calloc((size_t)(n > 0 ? n : 1), w, name, err);
+    if (!buf) return RC_ERR_NOMEM;
+    for (int64_t i = 0; i < n; ++i)
+        if (data[i]) memcpy(buf + (size_t)i * w, data[i], strlen(data[i]));
+    rc_status st = RC_OK;
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5_TRY(t, "H5Tcopy");
+    H5_TRY(H5Tset_size(t, w), "H5Tset_size");
+    H5_TRY(H5Tset_strpad(t, H5T_STR_NULLTERM), "H5Tset_strpad");
+    hsize_t hd[1] = {(hsize_t)n};
+    st = edit_put(ed, name, t, t, 1, hd, buf, doc, err);
+cleanup:
+    if (t >= 0) H5Tclose(t);
+    free(buf);
+    return st;
+}
+
+rc_status rc_archive_edit_put_attr(rc_archive_edit *ed, const char *object, const char *name,
+                                   const char *value, rc_error *err)
+{
+    rc_status st = RC_OK;
+    hid_t o = H5Oopen(ed->file, object, H5P_DEFAULT);
+    RC_CHECK(o >= 0, err, RC_ERR_IO, "%s: HDF5: no object /%s", ed->path, object);
+    st = attr_write_string(o, name, value, err);
+    H5Oclose(o);
+    return st;
+}
+
+rc_status rc_archive_edit_close(rc_archive_edit *ed, rc_error *err)
+{
+    if (!ed) return RC_OK;
+    herr_t a = H5Fflush(ed->file, H5F_SCOPE_GLOBAL), b = H5Fclose(ed->file);
+    char path[RC_PATH_MAX];
+    snprintf(path, sizeof path, "%s", ed->path);
+    free(ed);
+    RC_CHECK(a >= 0 && b >= 0, err, RC_ERR_IO, "%s: HDF5: closing after the summary failed", path);
+    return RC_OK;
 }

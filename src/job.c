@@ -335,6 +335,8 @@ static rc_status spectrum_make_task(const void *config, int64_t realization, voi
     t->lyap.h0 = NULL;
     t->lyap.observer = NULL;
     t->lyap.observer_ctx = NULL;
+    t->lyap.on_interval = NULL;
+    t->lyap.on_interval_ctx = NULL;
     t->lyap.use_reference_kernels = 0;
     RC_TRY(rc_lyap_params_validate(&t->lyap, &t->model, err));
     /* Resolve the automatic choices here, so the archive's parameter table shows what ran. */
@@ -419,6 +421,7 @@ static const rc_param_column spectrum_params[] = {
     {"n_trace", RC_COL_INT, SP_FIELD(lyap.n_trace), "trace points requested"},
     {"n_boot", RC_COL_INT, SP_FIELD(lyap.n_boot), "bootstrap replicates"},
     {"reorth", RC_COL_INT, SP_FIELD(lyap.reorth), "reorthonormalisation requested: 0 auto, 1 Householder, 2 CholeskyQR2"},
+    {"single_precision", RC_COL_INT, SP_FIELD(lyap.single_precision), "1: tangent vectors in single precision"},
 };
 #undef SP_FIELD
 
@@ -546,11 +549,11 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
     c[SR_LV_PR].f = r->lyapvec_pr;
     c[SR_PCA_H].f = r->pca_dim_h;
     c[SR_PCA_PHI].f = r->pca_dim_phi;
-    c[SR_LAMBDA] = (rc_cell){0, 0, r->lambda, {1, r->m}};
+    c[SR_LAMBDA] = (rc_cell){0, 0, r->lambda, {1, r->m}, NULL};
     c[SR_N_TRACE].i = r->n_trace;
-    c[SR_TRACE_T] = (rc_cell){0, 0, r->trace_t, {1, r->n_trace}};
-    c[SR_TRACE_H] = (rc_cell){0, 0, r->trace_entropy_H, {1, r->n_trace}};
-    c[SR_TRACE_LAMBDA] = (rc_cell){0, 0, r->trace_lambda, {r->n_trace, r->m}};
+    c[SR_TRACE_T] = (rc_cell){0, 0, r->trace_t, {1, r->n_trace}, NULL};
+    c[SR_TRACE_H] = (rc_cell){0, 0, r->trace_entropy_H, {1, r->n_trace}, NULL};
+    c[SR_TRACE_LAMBDA] = (rc_cell){0, 0, r->trace_lambda, {r->n_trace, r->m}, NULL};
     c[SR_PILOT_M].i = r->n_le_auto ? r->pilot_m : 0;
     c[SR_PILOT_D].f = r->n_le_auto ? r->pilot_dim_ky : NAN;
     c[SR_REORTH].i = r->reorth_used;
@@ -573,6 +576,541 @@ static void spectrum_describe(const void *params, char *buf, size_t len)
              (unsigned long long)t->model.seed_net);
 }
 
+/* ============================================================================================
+ * Shared by the kinds below: a thorough cancellation check for kinds whose module offers no
+ * per-step hook (g_crit checks between probes, coherence before it starts).
+ * ============================================================================================ */
+
+static int cancel_now(const rc_task_cancel *cancel)
+{
+    if (!cancel) return 0;
+    if (cancel->requested_now) return cancel->requested_now(cancel->ctx);
+    return cancel->requested ? cancel->requested(cancel->ctx) : 0;
+}
+
+/* Parameter columns shared by every kind that draws one network (science.md section 1). */
+#define RC_MODEL_PARAM_COLUMNS(T, M)                                                            \
+    {"N", RC_COL_I64, offsetof(T, M.N), "number of units"},                                    \
+    {"b", RC_COL_F64, offsetof(T, M.b), "balance"},                                            \
+    {"J0", RC_COL_F64, offsetof(T, M.J0), "mean inhibitory coupling scale"},                   \
+    {"I0", RC_COL_F64, offsetof(T, M.I0), "constant drive"},                                   \
+    {"sigma", RC_COL_F64, offsetof(T, M.sigma), "independent noise amplitude"},                \
+    {"sigma_c", RC_COL_F64, offsetof(T, M.sigma_c), "common OU input standard deviation"},     \
+    {"tau_s", RC_COL_F64, offsetof(T, M.tau_s), "common input correlation time"},              \
+    {"tau", RC_COL_F64, offsetof(T, M.tau), "membrane time constant"},                         \
+    {"dt", RC_COL_F64, offsetof(T, M.dt), "Euler step"},                                       \
+    {"phi", RC_COL_PHI, offsetof(T, M.phi), "transfer function"},                              \
+    {"seed_net", RC_COL_U64, offsetof(T, M.seed_net), "connectivity seed"},                    \
+    {"seed_ic", RC_COL_U64, offsetof(T, M.seed_ic), "initial-condition seed"},                 \
+    {"seed_ons", RC_COL_U64, offsetof(T, M.seed_ons), "orthonormal-system and bootstrap seed"}, \
+    {"seed_noise", RC_COL_U64, offsetof(T, M.seed_noise), "noise and common-input seed"}
+
+/* ============================================================================================
+ * The gcrit task kind (science.md section 3): rc_gcrit_run on one realisation, exactly as
+ * `rnnchaos gcrit` runs it (same defaults, same checks, the fixed-X family of rc_network_create).
+ * ============================================================================================ */
+
+typedef struct {
+    rc_model_config mc;
+    rc_lyap_params lp;
+    rc_gcrit_params gp;
+} gcrit_config;
+
+static void gcrit_config_default(void *config, uint64_t seed)
+{
+    gcrit_config *c = config;
+    rc_model_config_default(&c->mc);
+    c->mc.seed = seed;
+    rc_model_params_default(&c->mc.model, seed);
+    rc_lyap_params_default(&c->lp);
+    rc_gcrit_params_default(&c->gp);
+}
+
+/* Engine options every probe sets itself: accepted as keys only to refuse them by name. */
+static const char *const gcrit_fixed_keys[] = {"t-sim", "n-le", "finite-perturbation", "pca",
+                                               "lyapvec-pr", "n-trace", NULL};
+
+static int gcrit_has_key(const char *key)
+{
+    return rc_gcrit_params_has_key(key) || rc_model_config_has_key(key) ||
+           rc_lyap_params_has_key(key);
+}
+
+static rc_status gcrit_config_set(void *config, const char *key, const char *value, rc_error *err)
+{
+    gcrit_config *c = config;
+    char norm[64];
+    rc_option_normalize(key, norm, sizeof norm);
+    RC_CHECK(strcmp(norm, "g") != 0, err, RC_ERR_INPUT,
+             "[gcrit] varies g: give the search interval with g_lo and g_hi");
+    RC_CHECK(strcmp(norm, "connectivity") != 0 && strcmp(norm, "h0") != 0, err, RC_ERR_INPUT,
+             "not supported in job files (use rnnchaos gcrit --%s for one network)", norm);
+    for (int k = 0; gcrit_fixed_keys[k]; ++k)
+        RC_CHECK(strcmp(norm, gcrit_fixed_keys[k]) != 0, err, RC_ERR_INPUT,
+                 "set by the g_crit search itself (lambda_1 only, run length from t_min/t_max)");
+    if (rc_gcrit_params_has_key(key)) return rc_gcrit_params_set(&c->gp, key, value, err);
+    if (rc_model_config_has_key(key)) return rc_model_config_set(&c->mc, key, value, err);
+    return rc_lyap_params_set(&c->lp, key, value, err);
+}
+
+static rc_status gcrit_make_task(const void *config, int64_t realization, void *params,
+                                 rc_error *err)
+{
+    gcrit_config c = *(const gcrit_config *)config;
+    rc_gcrit_task *t = params;
+    rc_model_config_resolve_seeds(&c.mc, (uint64_t)realization);
+    t->model = c.mc.model;
+    t->lyap = c.lp;
+    t->lyap.h0 = NULL;
+    t->lyap.observer = NULL;
+    t->lyap.observer_ctx = NULL;
+    t->lyap.on_interval = NULL;
+    t->lyap.on_interval_ctx = NULL;
+    t->lyap.use_reference_kernels = 0;
+    t->gcrit = c.gp;
+    /* the checks of `rnnchaos gcrit`, in its order */
+    RC_TRY(rc_gcrit_params_validate(&t->gcrit, err));
+    rc_model_params p = t->model;
+    p.g = t->gcrit.g_lo;
+    RC_TRY(rc_lyap_params_validate(&t->lyap, &p, err));
+    RC_CHECK(t->lyap.n_boot >= 100, err, RC_ERR_INPUT,
+             "--n-boot: g_crit probes decide on bootstrap CIs and need >= 100, got %d",
+             t->lyap.n_boot);
+    RC_CHECK(t->gcrit.t_min >= 20.0 * t->lyap.t_ons, err, RC_ERR_INPUT,
+             "--t-min: must be at least 20 t_ons (= %g), got %g", 20.0 * t->lyap.t_ons,
+             t->gcrit.t_min);
+    return RC_OK;
+}
+
+/* Cost model (gcrit.h has none): every probe is one lambda_1-only run with its transients that
+ * stops at the first checkpoint (t_min, growth t_min, ...) whose CI decides.  Assumed: it stops
+ * at the third checkpoint, growth^2 t_min (far from g_crit the first decides, near it t_max is
+ * reached), and 2 + log2((g_hi - g_lo)/g_tol) probes (the ends and the bisection) plus the grid
+ * when scan_always; capped at max_probes.  Priced by rc_lyap_cost_model at the midpoint g. */
+static void gcrit_estimate(const void *params, double *flops, double *bytes)
+{
+    const rc_gcrit_task *t = params;
+    const rc_gcrit_params *gp = &t->gcrit;
+    rc_model_params p = t->model;
+    p.g = 0.5 * (gp->g_lo + gp->g_hi);
+    rc_lyap_params lp = t->lyap;
+    lp.n_le = 1;
+    lp.finite_perturbation = 0;
+    lp.pca = 0;
+    lp.lyapvec_pr = 0;
+    lp.t_sim = fmin(gp->t_min * gp->growth * gp->growth, gp->t_max);
+    rc_lyap_cost c = rc_lyap_cost_model(&p, &lp);
+    const double per_probe = c.tangent_flops + c.qr_flops + c.state_flops;
+    double probes = 2.0 + (gp->scan_always ? gp->n_scan : 0) +
+                    ceil(log2(fmax(2.0, (gp->g_hi - gp->g_lo) / gp->g_tol)));
+    if (probes > gp->max_probes) probes = gp->max_probes;
+    *flops = probes * per_probe;
+    lp.t_sim = gp->t_max;
+    *bytes = rc_lyap_memory_bytes(&p, &lp) + (double)gp->max_probes * 128.0;
+}
+
+enum {
+    GR_G_CRIT, GR_STATUS, GR_DECISION, GR_BRACKET, GR_N_PROBES, GR_N_CROSSINGS, GR_MAX_REACHED,
+    GR_CROSSINGS, GR_CROSSING_UP, GR_P_G, GR_P_LMAX, GR_P_CI, GR_P_T_SIM, GR_P_CHAOTIC,
+    GR_P_STAGE, GR_P_T_TOTAL, GR_P_N_CHUNKS, GR_COUNT
+};
+
+static const rc_result_column gcrit_results[GR_COUNT] = {
+    [GR_G_CRIT] = {"g_crit", RC_COL_F64, 0, "critical coupling: bracket midpoint when decided, NaN otherwise"},
+    [GR_STATUS] = {"decision_code", RC_COL_I64, 0, "0 decided, 1 undecided, 2 no crossing, 3 multiple crossings"},
+    [GR_DECISION] = {"decision", RC_COL_STR, 0, "decided, undecided, no-crossing or multiple-crossings"},
+    [GR_BRACKET] = {"bracket", RC_COL_F64, 1, "[largest regular g, smallest chaotic g] (NaN: none)"},
+    [GR_N_PROBES] = {"n_probes", RC_COL_I64, 0, "probes run (rows of the probe_* datasets)"},
+    [GR_N_CROSSINGS] = {"n_crossings", RC_COL_I64, 0, "class changes between neighbouring decided probes"},
+    [GR_MAX_REACHED] = {"max_probes_reached", RC_COL_I64, 0, "1: the search stopped at max_probes"},
+    [GR_CROSSINGS] = {"crossings", RC_COL_F64, 2, "class changes: [g_a, g_b] per change (n_crossings x 2)"},
+    [GR_CROSSING_UP] = {"crossing_up", RC_COL_F64, 1, "per change: 1 regular -> chaotic, 0 chaotic -> regular"},
+    [GR_P_G] = {"probe_g", RC_COL_F64, 1, "coupling of each probe, in the order they ran"},
+    [GR_P_LMAX] = {"probe_lambda_max", RC_COL_F64, 1, "lambda_1 at the deciding checkpoint (1/tau)"},
+    [GR_P_CI] = {"probe_ci", RC_COL_F64, 2, "95% batch-means CI [lo, hi] of probe_lambda_max"},
+    [GR_P_T_SIM] = {"probe_t_sim", RC_COL_F64, 1, "accumulation time of the deciding checkpoint (tau)"},
+    [GR_P_CHAOTIC] = {"probe_chaotic", RC_COL_F64, 1, "1 chaotic, 0 regular, -1 undecided (NaN: no probe)"},
+    [GR_P_STAGE] = {"probe_stage", RC_COL_F64, 1, "0 end of the interval, 1 coarse scan, 2 bisection"},
+    [GR_P_T_TOTAL] = {"probe_t_total", RC_COL_F64, 1, "time simulated by the probe, transients included (tau)"},
+    [GR_P_N_CHUNKS] = {"probe_n_checkpoints", RC_COL_F64, 1, "checkpoints the probe evaluated"},
+};
+
+#define GT(f) offsetof(rc_gcrit_task, f)
+static const rc_param_column gcrit_params[] = {
+    RC_MODEL_PARAM_COLUMNS(rc_gcrit_task, model),
+    {"t_ons", RC_COL_F64, GT(lyap.t_ons), "reorthonormalisation interval"},
+    {"t_transient", RC_COL_F64, GT(lyap.t_transient), "trajectory transient of every run"},
+    {"t_ons_transient", RC_COL_F64, GT(lyap.t_ons_transient), "orthonormal-system transient"},
+    {"n_boot", RC_COL_INT, GT(lyap.n_boot), "bootstrap replicates"},
+    {"reorth", RC_COL_INT, GT(lyap.reorth), "reorthonormalisation requested: 0 auto, 1 Householder, 2 CholeskyQR2"},
+    {"single_precision", RC_COL_INT, GT(lyap.single_precision), "1: tangent vectors in single precision"},
+    {"g_lo", RC_COL_F64, GT(gcrit.g_lo), "lower end of the search interval"},
+    {"g_hi", RC_COL_F64, GT(gcrit.g_hi), "upper end of the search interval"},
+    {"g_tol", RC_COL_F64, GT(gcrit.g_tol), "bracket width at which the bisection stops"},
+    {"eps", RC_COL_F64, GT(gcrit.eps), "a probe is chaotic when lambda_1 > eps"},
+    {"t_min", RC_COL_F64, GT(gcrit.t_min), "accumulation time of a probe's first run"},
+    {"t_max", RC_COL_F64, GT(gcrit.t_max), "accumulation time after which a probe is undecided"},
+    {"growth", RC_COL_F64, GT(gcrit.growth), "factor between a probe's successive runs"},
+    {"n_scan", RC_COL_INT, GT(gcrit.n_scan), "interior points of the coarse grid"},
+    {"scan_always", RC_COL_INT, GT(gcrit.scan_always), "1: the grid is probed before bisecting"},
+    {"max_probes", RC_COL_INT, GT(gcrit.max_probes), "limit on probes per realisation"},
+};
+#undef GT
+
+static void gcrit_result_dims(const void *params, int col, int64_t dims[2])
+{
+    const rc_gcrit_task *t = params;
+    const int64_t mp = t->gcrit.max_probes > 0 ? t->gcrit.max_probes : 1;
+    dims[0] = 1;
+    dims[1] = 1;
+    switch (col) {
+    case GR_BRACKET: dims[1] = 2; break;
+    case GR_CROSSINGS:
+        dims[0] = mp;
+        dims[1] = 2;
+        break;
+    case GR_P_CI:
+        dims[0] = mp;
+        dims[1] = 2;
+        break;
+    case GR_CROSSING_UP: case GR_P_G: case GR_P_LMAX: case GR_P_T_SIM: case GR_P_CHAOTIC:
+    case GR_P_STAGE: case GR_P_T_TOTAL: case GR_P_N_CHUNKS:
+        dims[1] = mp;
+        break;
+    default: break;
+    }
+}
+
+typedef struct {
+    rc_gcrit_result res;
+    double bracket[2];
+    double *buf; /* the per-probe and per-crossing columns as doubles */
+} gcrit_output;
+
+static void gcrit_output_free(rc_task_output *out)
+{
+    gcrit_output *o = out->owner;
+    if (o) {
+        rc_gcrit_result_free(&o->res);
+        free(o->buf);
+        free(o);
+    }
+    out->owner = NULL;
+}
+
+/* The search builds one network per probe through this: the place to notice a stop request
+ * (a probe has no cancellation point of its own). */
+static rc_status gcrit_build(void *ctx, const rc_model_params *p, rc_network *net, rc_error *err)
+{
+    RC_CHECK(!cancel_now(ctx), err, RC_ERR_SIGNAL, "cancelled by a stop request");
+    return rc_network_create(net, p, err);
+}
+
+static rc_status gcrit_run(const void *params, const rc_task_cancel *cancel, rc_task_output *out,
+                           rc_error *err)
+{
+    const rc_gcrit_task *t = params;
+    memset(out, 0, sizeof *out);
+    gcrit_output *o = rc_calloc(1, sizeof *o, "g_crit result", err);
+    if (!o) return RC_ERR_NOMEM;
+    rc_status st = rc_gcrit_run(&t->model, &t->lyap, &t->gcrit, gcrit_build, (void *)cancel,
+                                &o->res, err);
+    if (st != RC_OK) {
+        free(o);
+        return st;
+    }
+    const rc_gcrit_result *r = &o->res;
+    const int64_t np = r->n_probes, nc = r->n_crossings;
+    o->buf = rc_calloc((size_t)(9 * np + nc + 1), sizeof(double), "g_crit columns", err);
+    if (!o->buf) {
+        rc_gcrit_result_free(&o->res);
+        free(o);
+        return RC_ERR_NOMEM;
+    }
+    double *pg = o->buf, *pl = pg + np, *pci = pl + np, *pts = pci + 2 * np, *pch = pts + np,
+           *pst = pch + np, *ptt = pst + np, *pnc = ptt + np, *cup = pnc + np;
+    for (int64_t k = 0; k < np; ++k) {
+        const rc_gcrit_probe *pr = &r->probes[k];
+        pg[k] = pr->g;
+        pl[k] = pr->lambda_max;
+        pci[2 * k] = pr->ci.lo;
+        pci[2 * k + 1] = pr->ci.hi;
+        pts[k] = pr->t_sim;
+        pch[k] = (double)pr->chaotic;
+        pst[k] = (double)pr->stage;
+        ptt[k] = pr->t_total;
+        pnc[k] = (double)pr->n_chunks;
+    }
+    for (int64_t k = 0; k < nc; ++k) cup[k] = r->crossing_up[k] ? 1.0 : 0.0;
+    o->bracket[0] = r->bracket_lo;
+    o->bracket[1] = r->bracket_hi;
+    rc_cell *c = out->cells;
+    c[GR_G_CRIT].f = r->g_crit;
+    c[GR_STATUS].i = (int64_t)r->status;
+    c[GR_DECISION].s = rc_gcrit_status_name(r->status);
+    c[GR_BRACKET] = (rc_cell){0, 0, o->bracket, {1, 2}, NULL};
+    c[GR_N_PROBES].i = np;
+    c[GR_N_CROSSINGS].i = nc;
+    c[GR_MAX_REACHED].i = r->max_probes_reached;
+    c[GR_CROSSINGS] = (rc_cell){0, 0, r->crossings, {nc, 2}, NULL};
+    c[GR_CROSSING_UP] = (rc_cell){0, 0, cup, {1, nc}, NULL};
+    c[GR_P_G] = (rc_cell){0, 0, pg, {1, np}, NULL};
+    c[GR_P_LMAX] = (rc_cell){0, 0, pl, {1, np}, NULL};
+    c[GR_P_CI] = (rc_cell){0, 0, pci, {np, 2}, NULL};
+    c[GR_P_T_SIM] = (rc_cell){0, 0, pts, {1, np}, NULL};
+    c[GR_P_CHAOTIC] = (rc_cell){0, 0, pch, {1, np}, NULL};
+    c[GR_P_STAGE] = (rc_cell){0, 0, pst, {1, np}, NULL};
+    c[GR_P_T_TOTAL] = (rc_cell){0, 0, ptt, {1, np}, NULL};
+    c[GR_P_N_CHUNKS] = (rc_cell){0, 0, pnc, {1, np}, NULL};
+    out->headline = r->g_crit;
+    out->owner = o;
+    return RC_OK;
+}
+
+static void gcrit_describe(const void *params, char *buf, size_t len)
+{
+    const rc_gcrit_task *t = params;
+    snprintf(buf, len, "N=%lld %s b=%g dt=%g g=[%g,%g] g_tol=%g seed_net=%llu",
+             (long long)t->model.N, rc_phi_name(t->model.phi), t->model.b, t->model.dt,
+             t->gcrit.g_lo, t->gcrit.g_hi, t->gcrit.g_tol, (unsigned long long)t->model.seed_net);
+}
+
+/* ============================================================================================
+ * The coherence task kind (science.md section 4): rc_coherence_run on one drawn network, as
+ * `rnnchaos coherence` runs it.
+ * ============================================================================================ */
+
+typedef struct {
+    rc_model_config mc;
+    rc_coherence_params cp;
+} coherence_config;
+
+static void coherence_config_default(void *config, uint64_t seed)
+{
+    coherence_config *c = config;
+    rc_model_config_default(&c->mc);
+    c->mc.seed = seed;
+    rc_model_params_default(&c->mc.model, seed);
+    rc_coherence_params_default(&c->cp);
+}
+
+static int coherence_has_key(const char *key)
+{
+    return rc_model_config_has_key(key) || rc_coherence_params_has_key(key);
+}
+
+static rc_status coherence_config_set(void *config, const char *key, const char *value,
+                                      rc_error *err)
+{
+    coherence_config *c = config;
+    char norm[64];
+    rc_option_normalize(key, norm, sizeof norm);
+    RC_CHECK(strcmp(norm, "connectivity") != 0 && strcmp(norm, "h0") != 0, err, RC_ERR_INPUT,
+             "not supported in job files (use rnnchaos coherence --%s for one network)", norm);
+    if (rc_model_config_has_key(key)) return rc_model_config_set(&c->mc, key, value, err);
+    return rc_coherence_params_set(&c->cp, key, value, err);
+}
+
+static rc_status coherence_make_task(const void *config, int64_t realization, void *params,
+                                     rc_error *err)
+{
+    coherence_config c = *(const coherence_config *)config;
+    rc_coherence_task *t = params;
+    rc_model_config_resolve_seeds(&c.mc, (uint64_t)realization);
+    t->model = c.mc.model;
+    t->coherence = c.cp;
+    t->coherence.h0 = NULL;
+    return rc_coherence_params_validate(&t->coherence, &t->model, 0, err);
+}
+
+static int64_t coherence_n_freq(const rc_coherence_task *t)
+{
+    return llround(t->coherence.t_seg / t->model.dt) / 2 + 1;
+}
+
+static int64_t coherence_n_response(const rc_coherence_task *t)
+{
+    return t->coherence.step_trials > 0 ? llround(t->coherence.t_step / t->model.dt) + 1 : 0;
+}
+
+/* Cost model (coherence.h has none): one rc_model_step is the GEMM J phi(H) over the ntraj
+ * columns, 2 N^2 ntraj flops, plus ~20 N per column for phi, the update and the noise.
+ * One column for the transient and the recording, three (trajectory and the +-dI twins) for
+ * every step of every trial; the Welch FFTs are negligible beside that. */
+static void coherence_estimate(const void *params, double *flops, double *bytes)
+{
+    const rc_coherence_task *t = params;
+    const double N = (double)t->model.N, dt = t->model.dt;
+    const double cols = (t->coherence.t_transient + t->coherence.t_sim) / dt +
+                        3.0 * (double)t->coherence.step_trials * t->coherence.t_step / dt;
+    *flops = cols * (2.0 * N * N + 20.0 * N);
+    const double n_rec = t->coherence.t_sim / dt;
+    *bytes = 8.0 * N * N + 8.0 * 8.0 * N + 16.0 * n_rec + 8.0 * 8.0 * (double)coherence_n_freq(t) +
+             8.0 * 22.0 * (double)coherence_n_response(t);
+}
+
+enum {
+    CR_N_FREQ, CR_N_SEG, CR_N_EFF, CR_DF, CR_F, CR_COH, CR_S_SS, CR_S_NUNU, CR_S_SNU_RE,
+    CR_S_SNU_IM, CR_F_MAX, CR_R_LB, CR_R_LB_BIAS, CR_R_LB_DEB, CR_RATE_MEAN, CR_RATE_STD,
+    CR_INPUT_MEAN, CR_P, CR_P_STD, CR_TAU_EFF, CR_TAU_EFF_ERR, CR_TAU_EFF_TH, CR_TAU_EFF_TH_DT,
+    CR_GAIN, CR_GAIN_ERR, CR_GAIN_TH, CR_TAU2, CR_TAU2_ERR, CR_GAIN2, CR_GAIN2_ERR, CR_FIT_RMS,
+    CR_NOTE, CR_N_TRIALS, CR_N_RESP, CR_RESPONSE, CR_COUNT
+};
+
+static const rc_result_column coherence_results[CR_COUNT] = {
+    [CR_N_FREQ] = {"n_freq", RC_COL_I64, 0, "frequency bins L/2 + 1 (length of the spectra)"},
+    [CR_N_SEG] = {"n_segments", RC_COL_I64, 0, "Welch segments (Hann, 50% overlap)"},
+    [CR_N_EFF] = {"n_eff", RC_COL_F64, 0, "equivalent number of independent segments"},
+    [CR_DF] = {"df", RC_COL_F64, 0, "frequency resolution 1/t_seg (1/tau)"},
+    [CR_F] = {"f", RC_COL_F64, 1, "frequencies k df (1/tau); NaN-padded to the largest n_freq"},
+    [CR_COH] = {"coherence", RC_COL_F64, 1, "C(f) = |S_snu|^2 / (S_ss S_nunu)"},
+    [CR_S_SS] = {"S_ss", RC_COL_F64, 1, "one-sided spectrum of the input s = I0 + Ic"},
+    [CR_S_NUNU] = {"S_nunu", RC_COL_F64, 1, "one-sided spectrum of the population rate nu"},
+    [CR_S_SNU_RE] = {"S_snu_re", RC_COL_F64, 1, "cross spectrum <conj(S) NU>, real part"},
+    [CR_S_SNU_IM] = {"S_snu_im", RC_COL_F64, 1, "cross spectrum, imaginary part"},
+    [CR_F_MAX] = {"f_max", RC_COL_F64, 0, "upper limit of the R_lb integral (1/tau)"},
+    [CR_R_LB] = {"info_rate_lb", RC_COL_F64, 0, "R_lb = -int_0^f_max log2(1 - C) df (bits/tau), raw"},
+    [CR_R_LB_BIAS] = {"info_rate_lb_bias", RC_COL_F64, 0, "expected R_lb of independent signals (estimator bias)"},
+    [CR_R_LB_DEB] = {"info_rate_lb_debiased", RC_COL_F64, 0, "info_rate_lb - info_rate_lb_bias"},
+    [CR_RATE_MEAN] = {"rate_mean", RC_COL_F64, 0, "mean population rate nu"},
+    [CR_RATE_STD] = {"rate_std", RC_COL_F64, 0, "standard deviation of nu over the recording"},
+    [CR_INPUT_MEAN] = {"input_mean", RC_COL_F64, 0, "mean of s over the recording"},
+    [CR_P] = {"active_fraction", RC_COL_F64, 0, "p = mean phi'(h): fraction of active units"},
+    [CR_P_STD] = {"active_fraction_std", RC_COL_F64, 0, "standard deviation of p over time"},
+    [CR_TAU_EFF] = {"tau_eff", RC_COL_F64, 0, "balance relaxation time of the step response (tau)"},
+    [CR_TAU_EFF_ERR] = {"tau_eff_err", RC_COL_F64, 0, "jackknife error of tau_eff (this network)"},
+    [CR_TAU_EFF_TH] = {"tau_eff_theory", RC_COL_F64, 0, "tau / (1 + b J0 p)"},
+    [CR_TAU_EFF_TH_DT] = {"tau_eff_theory_dt", RC_COL_F64, 0, "the same linearisation through the Euler map"},
+    [CR_GAIN] = {"step_gain", RC_COL_F64, 0, "amplitude dm/dI of the balance component"},
+    [CR_GAIN_ERR] = {"step_gain_err", RC_COL_F64, 0, "jackknife error of step_gain"},
+    [CR_GAIN_TH] = {"step_gain_theory", RC_COL_F64, 0, "b / (1 + b J0 p)"},
+    [CR_TAU2] = {"tau_2", RC_COL_F64, 0, "time constant of the second component (tau)"},
+    [CR_TAU2_ERR] = {"tau_2_err", RC_COL_F64, 0, "jackknife error of tau_2"},
+    [CR_GAIN2] = {"gain_2", RC_COL_F64, 0, "amplitude of the second component"},
+    [CR_GAIN2_ERR] = {"gain_2_err", RC_COL_F64, 0, "jackknife error of gain_2"},
+    [CR_FIT_RMS] = {"fit_rms", RC_COL_F64, 0, "rms residual of the two-component fit"},
+    [CR_NOTE] = {"tau_eff_note", RC_COL_STR, 0, "why tau_eff or its error is NaN (\"\" when determined)"},
+    [CR_N_TRIALS] = {"n_trials", RC_COL_I64, 0, "step trials averaged"},
+    [CR_N_RESP] = {"n_response", RC_COL_I64, 0, "samples of the step response, t_k = k dt"},
+    [CR_RESPONSE] = {"step_response", RC_COL_F64, 1, "trial-averaged (m+ - m-)/(2 dI)"},
+};
+
+#define CT(f) offsetof(rc_coherence_task, f)
+static const rc_param_column coherence_params[] = {
+    RC_MODEL_PARAM_COLUMNS(rc_coherence_task, model),
+    {"g", RC_COL_F64, CT(model.g), "coupling strength"},
+    {"t_seg", RC_COL_F64, CT(coherence.t_seg), "Welch segment length"},
+    {"t_sim", RC_COL_F64, CT(coherence.t_sim), "recorded time"},
+    {"t_transient", RC_COL_F64, CT(coherence.t_transient), "relaxation before the recording"},
+    {"f_max", RC_COL_F64, CT(coherence.f_max), "R_lb limit requested (0: Nyquist)"},
+    {"step_size", RC_COL_F64, CT(coherence.step_size), "dI of the step protocol"},
+    {"step_trials", RC_COL_I64, CT(coherence.step_trials), "step trials requested (0: no tau_eff)"},
+    {"t_step", RC_COL_F64, CT(coherence.t_step), "duration of one step trial"},
+};
+#undef CT
+
+static void coherence_result_dims(const void *params, int col, int64_t dims[2])
+{
+    const rc_coherence_task *t = params;
+    dims[0] = 1;
+    dims[1] = 1;
+    switch (col) {
+    case CR_F: case CR_COH: case CR_S_SS: case CR_S_NUNU: case CR_S_SNU_RE: case CR_S_SNU_IM:
+        dims[1] = coherence_n_freq(t);
+        break;
+    case CR_RESPONSE: dims[1] = coherence_n_response(t); break;
+    default: break;
+    }
+}
+
+typedef struct {
+    rc_coherence_result res;
+    char note[RC_RESULT_STR_LEN];
+} coherence_output;
+
+static void coherence_output_free(rc_task_output *out)
+{
+    coherence_output *o = out->owner;
+    if (o) {
+        rc_coherence_result_free(&o->res);
+        free(o);
+    }
+    out->owner = NULL;
+}
+
+static rc_status coherence_run(const void *params, const rc_task_cancel *cancel,
+                               rc_task_output *out, rc_error *err)
+{
+    const rc_coherence_task *t = params;
+    memset(out, 0, sizeof *out);
+    /* rc_coherence_run has no cancellation point: once started, the task runs to its end. */
+    RC_CHECK(!cancel_now(cancel), err, RC_ERR_SIGNAL, "cancelled by a stop request");
+    rc_network net;
+    RC_TRY(rc_network_create(&net, &t->model, err));
+    coherence_output *o = rc_calloc(1, sizeof *o, "coherence result", err);
+    if (!o) {
+        rc_network_free(&net);
+        return RC_ERR_NOMEM;
+    }
+    rc_status st = rc_coherence_run(&net, &t->coherence, &o->res, err);
+    rc_network_free(&net);
+    if (st != RC_OK) {
+        free(o);
+        return st;
+    }
+    const rc_coherence_result *r = &o->res;
+    const rc_welch *w = &r->spec;
+    snprintf(o->note, sizeof o->note, "%s", r->tau_eff_note);
+    rc_cell *c = out->cells;
+    c[CR_N_FREQ].i = w->n_freq;
+    c[CR_N_SEG].i = w->n_segments;
+    c[CR_N_EFF].f = w->n_eff;
+    c[CR_DF].f = w->df;
+    c[CR_F] = (rc_cell){0, 0, w->f, {1, w->n_freq}, NULL};
+    c[CR_COH] = (rc_cell){0, 0, w->coherence, {1, w->n_freq}, NULL};
+    c[CR_S_SS] = (rc_cell){0, 0, w->S_xx, {1, w->n_freq}, NULL};
+    c[CR_S_NUNU] = (rc_cell){0, 0, w->S_yy, {1, w->n_freq}, NULL};
+    c[CR_S_SNU_RE] = (rc_cell){0, 0, w->S_xy_re, {1, w->n_freq}, NULL};
+    c[CR_S_SNU_IM] = (rc_cell){0, 0, w->S_xy_im, {1, w->n_freq}, NULL};
+    c[CR_F_MAX].f = r->f_max;
+    c[CR_R_LB].f = r->info_rate_lb;
+    c[CR_R_LB_BIAS].f = r->info_rate_lb_bias;
+    c[CR_R_LB_DEB].f = r->info_rate_lb - r->info_rate_lb_bias; /* as rnnchaos coherence --json */
+    c[CR_RATE_MEAN].f = r->rate_mean;
+    c[CR_RATE_STD].f = r->rate_std;
+    c[CR_INPUT_MEAN].f = r->input_mean;
+    c[CR_P].f = r->active_fraction;
+    c[CR_P_STD].f = r->active_fraction_std;
+    c[CR_TAU_EFF].f = r->tau_eff;
+    c[CR_TAU_EFF_ERR].f = r->tau_eff_err;
+    c[CR_TAU_EFF_TH].f = r->tau_eff_theory;
+    c[CR_TAU_EFF_TH_DT].f = r->tau_eff_theory_dt;
+    c[CR_GAIN].f = r->step_gain;
+    c[CR_GAIN_ERR].f = r->step_gain_err;
+    c[CR_GAIN_TH].f = r->step_gain_theory;
+    c[CR_TAU2].f = r->tau_2;
+    c[CR_TAU2_ERR].f = r->tau_2_err;
+    c[CR_GAIN2].f = r->gain_2;
+    c[CR_GAIN2_ERR].f = r->gain_2_err;
+    c[CR_FIT_RMS].f = r->fit_rms;
+    c[CR_NOTE].s = o->note;
+    c[CR_N_TRIALS].i = r->n_trials;
+    c[CR_N_RESP].i = r->n_response;
+    c[CR_RESPONSE] = (rc_cell){0, 0, r->response, {1, r->n_response}, NULL};
+    out->headline = r->info_rate_lb;
+    out->owner = o;
+    return RC_OK;
+}
+
+static void coherence_describe(const void *params, char *buf, size_t len)
+{
+    const rc_coherence_task *t = params;
+    snprintf(buf, len, "N=%lld g=%g b=%g %s I0=%g sigma_c=%g tau_s=%g dt=%g seed_net=%llu",
+             (long long)t->model.N, t->model.g, t->model.b, rc_phi_name(t->model.phi),
+             t->model.I0, t->model.sigma_c, t->model.tau_s, t->model.dt,
+             (unsigned long long)t->model.seed_net);
+}
+
 static const rc_task_kind task_kinds[] = {
     {
         .name = "spectrum",
@@ -592,13 +1130,50 @@ static const rc_task_kind task_kinds[] = {
         .output_free = spectrum_output_free,
         .describe = spectrum_describe,
     },
+    {
+        .name = "gcrit",
+        .config_size = sizeof(gcrit_config),
+        .params = gcrit_params,
+        .n_params = (int)(sizeof gcrit_params / sizeof gcrit_params[0]),
+        .results = gcrit_results,
+        .n_results = GR_COUNT,
+        .headline = "g_crit",
+        .config_default = gcrit_config_default,
+        .has_key = gcrit_has_key,
+        .config_set = gcrit_config_set,
+        .make_task = gcrit_make_task,
+        .estimate = gcrit_estimate,
+        .result_dims = gcrit_result_dims,
+        .run = gcrit_run,
+        .output_free = gcrit_output_free,
+        .describe = gcrit_describe,
+    },
+    {
+        .name = "coherence",
+        .config_size = sizeof(coherence_config),
+        .params = coherence_params,
+        .n_params = (int)(sizeof coherence_params / sizeof coherence_params[0]),
+        .results = coherence_results,
+        .n_results = CR_COUNT,
+        .headline = "info_rate_lb",
+        .config_default = coherence_config_default,
+        .has_key = coherence_has_key,
+        .config_set = coherence_config_set,
+        .make_task = coherence_make_task,
+        .estimate = coherence_estimate,
+        .result_dims = coherence_result_dims,
+        .run = coherence_run,
+        .output_free = coherence_output_free,
+        .describe = coherence_describe,
+    },
 };
 
-/* Kinds of interface.md that other parts of the project will register here. */
-static const char *const planned_kinds[] = {"gcrit", "coherence"};
-
 _Static_assert(sizeof(rc_spectrum_task) <= RC_TASK_PARAMS_MAX, "task params too large");
+_Static_assert(sizeof(rc_gcrit_task) <= RC_TASK_PARAMS_MAX, "task params too large");
+_Static_assert(sizeof(rc_coherence_task) <= RC_TASK_PARAMS_MAX, "task params too large");
 _Static_assert(SR_COUNT <= RC_MAX_RESULT_COLS, "too many result columns");
+_Static_assert(GR_COUNT <= RC_MAX_RESULT_COLS, "too many result columns");
+_Static_assert(CR_COUNT <= RC_MAX_RESULT_COLS, "too many result columns");
 
 int rc_task_kind_count(void) { return (int)(sizeof task_kinds / sizeof task_kinds[0]); }
 
@@ -1063,15 +1638,12 @@ rc_status rc_job_parse(const char *text, size_t len, const char *name, rc_job *j
         if (strcmp(hd->name, "run") == 0) continue;
         int kind = rc_task_kind_find(hd->name);
         if (kind < 0) {
-            int planned = 0;
-            for (size_t p = 0; p < sizeof planned_kinds / sizeof planned_kinds[0]; ++p)
-                planned |= strcmp(planned_kinds[p], hd->name) == 0;
-            if (planned)
-                state_fail(&s, hd->line, NULL, "task kind [%s] is not available in this build "
-                           "(available: spectrum)", hd->name);
-            else
-                state_fail(&s, hd->line, NULL, "unknown section [%s] (expected [run] or a task "
-                           "kind: [spectrum])", hd->name);
+            char names[256] = "";
+            for (int k = 0; k < rc_task_kind_count(); ++k)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s[%s]",
+                         k ? ", " : "", rc_task_kind_get(k)->name);
+            state_fail(&s, hd->line, NULL, "unknown section [%s] (expected [run] or a task "
+                       "kind: %s)", hd->name, names);
             st = RC_ERR_INPUT;
             goto cleanup;
         }

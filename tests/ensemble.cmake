@@ -16,3 +16,5 @@ rc_add_script_test(slurm_quickstart slurm_quickstart.sh LABELS slurm TIMEOUT 900
 rc_add_script_test(slurm_resubmit slurm_resubmit.sh LABELS slurm TIMEOUT 600)
 # -n 3 --oversubscribe against -n 2 on 2 cores: the sleeping master costs no throughput (timing)
 rc_add_script_test(run_throughput run_throughput.sh LABELS long TIMEOUT 300)
+# [gcrit] and [coherence] job sections: -n 1/-n 2 bitwise equal, rows = gcrit/coherence --json
+rc_add_script_test(run_kinds run_kinds.sh LABELS mpi TIMEOUT 120)

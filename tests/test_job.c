@@ -272,7 +272,11 @@ static void job_errors(void **state)
     expect_job_error("[spectrum]\nN = 20\nN = 30\n", 3, "N", "given twice in [spectrum] (first at line 2)");
     expect_job_error("[run]\nseed = 1\n[spectrum]\nN = 20\n[run]\n", 5, NULL, "section [run] appears twice");
     expect_job_error("[run]\nseed = 1\n\n[spectra]\nN = 20\n", 4, NULL, "unknown section [spectra]");
-    expect_job_error("[run]\n[gcrit]\nN = 20\n", 2, NULL, "not available in this build");
+    expect_job_error("[run]\n[gcrit]\nN = 20\ng = 2\n", 4, "g", "varies g");
+    expect_job_error("[gcrit]\nN = 20\nt_sim = 100\n", 3, "t_sim", "set by the g_crit search");
+    expect_job_error("[gcrit]\nN = 20\ng_lo = 2\ng_hi = 1\n", 4, "g_hi", "must be > g_lo");
+    expect_job_error("[coherence]\nN = 20\nphi = relu\nb = 0\nsigma_c = 0.1\nI0 = 1\n", 4, "b", "balance");
+    expect_job_error("[coherence]\nN = 20\nt_seg = 0.15\nsigma_c = 0.1\n", 3, "t_seg", "even number");
     expect_job_error("[run]\nseed = 1\n", 1, NULL, "no task section");
     expect_job_error("N = 20\n[spectrum]\n", 1, "N", "outside any section");
     expect_job_error("[run]\nsed = 3\n[spectrum]\nN = 20\n", 2, "sed", "unknown key in [run]");
@@ -318,22 +322,97 @@ static void job_errors(void **state)
 static void kinds(void **state)
 {
     (void)state;
-    assert_true(rc_task_kind_count() >= 1);
-    int k = rc_task_kind_find("spectrum");
-    assert_true(k >= 0);
-    const rc_task_kind *kind = rc_task_kind_get(k);
-    assert_string_equal(kind->name, "spectrum");
+    /* kind codes are stored in archives: spectrum 0, gcrit 1, coherence 2, forever */
+    assert_int_equal(rc_task_kind_count(), 3);
+    assert_int_equal(rc_task_kind_find("spectrum"), 0);
+    assert_int_equal(rc_task_kind_find("gcrit"), 1);
+    assert_int_equal(rc_task_kind_find("coherence"), 2);
     assert_int_equal(rc_task_kind_find("nonsense"), -1);
     assert_null(rc_task_kind_get(-1));
-    /* column names are unique and the headline is a result column */
-    int headline = 0;
-    for (int i = 0; i < kind->n_results; ++i) {
-        headline |= strcmp(kind->results[i].name, kind->headline) == 0;
-        for (int j = 0; j < i; ++j) assert_string_not_equal(kind->results[i].name, kind->results[j].name);
+    assert_null(rc_task_kind_get(3));
+    for (int k = 0; k < rc_task_kind_count(); ++k) {
+        const rc_task_kind *kind = rc_task_kind_get(k);
+        /* column names are unique, the headline is a scalar result column, texts are scalars */
+        int headline = 0;
+        for (int i = 0; i < kind->n_results; ++i) {
+            headline |= strcmp(kind->results[i].name, kind->headline) == 0 &&
+                        kind->results[i].ndim == 0 && kind->results[i].type == RC_COL_F64;
+            if (kind->results[i].type != RC_COL_F64) assert_int_equal(kind->results[i].ndim, 0);
+            for (int j = 0; j < i; ++j)
+                assert_string_not_equal(kind->results[i].name, kind->results[j].name);
+        }
+        assert_true(headline);
+        for (int i = 0; i < kind->n_params; ++i)
+            for (int j = 0; j < i; ++j)
+                assert_string_not_equal(kind->params[i].name, kind->params[j].name);
     }
-    assert_true(headline);
-    for (int i = 0; i < kind->n_params; ++i)
-        for (int j = 0; j < i; ++j) assert_string_not_equal(kind->params[i].name, kind->params[j].name);
+}
+
+/* gcrit and coherence sections: keys of their commands, seeds + realisation, padding shapes. */
+static void kinds_gcrit_coherence(void **state)
+{
+    (void)state;
+    const char *text = "[run]\nseed = 7\nrealizations = 2\n"
+                       "[gcrit]\nN = 20, 40\ng_lo = 0.5\ng_hi = 3\ng_tol = 0.1\nmax_probes = 30\n"
+                       "t_min = 40\nt_max = 160\n"
+                       "[coherence]\nN = 30\nphi = relu\nb = 1, 4\nI0 = 1\nsigma_c = 0.1\n"
+                       "dt = 0.05\nt_seg = 5\nt_sim = 50\nt_step = 2\nstep_trials = 0\n";
+    rc_job job;
+    rc_error err;
+    rc_error_clear(&err);
+    RC_ASSERT_OK(rc_job_parse(text, strlen(text), "gc.ini", &job, &err), &err);
+    assert_int_equal(job.n_tasks, 8);
+    const rc_gcrit_task *g = &job.tasks[3].p.gcrit; /* N = 40, realisation 1 */
+    assert_int_equal(job.tasks[3].kind, 1);
+    assert_int_equal(g->model.N, 40);
+    assert_int_equal(g->model.seed_net, 8);
+    assert_true(g->gcrit.g_hi == 3 && g->gcrit.g_tol == 0.1 && g->gcrit.max_probes == 30);
+    assert_true(g->gcrit.t_min == 40 && g->gcrit.t_max == 160);
+    const rc_task_kind *gk = rc_task_kind_get(1);
+    int64_t dims[2];
+    for (int c = 0; c < gk->n_results; ++c) {
+        gk->result_dims(g, c, dims);
+        if (strcmp(gk->results[c].name, "probe_ci") == 0) assert_true(dims[0] == 30 && dims[1] == 2);
+        if (strcmp(gk->results[c].name, "probe_g") == 0) assert_true(dims[1] == 30);
+    }
+    assert_true(job.tasks[3].cost_flops > 0 && job.tasks[3].mem_bytes > 0);
+    /* a gcrit task at N = 40 costs more than one at N = 20 */
+    assert_true(job.tasks[3].cost_flops > job.tasks[0].cost_flops);
+    const rc_coherence_task *c = &job.tasks[7].p.coherence; /* b = 4, realisation 1 */
+    assert_int_equal(job.tasks[7].kind, 2);
+    assert_true(c->model.b == 4 && c->model.phi == RC_PHI_RELU && c->model.seed_noise == 8);
+    assert_true(c->coherence.t_seg == 5 && c->coherence.step_trials == 0 && c->coherence.h0 == NULL);
+    const rc_task_kind *ck = rc_task_kind_get(2);
+    for (int k = 0; k < ck->n_results; ++k) {
+        ck->result_dims(c, k, dims);
+        if (strcmp(ck->results[k].name, "coherence") == 0) assert_int_equal(dims[1], 51);
+        if (strcmp(ck->results[k].name, "step_response") == 0) assert_int_equal(dims[1], 0);
+    }
+    rc_job_free(&job);
+}
+
+static int cancel_always(void *ctx)
+{
+    (void)ctx;
+    return 1;
+}
+
+/* gcrit checks for a stop request before every probe, coherence before it starts. */
+static void kind_run_cancel_gcrit_coherence(void **state)
+{
+    (void)state;
+    const char *text = "[gcrit]\nN = 20\n[coherence]\nN = 20\nsigma_c = 0.1\n";
+    rc_job job;
+    rc_error err;
+    rc_error_clear(&err);
+    RC_ASSERT_OK(rc_job_parse(text, strlen(text), "c.ini", &job, &err), &err);
+    rc_task_cancel cancel = {cancel_always, NULL, NULL};
+    rc_task_output out;
+    for (int i = 0; i < 2; ++i) {
+        const rc_task_kind *kind = rc_task_kind_get(job.tasks[i].kind);
+        assert_int_equal(kind->run(job.tasks[i].p.raw, &cancel, &out, &err), RC_ERR_SIGNAL);
+    }
+    rc_job_free(&job);
 }
 
 /* A task run through the kind descriptor equals rc_lyap_run called directly (bitwise). */
@@ -422,6 +501,8 @@ int main(void)
         cmocka_unit_test(task_list_details),
         cmocka_unit_test(job_errors),
         cmocka_unit_test(kinds),
+        cmocka_unit_test(kinds_gcrit_coherence),
+        cmocka_unit_test(kind_run_cancel_gcrit_coherence),
         cmocka_unit_test(kind_run_matches_engine),
         cmocka_unit_test(kind_run_cancel),
     };

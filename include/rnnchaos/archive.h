@@ -100,4 +100,40 @@ void rc_archive_info_free(rc_archive_info *info);
 rc_status rc_archive_read_doubles(const char *path, const char *dataset, double **data,
                                   int *ndim, int64_t dims[3], rc_error *err);
 
+/* Read a whole fixed- or variable-length string dataset of rank 1 (e.g. "spectrum/params/phi"):
+ * *data holds n strings of *width bytes each, NUL-terminated (free() it). */
+rc_status rc_archive_read_strings(const char *path, const char *dataset, char **data, int64_t *n,
+                                  size_t *width, rc_error *err);
+
+/* 1 if the object (group or dataset) exists in the archive, 0 if not. */
+int rc_archive_has(const char *path, const char *object);
+
+/* ---- post-processing writes (serial, no MPI) ------------------------------------------------
+ * The one way objects are added to an archive after its creation: `rnnchaos summarize` writes
+ * /summary with these, after the run.  They change HDF5 metadata, so they must not run while a
+ * run has the file open (see docs/archive.md). */
+
+typedef struct rc_archive_edit rc_archive_edit;
+
+/* Opens the archive for writing (HDF5 file locking on).  Fails (RC_ERR_INPUT) for a file that is
+ * not a complete rnnchaos archive. */
+rc_status rc_archive_edit_open(const char *path, rc_archive_edit **ed, rc_error *err);
+/* Removes the object (and everything under it) if present. */
+rc_status rc_archive_edit_remove(rc_archive_edit *ed, const char *object, rc_error *err);
+/* New datasets (intermediate groups are created): float64 of rank 1 or 2 (dims[0] x dims[1]),
+ * int64 of rank 1, fixed-length strings of rank 1 (width bytes each, at least the longest + 1).
+ * doc becomes the dataset's description attribute. */
+rc_status rc_archive_edit_put_doubles(rc_archive_edit *ed, const char *name, int ndim,
+                                      const int64_t *dims, const double *data, const char *doc,
+                                      rc_error *err);
+rc_status rc_archive_edit_put_int64(rc_archive_edit *ed, const char *name, int64_t n,
+                                    const int64_t *data, const char *doc, rc_error *err);
+rc_status rc_archive_edit_put_strings(rc_archive_edit *ed, const char *name, int64_t n,
+                                      const char *const *data, const char *doc, rc_error *err);
+/* A string attribute on an existing group or dataset (created or overwritten). */
+rc_status rc_archive_edit_put_attr(rc_archive_edit *ed, const char *object, const char *name,
+                                   const char *value, rc_error *err);
+/* Flushes and closes; ed is freed even on failure. */
+rc_status rc_archive_edit_close(rc_archive_edit *ed, rc_error *err);
+
 #endif

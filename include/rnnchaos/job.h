@@ -11,7 +11,7 @@
  *
  * Task kinds are described by a small descriptor (rc_task_kind): how a section's keys are
  * parsed, the parameter columns and result columns the archive stores, a cost model and the
- * function that runs one task.  Adding a kind (gcrit, coherence) is one more descriptor.
+ * function that runs one task.  Kinds: spectrum, gcrit, coherence (kind codes 0, 1, 2).
  *
  * Local: no MPI, no HDF5, no printing. */
 #ifndef RNNCHAOS_JOB_H
@@ -20,7 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rnnchaos/coherence.h"
 #include "rnnchaos/error.h"
+#include "rnnchaos/gcrit.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/model.h"
 #include "rnnchaos/options.h"
@@ -33,7 +35,11 @@ typedef enum {
     RC_COL_U64,  /* uint64 (seeds) */
     RC_COL_INT,  /* C int (flags, counts), stored as int32 */
     RC_COL_PHI,  /* rc_phi_kind, stored as its name (fixed-length string) */
+    RC_COL_STR,  /* results only (ndim 0): a short text, stored as a fixed-length string of
+                    RC_RESULT_STR_LEN bytes (e.g. a status name or why a value is NaN) */
 } rc_col_type;
+
+#define RC_RESULT_STR_LEN 256
 
 /* One parameter of a task: a field of the kind's parameter struct. */
 typedef struct {
@@ -48,18 +54,20 @@ typedef struct {
  * archive stores them padded with NaN to the largest shape in the job (see docs/archive.md). */
 typedef struct {
     const char *name;
-    rc_col_type type; /* RC_COL_F64 or RC_COL_I64 (ndim 0 only) */
+    rc_col_type type; /* RC_COL_F64, or RC_COL_I64 / RC_COL_STR (ndim 0 only) */
     int ndim;
     const char *doc;
 } rc_result_column;
 
-/* The value of one result column of one task: f or i for scalars, a (row-major, dims[0] x
- * dims[1]; dims[0] = 1 for vectors) for arrays.  a points into storage owned by the output. */
+/* The value of one result column of one task: f or i for scalars, s for texts (NULL: ""), a
+ * (row-major, dims[0] x dims[1]; dims[0] = 1 for vectors) for arrays.  a and s point into
+ * storage owned by the output. */
 typedef struct {
     double f;
     int64_t i;
     const double *a;
     int64_t dims[2];
+    const char *s;
 } rc_cell;
 
 #define RC_MAX_RESULT_COLS 48
@@ -71,10 +79,13 @@ typedef struct {
 } rc_task_output;
 
 /* Cooperative cancellation of a running task (a stop signal or a stop request of the master).
- * requested() is polled often (every time step); it must be cheap. */
+ * requested() is polled often (every time step); it must be cheap, and may look for a stop
+ * request only every so many calls.  requested_now() (may be NULL) looks every time: for kinds
+ * that can only check rarely (between g_crit probes, before a coherence run). */
 typedef struct {
     int (*requested)(void *ctx);
     void *ctx;
+    int (*requested_now)(void *ctx);
 } rc_task_cancel;
 
 /* ---- task kinds ----------------------------------------------------------------------------- */
@@ -83,6 +94,19 @@ typedef struct {
     rc_model_params model;
     rc_lyap_params lyap; /* n_le and pca resolved; h0, observer NULL */
 } rc_spectrum_task;
+
+/* One g_crit search (science.md section 3): model.g is unused (the search varies g). */
+typedef struct {
+    rc_model_params model;
+    rc_lyap_params lyap;   /* t_ons, transients, n_boot, reorth; the rest is set per probe */
+    rc_gcrit_params gcrit;
+} rc_gcrit_task;
+
+/* One coherence measurement (science.md section 4) on a drawn network; coherence.h0 NULL. */
+typedef struct {
+    rc_model_params model;
+    rc_coherence_params coherence;
+} rc_coherence_task;
 
 #define RC_TASK_PARAMS_MAX 512
 
@@ -132,6 +156,8 @@ typedef struct {
     double mem_bytes;    /* estimated memory per rank */
     union {
         rc_spectrum_task spectrum;
+        rc_gcrit_task gcrit;
+        rc_coherence_task coherence;
         double align_;
         unsigned char raw[RC_TASK_PARAMS_MAX];
     } p;
