@@ -24,6 +24,8 @@ double ddot_(const int *n, const double *x, const int *incx, const double *y, co
 double dnrm2_(const int *n, const double *x, const int *incx);
 void dstebz_(const char *range, const char *order, const int *n, const double *vl, const double *vu, const int *il, const int *iu, const double *abstol, const double *d, const double *e, int *m, int *nsplit, double *w, int *iblock, int *isplit, double *work, int *iwork, int *info);
 double dlamch_(const char *cmach);
+void dgemv_(const char *trans, const int *m, const int *n, const double *alpha, const double *a, const int *lda, const double *x, const int *incx, const double *beta, double *y, const int *incy);
+void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b, const int *ldb, int *info);
 
 /* single precision, for the optional single-precision tangent propagation */
 void sgemm_(const char *ta, const char *tb, const int *m, const int *n, const int *k,

@@ -17,6 +17,8 @@ static const rc_command commands[] = {
     {"info", rc_cmd_info, "Job, task counts and failures of a run archive"},
     {"gcrit", rc_cmd_gcrit, "Finite-size critical coupling g_crit of one realisation (bisection)"},
     {"coherence", rc_cmd_coherence, "Coherence, information rate and tau_eff (balanced relu)"},
+    {"eigs", rc_cmd_eigs, "Eigenvalues of J or of the Jacobian: bulk radius, spectral edge, outliers"},
+    {"fixedpoints", rc_cmd_fixedpoints, "Fixed points from random starts (Newton), their stability"},
 };
 
 static void usage(FILE *out)

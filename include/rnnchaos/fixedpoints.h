@@ -1,0 +1,95 @@
+/* Fixed points of the noise-free continuous dynamics (science.md section 1):
+ *
+ *     F(h) = -h + J phi(h) + b I0 = 0,
+ *
+ * found by damped Newton from K random starts, de-duplicated, each with the spectrum of its
+ * Jacobian DF(h*) = -I + J diag(phi'(h*)) (in units of 1/tau: tau scales time only).
+ *
+ * Starts.  Start k (k = 0..K-1) is h_i = s_k z_i with z_i = rc_rng_normal(seed_ic, RC_STREAM_AUX,
+ * RC_FP_AUX_ROW0 + k, i) and scale s_k = start_scale (0.25 + 1.75 u_k), u_k =
+ * rc_rng_uniform(seed_ic, RC_STREAM_AUX, RC_FP_AUX_ROW0 + k, 0): starts spread over scales 0.25 to
+ * 2 start_scale.  With `antithetic` (the default) odd starts mirror the even ones, h(2m+1) =
+ * -h(2m) (the row of 2m is drawn): for an odd phi (tanh, hardtanh) without drive every Newton
+ * iterate is then mirrored exactly, so mirror pairs +-h* are found together.
+ *
+ * Newton.  Direction d solves DF(h) d = -F(h) (LAPACK dgesv); step h + a d with a = 1, 1/2,
+ * 1/4, ... until f = |F|^2/2 satisfies the Armijo condition f(h + a d) <= (1 - 2e-4 a) f(h)
+ * (c = 1e-4 on the directional derivative of f along d, which is -2 f).  A start converges
+ * when max_i |F_i| < tol; it fails after max_iter iterations, when no step below a = 2^-30
+ * decreases f (a local minimum of |F| that is not a root), or when |h| exceeds 1e8 (relu without
+ * balance).  A singular DF (exactly singular LU pivot) also fails the start.
+ *
+ * De-duplication.  A converged point joins an earlier one when max_i |h_i - h'_i| <= dedup_tol.
+ * Points are returned sorted by q (then by first start), so mirror pairs sit next to each other.
+ *
+ * The origin.  When phi(0) = 0 (all three phis) and b I0 = 0, h = 0 is a fixed point; it is
+ * always reported (origin_added = 1, first_start = -1 unless a random start also found it).
+ *
+ * Local computation: no MPI, no HDF5, no printing. */
+#ifndef RNNCHAOS_FIXEDPOINTS_H
+#define RNNCHAOS_FIXEDPOINTS_H
+
+#include <stdint.h>
+
+#include "rnnchaos/error.h"
+#include "rnnchaos/model.h"
+
+/* First RC_STREAM_AUX row (a) of the starts: far from the small rows tests and other modules use. */
+#define RC_FP_AUX_ROW0 ((uint64_t)1 << 40)
+
+typedef struct {
+    int n_starts;       /* K random starts [100] */
+    double start_scale; /* typical |h_i| of a start [1] */
+    double tol;         /* converged when max_i |F_i| < tol [1e-10] */
+    int max_iter;       /* Newton iterations per start [200] */
+    double dedup_tol;   /* two points are one when max_i |h_i - h'_i| <= dedup_tol [1e-6] */
+    int antithetic;     /* starts in mirror pairs (z, -z) [1] */
+} rc_fixedpoints_params;
+
+void rc_fixedpoints_params_default(rc_fixedpoints_params *fp);
+/* Checks every field; messages name the option (--starts, --tol, ...).  RC_ERR_INPUT. */
+rc_status rc_fixedpoints_params_validate(const rc_fixedpoints_params *fp, rc_error *err);
+/* Table-driven options shared by the command line and job files: starts, start-scale, tol,
+ * max-iter, dedup-tol, antithetic. */
+int rc_fixedpoints_params_has_key(const char *key);
+rc_status rc_fixedpoints_params_set(rc_fixedpoints_params *fp, const char *key, const char *value,
+                                    rc_error *err);
+
+typedef struct {
+    double *h;            /* the point, N values (owned) */
+    double q;             /* mean_i h_i^2 */
+    double phi2;          /* mean_i phi(h_i)^2 (kappa = g^2 phi2 for a drawn network) */
+    double residual;      /* max_i |F_i(h*)| */
+    int n_unstable;       /* eigenvalues of DF(h*) with real part > 0 */
+    double spectral_edge; /* largest real part of the eigenvalues of DF(h*) [1/tau] */
+    int64_t first_start;  /* first start that converged here; -1: the origin, added */
+    int n_hits;           /* random starts that converged here */
+    int iterations;       /* Newton iterations of first_start */
+} rc_fixedpoint;
+
+typedef struct {
+    int64_t N;
+    int n_starts;      /* K */
+    int n_converged;   /* random starts that converged */
+    int n_failed;      /* K - n_converged */
+    int n_found;       /* distinct points (the origin included when added) */
+    int origin_added;  /* 1 when h = 0 is a fixed point by symmetry and was added */
+    int n_mirror;      /* points whose mirror -h* is also in the list (0 when phi is not odd) */
+    rc_fixedpoint *points;
+    double wall_s;
+} rc_fixedpoints_result;
+
+/* F(h) = -h + J phi(h) + b I0 into F (N values); returns max_i |F_i|.  work: N doubles. */
+double rc_fixedpoints_residual(const rc_network *net, const double *h, double *F, double *work);
+
+/* The Jacobian DF(h) = -I + J diag(phi'(h)), column-major N x N into A (N*N doubles). */
+void rc_fixedpoints_jacobian(const rc_network *net, const double *h, double *A);
+
+/* The K starts, Newton, de-duplication, and per point q, phi2, the eigenvalues of DF (dgeev):
+ * n_unstable and the spectral edge.  Only the noise-free skeleton: --sigma and --sigma-c must be
+ * 0 (RC_ERR_INPUT otherwise).  Non-converging starts are counted, not errors. */
+rc_status rc_fixedpoints_run(const rc_network *net, const rc_fixedpoints_params *fp,
+                             rc_fixedpoints_result *res, rc_error *err);
+void rc_fixedpoints_result_free(rc_fixedpoints_result *res);
+
+#endif

@@ -1,0 +1,287 @@
+/* rnnchaos eigs: eigenvalue spectra of J or of the Jacobian (science.md sections 1 and 6). */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rnnchaos/cli.h"
+#include "rnnchaos/commands.h"
+#include "rnnchaos/eigs.h"
+#include "rnnchaos/options.h"
+
+static const char eigs_help[] =
+    "usage: rnnchaos eigs [model options] [--of J|jacobian] [--at zero|h0|fixedpoints|trajectory]\n"
+    "                     [spectrum options] [--json]\n"
+    "\n"
+    "Eigenvalues of J, or of the Jacobian -I + J diag(phi'(h)) (units of 1/tau) at h = 0, at the\n"
+    "state of --h0, at every fixed point (as rnnchaos fixedpoints finds them) or at --samples\n"
+    "states along a trajectory; per spectrum the bulk radius, the spectral edge and the outliers.\n"
+    "--of defaults to J, or to jacobian when --at or --h0 is given; --at defaults to h0 when\n"
+    "--h0 is given, else zero.\n"
+    "Model options [default]: --N [200] --g [2] --b [0] --J0 [1] --I0 [0] --sigma [0]\n"
+    "  --sigma-c [0] --tau-s [1] --phi tanh|relu|hardtanh [tanh] --tau [1] --dt [0.1]\n"
+    "  --connectivity FILE.h5:/DATASET  (N x N, row-major, J[i][j] couples j -> i)\n"
+    "  --h0 FILE.h5:/DATASET            (the state of --at h0, or the trajectory's start)\n"
+    "  --seed S [1]  --seed-net --seed-ic --seed-ons --seed-noise override one stream\n"
+    "Spectrum options: --bulk-quantile [0.9] (bulk radius R = quantile of |mu - c| over its\n"
+    "  value for the bulk's radial law; c = 0 for J, -1 for the Jacobian)\n"
+    "  --outlier-margin M|auto [auto = 3/sqrt(N)] (outlier: |mu - c| > R (1 + M))\n"
+    "  --bins [40] --hist-range [1.5] (histograms of |mu - c| and Re mu over hist-range R)\n"
+    "Trajectory: --samples [10] --t-sample [10] --t-transient [100] (Euler dynamics of --dt,\n"
+    "  drive and noise included)\n"
+    "Fixed points (--at fixedpoints): --starts [100] --start-scale [1] --tol [1e-10]\n"
+    "  --max-iter [200] --dedup-tol [1e-6] --antithetic yes|no [yes]\n"
+    "Output: a short summary, or with --json one JSON object on stdout.  With several spectra\n"
+    "(fixed points, trajectory) bulk_radius and spectral_edge are means over the spectra and\n"
+    "\"spectra\" lists each.\n";
+
+typedef struct {
+    rc_model_config mc;
+    rc_eigs_params ep;
+    int json, n_given, of_given, at_given;
+} eigs_args;
+
+static rc_status parse_args(int argc, char **argv, eigs_args *a, int *help, rc_error *err)
+{
+    static const char *const flags[] = {"json", "help", NULL};
+    rc_model_config_default(&a->mc);
+    rc_eigs_params_default(&a->ep);
+    a->json = a->n_given = a->of_given = a->at_given = 0;
+    *help = 0;
+    rc_argiter it;
+    rc_argiter_init(&it, argc, argv, flags);
+    int r;
+    while ((r = rc_argiter_next(&it, err)) > 0) {
+        char norm[128];
+        rc_option_normalize(it.key, norm, sizeof norm);
+        if (strcmp(norm, "json") == 0)
+            a->json = 1;
+        else if (strcmp(norm, "help") == 0)
+            *help = 1;
+        else if (rc_eigs_params_has_key(it.key)) {
+            RC_TRY(rc_eigs_params_set(&a->ep, it.key, it.value, err));
+            if (strcmp(norm, "of") == 0) a->of_given = 1;
+            if (strcmp(norm, "at") == 0) a->at_given = 1;
+        } else if (rc_model_config_has_key(it.key)) {
+            RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
+            if (strcmp(norm, "N") == 0) a->n_given = 1;
+        } else
+            return rc_fail(err, RC_ERR_INPUT, "unknown option --%s (see rnnchaos eigs --help)",
+                           it.key);
+    }
+    if (r < 0) return err->status;
+    rc_model_config_resolve_seeds(&a->mc, 0);
+    const int has_h0 = a->mc.h0[0] != '\0';
+    if (!a->of_given && (a->at_given || has_h0)) a->ep.of = RC_EIGS_OF_JACOBIAN;
+    if (!a->at_given && has_h0 && a->ep.of == RC_EIGS_OF_JACOBIAN) a->ep.at = RC_EIGS_AT_H0;
+    if (has_h0) {
+        RC_CHECK(a->ep.of == RC_EIGS_OF_JACOBIAN, err, RC_ERR_INPUT,
+                 "--h0: J does not depend on the state (use --of jacobian)");
+        RC_CHECK(a->ep.at == RC_EIGS_AT_H0 || a->ep.at == RC_EIGS_AT_TRAJECTORY, err,
+                 RC_ERR_INPUT, "--h0: not used by --at %s", rc_eigs_at_name(a->ep.at));
+    } else {
+        RC_CHECK(a->ep.at != RC_EIGS_AT_H0, err, RC_ERR_INPUT,
+                 "--h0: --at h0 needs a state (--h0 FILE.h5:/DATASET)");
+    }
+    /* everything but the state itself, checked before any file is read or matrix drawn */
+    rc_eigs_params check = a->ep;
+    static const double dummy = 0.0;
+    if (check.at == RC_EIGS_AT_H0) check.h0 = &dummy;
+    RC_TRY(rc_eigs_params_validate(&check, err));
+    return RC_OK;
+}
+
+static rc_status validate_run(void *ctx, const rc_model_params *mp, int from_file, rc_error *err)
+{
+    (void)from_file;
+    const eigs_args *a = ctx;
+    RC_CHECK(mp->N <= 46340, err, RC_ERR_INPUT, "--N: %lld is too large for dense eigenvalues",
+             (long long)mp->N);
+    if (a->ep.of == RC_EIGS_OF_JACOBIAN && a->ep.at == RC_EIGS_AT_FIXEDPOINTS) {
+        RC_CHECK(mp->sigma == 0.0, err, RC_ERR_INPUT,
+                 "--sigma: fixed points are those of the noise-free dynamics; set --sigma 0");
+        RC_CHECK(mp->sigma_c == 0.0, err, RC_ERR_INPUT,
+                 "--sigma-c: fixed points are those of the dynamics without common input; set "
+                 "--sigma-c 0");
+    }
+    return rc_model_params_validate(mp, err);
+}
+
+static json_t *pairs_json(const double *re, const double *im, int64_t n)
+{
+    json_t *arr = json_array();
+    for (int64_t i = 0; i < n; ++i) {
+        json_t *p = json_array();
+        json_array_append_new(p, rc_json_number(re[i]));
+        json_array_append_new(p, rc_json_number(im[i]));
+        json_array_append_new(arr, p);
+    }
+    return arr;
+}
+
+static json_t *outliers_json(const rc_eigs_spectrum *sp, int distances)
+{
+    json_t *arr = json_array();
+    for (int k = 0; k < sp->n_outliers; ++k) {
+        const int64_t i = sp->outlier_index[k];
+        if (distances) {
+            json_array_append_new(arr, rc_json_number(sp->outlier_distance[k]));
+        } else {
+            json_t *p = json_array();
+            json_array_append_new(p, rc_json_number(sp->re[i]));
+            json_array_append_new(p, rc_json_number(sp->im[i]));
+            json_array_append_new(arr, p);
+        }
+    }
+    return arr;
+}
+
+static json_t *histogram_json(const rc_histogram *h)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "lo", rc_json_number(h->lo));
+    json_object_set_new(o, "hi", rc_json_number(h->hi));
+    json_object_set_new(o, "density", rc_json_array(h->density, h->n_bins));
+    json_object_set_new(o, "below", json_integer(h->below));
+    json_object_set_new(o, "above", json_integer(h->above));
+    return o;
+}
+
+static double spectra_mean(const rc_eigs_result *r, size_t offset)
+{
+    if (r->n_spectra == 0) return NAN;
+    double s = 0.0;
+    for (int k = 0; k < r->n_spectra; ++k) s += *(const double *)((const char *)&r->spectra[k] + offset);
+    return s / r->n_spectra;
+}
+
+static json_t *eigs_json(const rc_network *net, const rc_eigs_result *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "N", json_integer(r->N));
+    json_object_set_new(o, "g", net->external ? json_null() : json_real(net->p.g));
+    json_object_set_new(o, "b", json_real(net->p.b));
+    json_object_set_new(o, "J0", json_real(net->p.J0));
+    json_object_set_new(o, "phi", json_string(rc_phi_name(net->p.phi)));
+    json_object_set_new(o, "of", json_string(rc_eigs_of_name(r->of)));
+    json_object_set_new(o, "at", r->of == RC_EIGS_OF_J ? json_null()
+                                                       : json_string(rc_eigs_at_name(r->at)));
+    json_object_set_new(o, "n_spectra", json_integer(r->n_spectra));
+    json_t *ev = json_array(), *out = json_array(), *dist = json_array();
+    for (int k = 0; k < r->n_spectra; ++k) {
+        const rc_eigs_spectrum *sp = &r->spectra[k];
+        json_t *parts[3] = {pairs_json(sp->re, sp->im, r->N), outliers_json(sp, 0),
+                            outliers_json(sp, 1)};
+        json_array_extend(ev, parts[0]);
+        json_array_extend(out, parts[1]);
+        json_array_extend(dist, parts[2]);
+        for (int j = 0; j < 3; ++j) json_decref(parts[j]); /* extend took references */
+    }
+    json_object_set_new(o, "eigenvalues", ev);
+    json_object_set_new(o, "center", r->n_spectra ? json_real(r->spectra[0].center) : json_null());
+    json_object_set_new(o, "bulk_radius",
+                        rc_json_number(spectra_mean(r, offsetof(rc_eigs_spectrum, bulk_radius))));
+    json_object_set_new(o, "bulk_radius_theory", rc_json_number(spectra_mean(
+                                                     r, offsetof(rc_eigs_spectrum, bulk_radius_theory))));
+    json_object_set_new(o, "spectral_edge",
+                        rc_json_number(spectra_mean(r, offsetof(rc_eigs_spectrum, spectral_edge))));
+    json_object_set_new(o, "bulk_edge",
+                        rc_json_number(spectra_mean(r, offsetof(rc_eigs_spectrum, bulk_edge))));
+    json_object_set_new(o, "outliers", out);
+    json_object_set_new(o, "outlier_distance", dist);
+    json_t *spectra = json_array();
+    for (int k = 0; k < r->n_spectra; ++k) {
+        const rc_eigs_spectrum *sp = &r->spectra[k];
+        json_t *s = json_object();
+        json_object_set_new(s, "bulk_radius", rc_json_number(sp->bulk_radius));
+        json_object_set_new(s, "bulk_radius_theory", rc_json_number(sp->bulk_radius_theory));
+        json_object_set_new(s, "bulk_max_radius", rc_json_number(sp->bulk_max_radius));
+        json_object_set_new(s, "outlier_threshold", rc_json_number(sp->outlier_threshold));
+        json_object_set_new(s, "spectral_edge", rc_json_number(sp->spectral_edge));
+        json_object_set_new(s, "bulk_edge", rc_json_number(sp->bulk_edge));
+        json_object_set_new(s, "outliers", outliers_json(sp, 0));
+        json_object_set_new(s, "outlier_distance", outliers_json(sp, 1));
+        if (r->at == RC_EIGS_AT_TRAJECTORY && r->of == RC_EIGS_OF_JACOBIAN)
+            json_object_set_new(s, "t", rc_json_number(sp->t));
+        if (r->at == RC_EIGS_AT_FIXEDPOINTS && r->of == RC_EIGS_OF_JACOBIAN) {
+            json_object_set_new(s, "q", rc_json_number(r->fp.points[k].q));
+            json_object_set_new(s, "n_unstable", json_integer(r->fp.points[k].n_unstable));
+        }
+        json_array_append_new(spectra, s);
+    }
+    json_object_set_new(o, "spectra", spectra);
+    json_t *hist = json_object();
+    json_object_set_new(hist, "radial", histogram_json(&r->radial));
+    json_object_set_new(hist, "real_part", histogram_json(&r->real_part));
+    json_object_set_new(o, "histograms", hist);
+    if (r->at == RC_EIGS_AT_FIXEDPOINTS && r->of == RC_EIGS_OF_JACOBIAN)
+        json_object_set_new(o, "fixedpoints", json_pack("{s:i,s:i,s:i}", "n_starts",
+                                                        r->fp.n_starts, "n_converged",
+                                                        r->fp.n_converged, "n_found",
+                                                        r->fp.n_found));
+    json_object_set_new(o, "seeds", json_pack("{s:I,s:I,s:I,s:I}", "net",
+                                              (json_int_t)net->p.seed_net, "ic",
+                                              (json_int_t)net->p.seed_ic, "ons",
+                                              (json_int_t)net->p.seed_ons, "noise",
+                                              (json_int_t)net->p.seed_noise));
+    json_object_set_new(o, "wall_s", json_real(r->wall_s));
+    return o;
+}
+
+static void eigs_summary(const rc_network *net, const rc_eigs_result *r)
+{
+    printf("Eigenvalues of %s%s%s: N = %lld, %s, g = %g, b = %g, %d spectr%s\n",
+           r->of == RC_EIGS_OF_J ? "J" : "the Jacobian -I + J diag(phi')",
+           r->of == RC_EIGS_OF_J ? "" : " at ", r->of == RC_EIGS_OF_J ? "" : rc_eigs_at_name(r->at),
+           (long long)r->N, rc_phi_name(net->p.phi), net->p.g, net->p.b, r->n_spectra,
+           r->n_spectra == 1 ? "um" : "a");
+    printf("  %4s %12s %12s %12s %12s %9s\n", "#", "bulk radius", "(theory)", "edge",
+           "bulk edge", "outliers");
+    for (int k = 0; k < r->n_spectra; ++k) {
+        const rc_eigs_spectrum *sp = &r->spectra[k];
+        printf("  %4d %12.6g %12.6g %12.6g %12.6g %9d\n", k, sp->bulk_radius,
+               sp->bulk_radius_theory, sp->spectral_edge, sp->bulk_edge, sp->n_outliers);
+        for (int j = 0; j < sp->n_outliers && j < 5; ++j) {
+            const int64_t i = sp->outlier_index[j];
+            printf("       outlier %.6g %+.6gi  (%.4g beyond the bulk radius)\n", sp->re[i],
+                   sp->im[i], sp->outlier_distance[j]);
+        }
+    }
+    printf("  wall time %.3f s\n", r->wall_s);
+}
+
+int rc_cmd_eigs(int argc, char **argv)
+{
+    rc_error err;
+    rc_error_clear(&err);
+    eigs_args a;
+    int help;
+    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) return rc_cli_report("eigs", &err);
+    if (help) {
+        fputs(eigs_help, stdout);
+        return 0;
+    }
+    rc_network net;
+    double *h0 = NULL;
+    if (rc_model_config_load(&a.mc, a.n_given, validate_run, &a, &net, &h0, &err) != RC_OK)
+        return rc_cli_report("eigs", &err);
+    a.ep.h0 = h0;
+    rc_eigs_result res;
+    int code = 0;
+    if (rc_eigs_run(&net, &a.ep, &res, &err) != RC_OK) {
+        code = rc_cli_report("eigs", &err);
+    } else {
+        if (a.json) {
+            json_t *o = eigs_json(&net, &res);
+            code = (o && rc_json_print(o) == 0) ? 0 : 1;
+            json_decref(o);
+        } else {
+            eigs_summary(&net, &res);
+        }
+        rc_eigs_result_free(&res);
+    }
+    rc_network_free(&net);
+    free(h0);
+    return code;
+}

@@ -1,0 +1,170 @@
+/* rnnchaos fixedpoints: fixed points of the noise-free dynamics from random starts. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rnnchaos/cli.h"
+#include "rnnchaos/commands.h"
+#include "rnnchaos/fixedpoints.h"
+#include "rnnchaos/options.h"
+
+static const char fixedpoints_help[] =
+    "usage: rnnchaos fixedpoints [model options] [--starts K] [Newton options] [--json]\n"
+    "\n"
+    "Fixed points h* = J phi(h*) + b I0 of the noise-free dynamics: damped Newton (LAPACK dgesv,\n"
+    "backtracking line search) from K random starts, de-duplicated.  Per point: q = mean h*^2,\n"
+    "phi2 = mean phi(h*)^2, the number of unstable directions (eigenvalues of the Jacobian\n"
+    "-I + J diag(phi'(h*)) with real part > 0) and the spectral edge (largest real part, 1/tau).\n"
+    "h = 0 is reported whenever it is a fixed point by symmetry (no drive).\n"
+    "Model options [default]: --N [200] --g [2] --b [0] --J0 [1] --I0 [0]\n"
+    "  --phi tanh|relu|hardtanh [tanh]  --connectivity FILE.h5:/DATASET\n"
+    "  --seed S [1]  --seed-net (J) --seed-ic (the starts) override one stream\n"
+    "  (--sigma and --sigma-c must be 0: noise has no fixed points)\n"
+    "Newton options: --starts K [100] --start-scale [1] (start k: scale (0.25..2) x start-scale\n"
+    "  times Gaussian) --tol [1e-10] (max |F_i|) --max-iter [200] --dedup-tol [1e-6]\n"
+    "  --antithetic yes|no [yes] (starts in mirror pairs z, -z)\n"
+    "Output: a table, or with --json one JSON object on stdout.\n";
+
+typedef struct {
+    rc_model_config mc;
+    rc_fixedpoints_params fp;
+    int json, n_given;
+} fp_args;
+
+static rc_status parse_args(int argc, char **argv, fp_args *a, int *help, rc_error *err)
+{
+    static const char *const flags[] = {"json", "help", NULL};
+    rc_model_config_default(&a->mc);
+    rc_fixedpoints_params_default(&a->fp);
+    a->json = a->n_given = 0;
+    *help = 0;
+    rc_argiter it;
+    rc_argiter_init(&it, argc, argv, flags);
+    int r;
+    while ((r = rc_argiter_next(&it, err)) > 0) {
+        char norm[128];
+        rc_option_normalize(it.key, norm, sizeof norm);
+        if (strcmp(norm, "json") == 0)
+            a->json = 1;
+        else if (strcmp(norm, "help") == 0)
+            *help = 1;
+        else if (strcmp(norm, "h0") == 0)
+            return rc_fail(err, RC_ERR_INPUT, "--h0: fixedpoints draws its own starts "
+                           "(--starts, --start-scale, --seed-ic)");
+        else if (rc_fixedpoints_params_has_key(it.key))
+            RC_TRY(rc_fixedpoints_params_set(&a->fp, it.key, it.value, err));
+        else if (rc_model_config_has_key(it.key)) {
+            RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
+            if (strcmp(norm, "N") == 0) a->n_given = 1;
+        } else
+            return rc_fail(err, RC_ERR_INPUT,
+                           "unknown option --%s (see rnnchaos fixedpoints --help)", it.key);
+    }
+    if (r < 0) return err->status;
+    rc_model_config_resolve_seeds(&a->mc, 0);
+    RC_TRY(rc_fixedpoints_params_validate(&a->fp, err));
+    return RC_OK;
+}
+
+static rc_status validate_run(void *ctx, const rc_model_params *mp, int from_file, rc_error *err)
+{
+    (void)ctx;
+    (void)from_file;
+    RC_CHECK(mp->sigma == 0.0, err, RC_ERR_INPUT,
+             "--sigma: fixed points are those of the noise-free dynamics; set --sigma 0");
+    RC_CHECK(mp->sigma_c == 0.0, err, RC_ERR_INPUT,
+             "--sigma-c: fixed points are those of the dynamics without common input; set "
+             "--sigma-c 0");
+    RC_CHECK(mp->N <= 46340, err, RC_ERR_INPUT, "--N: %lld is too large for dense Newton",
+             (long long)mp->N);
+    return rc_model_params_validate(mp, err);
+}
+
+static json_t *fp_json(const rc_network *net, const rc_fixedpoints_params *fp,
+                       const rc_fixedpoints_result *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "N", json_integer(r->N));
+    json_object_set_new(o, "g", net->external ? json_null() : json_real(net->p.g));
+    json_object_set_new(o, "b", json_real(net->p.b));
+    json_object_set_new(o, "I0", json_real(net->p.I0));
+    json_object_set_new(o, "phi", json_string(rc_phi_name(net->p.phi)));
+    json_object_set_new(o, "n_found", json_integer(r->n_found));
+    json_object_set_new(o, "n_starts", json_integer(r->n_starts));
+    json_object_set_new(o, "n_converged", json_integer(r->n_converged));
+    json_object_set_new(o, "n_failed", json_integer(r->n_failed));
+    json_object_set_new(o, "origin_added", json_boolean(r->origin_added));
+    json_object_set_new(o, "n_mirror", json_integer(r->n_mirror));
+    json_object_set_new(o, "tol", json_real(fp->tol));
+    json_t *pts = json_array();
+    for (int k = 0; k < r->n_found; ++k) {
+        const rc_fixedpoint *p = &r->points[k];
+        json_t *q = json_object();
+        json_object_set_new(q, "q", rc_json_number(p->q));
+        json_object_set_new(q, "phi2", rc_json_number(p->phi2));
+        json_object_set_new(q, "n_unstable", json_integer(p->n_unstable));
+        json_object_set_new(q, "spectral_edge", rc_json_number(p->spectral_edge));
+        json_object_set_new(q, "residual", rc_json_number(p->residual));
+        json_object_set_new(q, "n_hits", json_integer(p->n_hits));
+        json_object_set_new(q, "first_start", json_integer(p->first_start));
+        json_object_set_new(q, "iterations", json_integer(p->iterations));
+        json_array_append_new(pts, q);
+    }
+    json_object_set_new(o, "points", pts);
+    json_object_set_new(o, "seeds", json_pack("{s:I,s:I}", "net", (json_int_t)net->p.seed_net,
+                                              "ic", (json_int_t)net->p.seed_ic));
+    json_object_set_new(o, "wall_s", json_real(r->wall_s));
+    return o;
+}
+
+static void fp_summary(const rc_network *net, const rc_fixedpoints_result *r)
+{
+    printf("Fixed points: N = %lld, %s, g = %g, b = %g, I0 = %g: %d distinct from %d starts "
+           "(%d converged)%s\n", (long long)r->N, rc_phi_name(net->p.phi), net->p.g, net->p.b,
+           net->p.I0, r->n_found, r->n_starts, r->n_converged,
+           r->origin_added ? ", h = 0 included" : "");
+    printf("  %4s %12s %12s %10s %12s %10s %6s\n", "#", "q", "<phi^2>", "unstable", "edge",
+           "|F|", "hits");
+    for (int k = 0; k < r->n_found; ++k) {
+        const rc_fixedpoint *p = &r->points[k];
+        printf("  %4d %12.6g %12.6g %10d %12.6g %10.2e %6d\n", k, p->q, p->phi2, p->n_unstable,
+               p->spectral_edge, p->residual, p->n_hits);
+    }
+    printf("  wall time %.3f s\n", r->wall_s);
+}
+
+int rc_cmd_fixedpoints(int argc, char **argv)
+{
+    rc_error err;
+    rc_error_clear(&err);
+    fp_args a;
+    int help;
+    if (parse_args(argc, argv, &a, &help, &err) != RC_OK)
+        return rc_cli_report("fixedpoints", &err);
+    if (help) {
+        fputs(fixedpoints_help, stdout);
+        return 0;
+    }
+    rc_network net;
+    double *h0 = NULL;
+    if (rc_model_config_load(&a.mc, a.n_given, validate_run, &a, &net, &h0, &err) != RC_OK)
+        return rc_cli_report("fixedpoints", &err);
+    free(h0);
+    rc_fixedpoints_result res;
+    int code = 0;
+    if (rc_fixedpoints_run(&net, &a.fp, &res, &err) != RC_OK) {
+        code = rc_cli_report("fixedpoints", &err);
+    } else {
+        if (a.json) {
+            json_t *o = fp_json(&net, &a.fp, &res);
+            code = (o && rc_json_print(o) == 0) ? 0 : 1;
+            json_decref(o);
+        } else {
+            fp_summary(&net, &res);
+        }
+        rc_fixedpoints_result_free(&res);
+    }
+    rc_network_free(&net);
+    return code;
+}

@@ -1,0 +1,406 @@
+#include "rnnchaos/fixedpoints.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas_decl.h"
+#include "rnnchaos/options.h"
+#include "rnnchaos/rng.h"
+#include "rnnchaos/timer.h"
+
+void rc_fixedpoints_params_default(rc_fixedpoints_params *fp)
+{
+    fp->n_starts = 100;
+    fp->start_scale = 1.0;
+    fp->tol = 1e-10;
+    fp->max_iter = 200;
+    fp->dedup_tol = 1e-6;
+    fp->antithetic = 1;
+}
+
+rc_status rc_fixedpoints_params_validate(const rc_fixedpoints_params *fp, rc_error *err)
+{
+    RC_CHECK(fp->n_starts >= 1 && fp->n_starts <= 1000000, err, RC_ERR_INPUT,
+             "--starts: expected 1..1000000, got %d", fp->n_starts);
+    RC_CHECK(isfinite(fp->start_scale) && fp->start_scale > 0, err, RC_ERR_INPUT,
+             "--start-scale: must be > 0, got %g", fp->start_scale);
+    RC_CHECK(isfinite(fp->tol) && fp->tol > 0 && fp->tol < 1, err, RC_ERR_INPUT,
+             "--tol: must be in (0, 1), got %g", fp->tol);
+    RC_CHECK(fp->max_iter >= 1 && fp->max_iter <= 100000, err, RC_ERR_INPUT,
+             "--max-iter: expected 1..100000, got %d", fp->max_iter);
+    RC_CHECK(isfinite(fp->dedup_tol) && fp->dedup_tol > 0, err, RC_ERR_INPUT,
+             "--dedup-tol: must be > 0, got %g", fp->dedup_tol);
+    RC_CHECK(fp->dedup_tol > fp->tol, err, RC_ERR_INPUT,
+             "--dedup-tol: must exceed --tol (%g): converged copies of one point differ by ~tol, "
+             "got %g", fp->tol, fp->dedup_tol);
+    return RC_OK;
+}
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+typedef enum { FOPT_INT, FOPT_DOUBLE, FOPT_BOOL } rc_fp_opt_type;
+typedef struct {
+    const char *name;
+    rc_fp_opt_type type;
+    size_t offset;
+} rc_fp_opt;
+
+static const rc_fp_opt fp_opts[] = {
+    {"starts", FOPT_INT, offsetof(rc_fixedpoints_params, n_starts)},
+    {"start-scale", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, start_scale)},
+    {"tol", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, tol)},
+    {"max-iter", FOPT_INT, offsetof(rc_fixedpoints_params, max_iter)},
+    {"dedup-tol", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, dedup_tol)},
+    {"antithetic", FOPT_BOOL, offsetof(rc_fixedpoints_params, antithetic)},
+};
+
+static const rc_fp_opt *find_fp_opt(const char *key)
+{
+    char norm[64];
+    rc_option_normalize(key, norm, sizeof norm);
+    for (size_t i = 0; i < sizeof fp_opts / sizeof fp_opts[0]; ++i)
+        if (strcmp(norm, fp_opts[i].name) == 0) return &fp_opts[i];
+    return NULL;
+}
+
+int rc_fixedpoints_params_has_key(const char *key) { return find_fp_opt(key) != NULL; }
+
+rc_status rc_fixedpoints_params_set(rc_fixedpoints_params *fp, const char *key, const char *value,
+                                    rc_error *err)
+{
+    const rc_fp_opt *o = find_fp_opt(key);
+    RC_CHECK(o, err, RC_ERR_INPUT, "unknown fixed-point option '%s'", key);
+    char what[80];
+    snprintf(what, sizeof what, "--%s", o->name);
+    char *base = (char *)fp;
+    switch (o->type) {
+    case FOPT_DOUBLE: return rc_parse_double(value, what, (double *)(base + o->offset), err);
+    case FOPT_BOOL: return rc_parse_bool(value, what, (int *)(base + o->offset), err);
+    case FOPT_INT: {
+        int64_t v;
+        RC_TRY(rc_parse_int64(value, what, &v, err));
+        RC_CHECK(v >= 1 && v <= 1000000, err, RC_ERR_INPUT, "%s: expected 1..1000000, got '%s'",
+                 what, value);
+        *(int *)(base + o->offset) = (int)v;
+        return RC_OK;
+    }
+    }
+    return rc_fail(err, RC_ERR_INTERNAL, "unhandled option type");
+}
+
+/* ---- F, DF ----------------------------------------------------------------------------------- */
+
+double rc_fixedpoints_residual(const rc_network *net, const double *h, double *F, double *work)
+{
+    const int N = (int)net->N, one = 1;
+    const double a = 1.0, zero = 0.0, drive = net->p.b * net->p.I0;
+    rc_phi_eval(net->p.phi, h, work, (size_t)N);
+    /* row-major J is J^T column-major */
+    dgemv_("T", &N, &N, &a, net->J, &N, work, &one, &zero, F, &one);
+    double m = 0.0;
+    for (int i = 0; i < N; ++i) {
+        F[i] += drive - h[i];
+        if (!(fabs(F[i]) <= m)) m = isnan(F[i]) ? INFINITY : fabs(F[i]);
+    }
+    return m;
+}
+
+void rc_fixedpoints_jacobian(const rc_network *net, const double *h, double *A)
+{
+    const int64_t N = net->N;
+    double *d = A; /* phi' staged in the first column, consumed before it is overwritten */
+    rc_dphi_eval(net->p.phi, h, d, (size_t)N);
+    /* A[i + j N] = J_ij d_j - delta_ij, filled from the last column so d (column 0) survives */
+    for (int64_t j = N - 1; j >= 0; --j) {
+        const double dj = d[j];
+        double *col = A + j * N;
+        for (int64_t i = 0; i < N; ++i) col[i] = net->J[i * N + j] * dj;
+        col[j] -= 1.0;
+    }
+}
+
+/* ---- Newton ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    const rc_network *net;
+    int64_t N;
+    double *A, *G, *F, *Fn, *d, *hn, *work, *gvec;
+    int *ipiv;
+} newton_ws;
+
+static double sumsq(const double *x, int64_t n)
+{
+    double s = 0.0;
+    for (int64_t i = 0; i < n; ++i) s += x[i] * x[i];
+    return s;
+}
+
+/* Try h + a d: accept when f drops below shrink * f or the step lands within tol (near the
+ * root f is at rounding level and may not drop). */
+static int try_step(newton_ws *w, double *h, double a, double shrink, double *f, double *res,
+                    const rc_fixedpoints_params *fp)
+{
+    const int64_t N = w->N;
+    for (int64_t i = 0; i < N; ++i) w->hn[i] = h[i] + a * w->d[i];
+    const double rn = rc_fixedpoints_residual(w->net, w->hn, w->Fn, w->work);
+    const double fn = 0.5 * sumsq(w->Fn, N);
+    if (!(fn <= shrink * *f || rn < fp->tol)) return 0;
+    memcpy(h, w->hn, (size_t)N * sizeof(double));
+    memcpy(w->F, w->Fn, (size_t)N * sizeof(double));
+    *f = fn;
+    *res = rn;
+    return 1;
+}
+
+/* Damped Newton from h (overwritten); where the line search fails (DF nearly singular: the
+ * Newton step is huge and f grows along it) one Levenberg-Marquardt step
+ * (DF^T DF + lambda I) d = -DF^T F replaces it, lambda adapted (x1/3 on success, x4 on
+ * failure, from lambda = 1e-3 ||DF^T DF||_max), so the iteration can leave the near-singular
+ * region and Newton resumes.  1: converged (*iters set), 0: failed. */
+static int newton(newton_ws *w, double *h, const rc_fixedpoints_params *fp, int *iters)
+{
+    const int64_t N = w->N;
+    const int n = (int)N, one = 1;
+    const double d_one = 1.0, d_zero = 0.0;
+    double res = rc_fixedpoints_residual(w->net, h, w->F, w->work);
+    double f = 0.5 * sumsq(w->F, N);
+    double lambda = -1.0;
+    for (int it = 0; it <= fp->max_iter; ++it) {
+        if (res < fp->tol) {
+            *iters = it;
+            return 1;
+        }
+        if (it == fp->max_iter || !isfinite(f)) return 0;
+        rc_fixedpoints_jacobian(w->net, h, w->A);
+        memcpy(w->G, w->A, (size_t)(N * N) * sizeof(double)); /* DF, kept for LM */
+        for (int64_t i = 0; i < N; ++i) w->d[i] = -w->F[i];
+        int info = 0, accepted = 0;
+        dgesv_(&n, &one, w->A, &n, w->ipiv, w->d, &n, &info);
+        if (info == 0) {
+            double a = 1.0;
+            for (int ls = 0; ls <= 12 && !accepted; ++ls, a *= 0.5)
+                accepted = try_step(w, h, a, 1.0 - 2e-4 * a, &f, &res, fp); /* Armijo */
+        }
+        if (!accepted) {
+            /* LM: A = DF^T DF, gvec = DF^T F */
+            dgemm_("T", "N", &n, &n, &n, &d_one, w->G, &n, w->G, &n, &d_zero, w->A, &n);
+            dgemv_("T", &n, &n, &d_one, w->G, &n, w->F, &one, &d_zero, w->gvec, &one);
+            double amax = 0.0;
+            for (int64_t i = 0; i < N; ++i) amax = fmax(amax, w->A[i + i * N]);
+            if (lambda < 0) lambda = 1e-3 * amax;
+            for (int tries = 0; tries < 40 && !accepted; ++tries) {
+                memcpy(w->G, w->A, (size_t)(N * N) * sizeof(double));
+                for (int64_t i = 0; i < N; ++i) {
+                    w->G[i + i * N] += lambda;
+                    w->d[i] = -w->gvec[i];
+                }
+                dgesv_(&n, &one, w->G, &n, w->ipiv, w->d, &n, &info);
+                /* LM steps are short where lambda is large: any decrease counts */
+                if (info == 0) accepted = try_step(w, h, 1.0, 1.0 - 1e-14, &f, &res, fp);
+                lambda = accepted ? lambda / 3.0 : lambda * 4.0;
+                if (!(lambda < 1e300)) break;
+            }
+            if (!accepted) return 0; /* a local minimum of |F| that is not a root */
+        }
+        for (int64_t i = 0; i < N; ++i)
+            if (!(fabs(h[i]) < 1e8)) return 0;
+    }
+    return 0;
+}
+
+static double max_abs_diff(const double *a, const double *b, int64_t n)
+{
+    double m = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+        const double d = fabs(a[i] - b[i]);
+        if (d > m) m = d;
+    }
+    return m;
+}
+
+static int is_odd_phi(rc_phi_kind phi) { return phi == RC_PHI_TANH || phi == RC_PHI_HARDTANH; }
+
+static int cmp_points(const void *pa, const void *pb)
+{
+    const rc_fixedpoint *a = pa, *b = pb;
+    if (a->q < b->q) return -1;
+    if (a->q > b->q) return 1;
+    return (a->first_start > b->first_start) - (a->first_start < b->first_start);
+}
+
+/* Append h as a new point (copied). */
+static rc_status add_point(rc_fixedpoints_result *res, int *cap, int64_t N, const double *h,
+                           int64_t start, int iters, rc_error *err)
+{
+    if (res->n_found == *cap) {
+        const int nc = *cap ? 2 * *cap : 16;
+        rc_fixedpoint *p = realloc(res->points, (size_t)nc * sizeof *p);
+        RC_CHECK(p, err, RC_ERR_NOMEM, "out of memory for %d fixed points", nc);
+        res->points = p;
+        *cap = nc;
+    }
+    rc_fixedpoint *pt = &res->points[res->n_found];
+    memset(pt, 0, sizeof *pt);
+    pt->h = rc_calloc((size_t)N, sizeof(double), "fixed point", err);
+    if (!pt->h) return RC_ERR_NOMEM;
+    memcpy(pt->h, h, (size_t)N * sizeof(double));
+    pt->first_start = start;
+    pt->iterations = iters;
+    pt->n_hits = start >= 0 ? 1 : 0;
+    res->n_found++;
+    return RC_OK;
+}
+
+/* Start k into h (see the header for the draw). */
+static void draw_start(const rc_model_params *p, const rc_fixedpoints_params *fp, int64_t k,
+                       double *h)
+{
+    const int64_t N = p->N;
+    const int mirror = fp->antithetic && (k % 2 == 1);
+    const uint64_t row = RC_FP_AUX_ROW0 + (uint64_t)(mirror ? k - 1 : k);
+    const double s = fp->start_scale * (0.25 + 1.75 * rc_rng_uniform(p->seed_ic, RC_STREAM_AUX, row, 0));
+    rc_rng_normals(p->seed_ic, RC_STREAM_AUX, row, 0, (size_t)N, h);
+    for (int64_t i = 0; i < N; ++i) h[i] = mirror ? -(s * h[i]) : s * h[i];
+}
+
+rc_status rc_fixedpoints_run(const rc_network *net, const rc_fixedpoints_params *fp,
+                             rc_fixedpoints_result *res, rc_error *err)
+{
+    const double t0 = rc_wall_seconds();
+    memset(res, 0, sizeof *res);
+    RC_TRY(rc_fixedpoints_params_validate(fp, err));
+    RC_CHECK(net->p.sigma == 0.0, err, RC_ERR_INPUT,
+             "--sigma: fixed points are those of the noise-free dynamics; set --sigma 0 (got %g)",
+             net->p.sigma);
+    RC_CHECK(net->p.sigma_c == 0.0, err, RC_ERR_INPUT,
+             "--sigma-c: fixed points are those of the dynamics without the common input; set "
+             "--sigma-c 0 (got %g)", net->p.sigma_c);
+    const int64_t N = net->N;
+    RC_CHECK(N <= 46340, err, RC_ERR_INPUT, "--N: %lld is too large for dense LAPACK (int index)",
+             (long long)N);
+    res->N = N;
+    res->n_starts = fp->n_starts;
+    rc_status st = RC_OK;
+    int cap = 0;
+    newton_ws w;
+    memset(&w, 0, sizeof w);
+    w.net = net;
+    w.N = N;
+    double *h = NULL, *wr = NULL, *wi = NULL;
+    w.A = rc_aligned_alloc((size_t)(N * N), sizeof(double), "fixed-point Jacobian", err);
+    w.G = rc_aligned_alloc((size_t)(N * N), sizeof(double), "Levenberg-Marquardt matrix", err);
+    w.F = rc_calloc((size_t)(7 * N), sizeof(double), "Newton vectors", err);
+    w.ipiv = rc_calloc((size_t)N, sizeof(int), "LU pivots", err);
+    h = rc_calloc((size_t)(3 * N), sizeof(double), "Newton state", err);
+    if (!w.A || !w.G || !w.F || !w.ipiv || !h) { /* rc_calloc has set the message */
+        st = RC_ERR_NOMEM;
+        goto cleanup;
+    }
+    w.Fn = w.F + N;
+    w.d = w.F + 2 * N;
+    w.hn = w.F + 3 * N;
+    w.work = w.F + 4 * N;
+    w.gvec = w.F + 5 * N;
+    wr = h + N;
+    wi = h + 2 * N;
+
+    /* The origin: a fixed point by symmetry whenever phi(0) = 0 and there is no drive. */
+    if (net->p.b * net->p.I0 == 0.0) {
+        memset(h, 0, (size_t)N * sizeof(double));
+        RC_GOTO(add_point(res, &cap, N, h, -1, 0, err));
+        res->origin_added = 1;
+    }
+    for (int64_t k = 0; k < fp->n_starts; ++k) {
+        draw_start(&net->p, fp, k, h);
+        int iters = 0;
+        if (!newton(&w, h, fp, &iters)) continue;
+        res->n_converged++;
+        int found = -1;
+        for (int p = 0; p < res->n_found && found < 0; ++p)
+            if (max_abs_diff(h, res->points[p].h, N) <= fp->dedup_tol) found = p;
+        if (found >= 0) {
+            rc_fixedpoint *pt = &res->points[found];
+            if (pt->first_start < 0) { /* the origin, now also reached from a random start */
+                pt->first_start = k;
+                pt->iterations = iters;
+            }
+            pt->n_hits++;
+        } else {
+            RC_GOTO(add_point(res, &cap, N, h, k, iters, err));
+        }
+    }
+    res->n_failed = res->n_starts - res->n_converged;
+
+    /* Per point: q, <phi^2>, residual, and the spectrum of DF(h*). */
+    for (int p = 0; p < res->n_found; ++p) {
+        rc_fixedpoint *pt = &res->points[p];
+        pt->residual = rc_fixedpoints_residual(net, pt->h, w.F, w.work);
+        double q = 0.0, p2 = 0.0;
+        for (int64_t i = 0; i < N; ++i) {
+            q += pt->h[i] * pt->h[i];
+            p2 += w.work[i] * w.work[i]; /* work holds phi(h*) after the residual */
+        }
+        pt->q = q / (double)N;
+        pt->phi2 = p2 / (double)N;
+        rc_fixedpoints_jacobian(net, pt->h, w.A);
+        const int n = (int)N, ione = 1;
+        int info = 0, lwork = -1;
+        double wq = 0.0, dummy = 0.0;
+        dgeev_("N", "N", &n, w.A, &n, wr, wi, &dummy, &ione, &dummy, &ione, &wq, &lwork, &info);
+        lwork = (int)wq;
+        double *wk = rc_calloc((size_t)(lwork > 1 ? lwork : 1), sizeof(double), "dgeev work", err);
+        if (!wk) {
+            st = RC_ERR_NOMEM;
+            goto cleanup;
+        }
+        dgeev_("N", "N", &n, w.A, &n, wr, wi, &dummy, &ione, &dummy, &ione, wk, &lwork, &info);
+        free(wk);
+        RC_CHECK_GOTO(info == 0, err, RC_ERR_LAPACK,
+                      "dgeev failed (info = %d) on the Jacobian of fixed point %d", info, p);
+        pt->spectral_edge = -INFINITY;
+        pt->n_unstable = 0;
+        for (int64_t i = 0; i < N; ++i) {
+            if (wr[i] > pt->spectral_edge) pt->spectral_edge = wr[i];
+            if (wr[i] > 0) pt->n_unstable++;
+        }
+    }
+    qsort(res->points, (size_t)res->n_found, sizeof *res->points, cmp_points);
+
+    /* Mirror pairs, checked (not assumed): -h* is in the list within dedup_tol. */
+    if (is_odd_phi(net->p.phi)) {
+        for (int p = 0; p < res->n_found; ++p) {
+            const double *a = res->points[p].h;
+            for (int r = 0; r < res->n_found; ++r) {
+                const double *b = res->points[r].h;
+                double m = 0.0;
+                for (int64_t i = 0; i < N; ++i) m = fmax(m, fabs(a[i] + b[i]));
+                if (m <= fp->dedup_tol) {
+                    res->n_mirror++;
+                    break;
+                }
+            }
+        }
+    }
+    res->wall_s = rc_wall_seconds() - t0;
+
+cleanup:
+    free(w.A);
+    free(w.G);
+    free(w.F);
+    free(w.ipiv);
+    free(h);
+    if (st != RC_OK) rc_fixedpoints_result_free(res);
+    return st;
+}
+
+void rc_fixedpoints_result_free(rc_fixedpoints_result *res)
+{
+    if (!res) return;
+    for (int p = 0; p < res->n_found; ++p) free(res->points[p].h);
+    free(res->points);
+    res->points = NULL;
+    res->n_found = 0;
+}

@@ -1,0 +1,244 @@
+/* Fixed points of h = J phi(h) + b I0, checked independently of the module's own arithmetic:
+ *  - g < 1, tanh, no drive: every start converges to the origin, the only fixed point, which is
+ *    stable, and its spectral edge is -1 + max Re eig(J) (LAPACK on J here);
+ *  - g > 1: at least 3 distinct points, each with F(h*) = 0 recomputed here by plain loops, q
+ *    recomputed, the set closed under h -> -h (tanh is odd), the origin unstable with as many
+ *    unstable directions as J has eigenvalues with Re > 1; at two nonzero points the Jacobian
+ *    spectrum (rc_eigs_run at fixed points) equals the spectrum of a central finite-difference
+ *    Jacobian of F, and n_unstable / the edge agree with it;
+ *  - with a drive b I0 != 0 the origin is not a fixed point and is not reported; found points
+ *    solve the driven equation;
+ *  - option parsing names the option. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rc_test_util.h"
+#include "rnnchaos/eigs.h"
+#include "rnnchaos/fixedpoints.h"
+
+static rc_model_params mparams(int64_t N, double g, uint64_t seed)
+{
+    rc_model_params p;
+    rc_model_params_default(&p, seed);
+    p.N = N;
+    p.g = g;
+    return p;
+}
+
+/* max_i |-h_i + sum_j J_ij tanh(h_j) + c| by plain loops */
+static double residual_here(const rc_network *net, const double *h)
+{
+    const int64_t N = net->N;
+    const double c = net->p.b * net->p.I0;
+    double m = 0;
+    for (int64_t i = 0; i < N; ++i) {
+        double s = -h[i] + c;
+        for (int64_t j = 0; j < N; ++j) s += net->J[i * N + j] * tanh(h[j]);
+        m = fmax(m, fabs(s));
+    }
+    return m;
+}
+
+static void subcritical_only_origin(void **state)
+{
+    (void)state;
+    rc_error err;
+    const int64_t N = 100;
+    rc_model_params p = mparams(N, 0.8, 2);
+    rc_network net;
+    RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+    rc_fixedpoints_params fp;
+    rc_fixedpoints_params_default(&fp);
+    fp.n_starts = 16;
+    fp.start_scale = 2.0; /* starts out to |h| ~ 4: deep in saturation */
+    rc_fixedpoints_result r;
+    RC_ASSERT_OK(rc_fixedpoints_run(&net, &fp, &r, &err), &err);
+    print_message("g = 0.8: %d found, %d of %d converged\n", r.n_found, r.n_converged, r.n_starts);
+    assert_int_equal(r.n_found, 1);
+    assert_int_equal(r.n_converged, fp.n_starts);
+    assert_int_equal(r.origin_added, 1);
+    const rc_fixedpoint *o = &r.points[0];
+    assert_int_equal(o->n_hits, fp.n_starts);
+    assert_true(o->q < 1e-18);
+    assert_int_equal(o->n_unstable, 0);
+    double *wr = malloc(sizeof(double) * 2 * N);
+    assert_non_null(wr);
+    rc_test_eigenvalues(net.J, (int)N, wr, wr + N);
+    double maxre = -INFINITY;
+    for (int64_t i = 0; i < N; ++i) maxre = fmax(maxre, wr[i]);
+    RC_ASSERT_NEAR(o->spectral_edge, -1.0 + maxre, 1e-10);
+    assert_true(o->spectral_edge < 0);
+    free(wr);
+    rc_fixedpoints_result_free(&r);
+    rc_network_free(&net);
+}
+
+/* Hausdorff distance between two eigenvalue sets of size n */
+static double spectrum_distance(const double *ar, const double *ai, const double *br,
+                                const double *bi, int64_t n)
+{
+    double worst = 0;
+    for (int pass = 0; pass < 2; ++pass) {
+        const double *xr = pass ? br : ar, *xi = pass ? bi : ai;
+        const double *yr = pass ? ar : br, *yi = pass ? ai : bi;
+        for (int64_t i = 0; i < n; ++i) {
+            double best = INFINITY;
+            for (int64_t k = 0; k < n; ++k) best = fmin(best, hypot(xr[i] - yr[k], xi[i] - yi[k]));
+            worst = fmax(worst, best);
+        }
+    }
+    return worst;
+}
+
+static void supercritical_many_points(void **state)
+{
+    (void)state;
+    rc_error err;
+    const int64_t N = 60;
+    rc_model_params p = mparams(N, 2.0, 1);
+    rc_network net;
+    RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+    rc_fixedpoints_params fp;
+    rc_fixedpoints_params_default(&fp);
+    fp.n_starts = 40;
+    rc_fixedpoints_result r;
+    RC_ASSERT_OK(rc_fixedpoints_run(&net, &fp, &r, &err), &err);
+    print_message("g = 2, N = 60: %d found (%d mirrored) from %d starts, %d converged\n",
+                  r.n_found, r.n_mirror, r.n_starts, r.n_converged);
+    assert_true(r.n_found >= 3);
+    assert_int_equal(r.n_mirror, r.n_found);
+    double *wr = malloc(sizeof(double) * 2 * N);
+    assert_non_null(wr);
+    rc_test_eigenvalues(net.J, (int)N, wr, wr + N);
+    int above_one = 0;
+    for (int64_t i = 0; i < N; ++i) above_one += wr[i] > 1.0;
+    for (int k = 0; k < r.n_found; ++k) {
+        const rc_fixedpoint *pt = &r.points[k];
+        assert_true(residual_here(&net, pt->h) < 1e-9);
+        double q = 0;
+        for (int64_t i = 0; i < N; ++i) q += pt->h[i] * pt->h[i] / N;
+        RC_ASSERT_NEAR(pt->q, q, 1e-12 * (1 + q));
+        for (int l = 0; l < k; ++l) {
+            double d = 0;
+            for (int64_t i = 0; i < N; ++i) d = fmax(d, fabs(pt->h[i] - r.points[l].h[i]));
+            assert_true(d > fp.dedup_tol);
+        }
+        if (pt->q == 0.0) assert_int_equal(pt->n_unstable, above_one);
+        else assert_true(pt->q > 0.1); /* a genuine second solution, not the origin again */
+    }
+    free(wr);
+
+    /* Jacobians at the points against finite differences of F */
+    rc_eigs_params ep;
+    rc_eigs_params_default(&ep);
+    ep.of = RC_EIGS_OF_JACOBIAN;
+    ep.at = RC_EIGS_AT_FIXEDPOINTS;
+    ep.fp = fp;
+    rc_eigs_result er;
+    RC_ASSERT_OK(rc_eigs_run(&net, &ep, &er, &err), &err);
+    assert_int_equal(er.n_spectra, r.n_found);
+    double *A = malloc(sizeof(double) * N * N), *hp = malloc(sizeof(double) * N);
+    double *Fp = malloc(sizeof(double) * N), *Fm = malloc(sizeof(double) * N);
+    double *work = malloc(sizeof(double) * N), *fr = malloc(sizeof(double) * 2 * N);
+    assert_true(A && hp && Fp && Fm && work && fr);
+    int checked = 0;
+    for (int k = 0; k < er.n_spectra && checked < 2; ++k) {
+        const rc_fixedpoint *pt = &er.fp.points[k];
+        if (pt->q == 0.0) continue;
+        const double eps = 1e-6;
+        for (int64_t j = 0; j < N; ++j) {
+            memcpy(hp, pt->h, sizeof(double) * N);
+            hp[j] += eps;
+            rc_fixedpoints_residual(&net, hp, Fp, work);
+            hp[j] -= 2 * eps;
+            rc_fixedpoints_residual(&net, hp, Fm, work);
+            for (int64_t i = 0; i < N; ++i) A[i * N + j] = (Fp[i] - Fm[i]) / (2 * eps);
+        }
+        rc_test_eigenvalues(A, (int)N, fr, fr + N);
+        const rc_eigs_spectrum *sp = &er.spectra[k];
+        const double dist = spectrum_distance(sp->re, sp->im, fr, fr + N, N);
+        double edge = -INFINITY;
+        int unstable = 0;
+        for (int64_t i = 0; i < N; ++i) {
+            edge = fmax(edge, fr[i]);
+            unstable += fr[i] > 0;
+        }
+        print_message("point %d: q = %.4f, %d unstable, edge %.5f; FD Jacobian spectrum distance "
+                      "%.2e\n", k, pt->q, pt->n_unstable, pt->spectral_edge, dist);
+        assert_true(dist < 1e-5);
+        RC_ASSERT_NEAR(pt->spectral_edge, edge, 1e-6);
+        RC_ASSERT_NEAR(sp->spectral_edge, edge, 1e-6);
+        assert_int_equal(pt->n_unstable, unstable);
+        checked++;
+    }
+    assert_int_equal(checked, 2);
+    free(A);
+    free(hp);
+    free(Fp);
+    free(Fm);
+    free(work);
+    free(fr);
+    rc_eigs_result_free(&er);
+    rc_fixedpoints_result_free(&r);
+    rc_network_free(&net);
+}
+
+static void driven_network_has_no_origin(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_model_params p = mparams(50, 0.9, 6);
+    p.b = 1.0;
+    p.I0 = 0.5;
+    rc_network net;
+    RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+    rc_fixedpoints_params fp;
+    rc_fixedpoints_params_default(&fp);
+    fp.n_starts = 6;
+    rc_fixedpoints_result r;
+    RC_ASSERT_OK(rc_fixedpoints_run(&net, &fp, &r, &err), &err);
+    assert_int_equal(r.origin_added, 0);
+    assert_true(r.n_found >= 1);
+    for (int k = 0; k < r.n_found; ++k) {
+        assert_true(r.points[k].q > 0.01);
+        assert_true(residual_here(&net, r.points[k].h) < 1e-9);
+    }
+    rc_fixedpoints_result_free(&r);
+    rc_network_free(&net);
+    /* noise has no fixed points: refused, naming the option */
+    p.sigma = 0.1;
+    RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+    assert_int_equal(rc_fixedpoints_run(&net, &fp, &r, &err), RC_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "--sigma"));
+    rc_network_free(&net);
+}
+
+static void options_name_themselves(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_fixedpoints_params fp;
+    rc_fixedpoints_params_default(&fp);
+    assert_true(rc_fixedpoints_params_has_key("start_scale"));
+    RC_ASSERT_OK(rc_fixedpoints_params_set(&fp, "starts", "12", &err), &err);
+    assert_int_equal(fp.n_starts, 12);
+    assert_int_equal(rc_fixedpoints_params_set(&fp, "starts", "0", &err), RC_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "--starts"));
+    assert_int_equal(rc_fixedpoints_params_set(&fp, "tol", "abc", &err), RC_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "--tol"));
+    RC_ASSERT_OK(rc_fixedpoints_params_set(&fp, "dedup-tol", "1e-12", &err), &err);
+    assert_int_equal(rc_fixedpoints_params_validate(&fp, &err), RC_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "--dedup-tol"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(options_name_themselves),
+        cmocka_unit_test(subcritical_only_origin),
+        cmocka_unit_test(supercritical_many_points),
+        cmocka_unit_test(driven_network_has_no_origin),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
