@@ -5,9 +5,14 @@
  * written by the rank that ran it with independent raw-data writes into contiguous, early
  * allocated datasets, which touch no HDF5 metadata.  That is what makes a file killed at any
  * moment readable: its metadata was complete and flushed before the run started. */
+/* flock(2) is BSD, not POSIX: the run and summarize use it to keep each other out (below). */
+#define _DEFAULT_SOURCE 1
+
 #include "rnnchaos/archive.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +35,7 @@ typedef struct {
 
 struct rc_archive {
     hid_t file, reason_type;
+    int lock_fd;       /* rank 0: a shared flock on the archive while the run has it open */
     const rc_job *job; /* borrowed: the caller keeps it alive while the archive is open */
     int n_kinds;
     kind_sets *ks;     /* by kind code; kind == NULL where the job has no such section */
@@ -591,7 +597,24 @@ static void archive_free(rc_archive *ar)
         free(ar->ks);
     }
     if (ar->reason_type >= 0) H5Tclose(ar->reason_type);
+    if (ar->lock_fd >= 0) close(ar->lock_fd); /* releases the flock */
     free(ar);
+}
+
+/* Rank 0 holds a shared flock on the archive for as long as the run has it open.  The MPI-IO
+ * driver takes no lock of its own, and a process that changed the file's metadata meanwhile
+ * (h5py in r+ mode, rnnchaos summarize) would corrupt it: both take an exclusive lock first
+ * (HDF5's own file locking for h5py; rc_archive_edit_open for summarize) and are refused.
+ * Readers take shared locks or none, and are unaffected.  The kernel drops the lock when the
+ * process dies, so a killed run leaves no stale lock.  Best effort: on file systems without
+ * flock (some NFS set-ups) the lock is silently absent. */
+static void hold_run_lock(rc_archive *ar, const char *path)
+{
+    ar->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (ar->lock_fd >= 0 && flock(ar->lock_fd, LOCK_SH | LOCK_NB) != 0) {
+        close(ar->lock_fd);
+        ar->lock_fd = -1;
+    }
 }
 
 static rc_archive *archive_alloc(const rc_job *job, rc_error *err)
@@ -599,6 +622,7 @@ static rc_archive *archive_alloc(const rc_job *job, rc_error *err)
     rc_archive *ar = rc_calloc(1, sizeof *ar, "archive", err);
     if (!ar) return NULL;
     ar->file = -1;
+    ar->lock_fd = -1;
     ar->job = job;
     ar->reason_type = H5Tcopy(H5T_C_S1);
     if (ar->reason_type < 0 || H5Tset_size(ar->reason_type, RC_ARCHIVE_REASON_LEN) < 0 ||
@@ -673,6 +697,7 @@ rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
     RC_CHECK_GOTO(linked == 1, err, linked == 0 ? RC_ERR_INPUT : RC_ERR_IO,
                   linked == 0 ? "%s appeared while the archive was being created"
                               : "%s: cannot rename the new archive into place", path);
+    if (rank == 0) hold_run_lock(ar, path);
     *out = ar;
 cleanup:
     free(kinds);
@@ -751,6 +776,7 @@ rc_status rc_archive_open_resume(const char *path, const rc_job *job, MPI_Comm c
     int rank;
     MPI_Comm_rank(comm, &rank);
     RC_GOTO(run_log_append(ar->file, rank == 0, info, err));
+    if (rank == 0) hold_run_lock(ar, path);
     *out = ar;
 cleanup:
     free(format);
@@ -1171,6 +1197,7 @@ int rc_archive_has(const char *path, const char *object)
 
 struct rc_archive_edit {
     hid_t file;
+    int lock_fd; /* exclusive flock held while editing (see hold_run_lock) */
     char path[RC_PATH_MAX];
 };
 
@@ -1184,13 +1211,32 @@ rc_status rc_archive_edit_open(const char *path, rc_archive_edit **out, rc_error
     rc_archive_edit *ed = rc_calloc(1, sizeof *ed, "archive editor", err);
     if (!ed) return RC_ERR_NOMEM;
     snprintf(ed->path, sizeof ed->path, "%s", path);
-    /* Default file access: HDF5 takes its file lock, so a second writer (another summarize)
-     * is refused rather than interleaved. */
-    ed->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (ed->file < 0) {
+    /* Our own exclusive lock, whatever HDF5_USE_FILE_LOCKING says: a running job (which holds
+     * a shared one) or another editor makes this fail instead of corrupting the file. */
+    ed->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (ed->lock_fd < 0) {
         free(ed);
-        return rc_fail(err, RC_ERR_INPUT, "%s: cannot open for writing (read-only, or locked by "
-                       "another process)", path);
+        return rc_fail(err, RC_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    }
+    if (flock(ed->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        const int e = errno;
+        close(ed->lock_fd);
+        free(ed);
+        if (e == EWOULDBLOCK)
+            return rc_fail(err, RC_ERR_INPUT, "%s: a run (or another summarize) has the archive "
+                           "open: summarize after it has finished, or use --no-write", path);
+        return rc_fail(err, RC_ERR_INPUT, "%s: cannot lock the archive: %s", path, strerror(e));
+    }
+    /* HDF5's own flock would conflict with ours (flock locks belong to open files, not
+     * processes): ours is the lock. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0) H5Pset_file_locking(fapl, 0, 1);
+    ed->file = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
+    if (fapl >= 0) H5Pclose(fapl);
+    if (ed->file < 0) {
+        close(ed->lock_fd);
+        free(ed);
+        return rc_fail(err, RC_ERR_INPUT, "%s: cannot open for writing (read-only?)", path);
     }
     *out = ed;
     return RC_OK;
@@ -1286,6 +1332,7 @@ rc_status rc_archive_edit_close(rc_archive_edit *ed, rc_error *err)
     herr_t a = H5Fflush(ed->file, H5F_SCOPE_GLOBAL), b = H5Fclose(ed->file);
     char path[RC_PATH_MAX];
     snprintf(path, sizeof path, "%s", ed->path);
+    close(ed->lock_fd);
     free(ed);
     RC_CHECK(a >= 0 && b >= 0, err, RC_ERR_IO, "%s: HDF5: closing after the summary failed", path);
     return RC_OK;

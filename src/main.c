@@ -15,6 +15,7 @@ static const rc_command commands[] = {
     {"spectrum", rc_cmd_spectrum, "Lyapunov spectrum, entropy rate and dimension of one network"},
     {"run", rc_cmd_run, "Run a job file (sweep) over MPI ranks into one HDF5 archive"},
     {"info", rc_cmd_info, "Job, task counts and failures of a run archive"},
+    {"summarize", rc_cmd_summarize, "Statistics over realisations and finite-size fits of a run archive"},
     {"gcrit", rc_cmd_gcrit, "Finite-size critical coupling g_crit of one realisation (bisection)"},
     {"coherence", rc_cmd_coherence, "Coherence, information rate and tau_eff (balanced relu)"},
     {"eigs", rc_cmd_eigs, "Eigenvalues of J or of the Jacobian: bulk radius, spectral edge, outliers"},

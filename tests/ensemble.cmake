@@ -18,3 +18,4 @@ rc_add_script_test(slurm_resubmit slurm_resubmit.sh LABELS slurm TIMEOUT 600)
 rc_add_script_test(run_throughput run_throughput.sh LABELS long TIMEOUT 300)
 # [gcrit] and [coherence] job sections: -n 1/-n 2 bitwise equal, rows = gcrit/coherence --json
 rc_add_script_test(run_kinds run_kinds.sh LABELS mpi TIMEOUT 120)
+rc_add_script_test(summarize summarize.sh LABELS cli TIMEOUT 120)

@@ -9,6 +9,7 @@ int rc_cmd_run(int argc, char **argv);
 int rc_cmd_info(int argc, char **argv);
 int rc_cmd_gcrit(int argc, char **argv);
 int rc_cmd_coherence(int argc, char **argv);
+int rc_cmd_summarize(int argc, char **argv);
 int rc_cmd_eigs(int argc, char **argv);
 int rc_cmd_fixedpoints(int argc, char **argv);
 
