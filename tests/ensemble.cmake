@@ -19,3 +19,5 @@ rc_add_script_test(run_throughput run_throughput.sh LABELS long TIMEOUT 300)
 # [gcrit] and [coherence] job sections: -n 1/-n 2 bitwise equal, rows = gcrit/coherence --json
 rc_add_script_test(run_kinds run_kinds.sh LABELS mpi TIMEOUT 120)
 rc_add_script_test(summarize summarize.sh LABELS cli TIMEOUT 120)
+# scripts/plot.py renders every figure that applies to an archive (PNG files checked)
+rc_add_script_test(plot_smoke plot_smoke.sh LABELS cli TIMEOUT 120)

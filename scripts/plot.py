@@ -1,0 +1,326 @@
+#!/usr/bin/python3
+"""Figures from an rnnchaos run archive (docs/archive.md), whatever it holds.
+
+usage: scripts/plot.py ARCHIVE.h5 [-o FIGDIR] [--dpi D]
+
+Writes PNGs into FIGDIR (default: figures/) for what applies, and prints each file name:
+  spectrum_i_over_N*.png  lambda_i against i/N, one line per N (median over realisations of
+                          full spectra): extensivity means the lines coincide
+  density_vs_g*.png       H/N and D/N against g, one line per N (median, 20-80% bars)
+  lambda1_vs_g*.png       lambda_1 against g per N: every realisation with its 95% CI, the
+                          median as a line; the mean-field lambda_1 when /summary/theory exists
+  gcrit_vs_N*.png         g_crit against N: realisations, median, 20-80% band, and the fit
+                          g_crit - 1 = A N^alpha (with its CI from /summary/fits when
+                          `rnnchaos summarize` has been run, else a plain least-squares fit)
+  coherence_vs_f*.png     C(f) per parameter group (median over realisations, 20-80% band),
+                          with R_lb in the legend
+Parameters other than N, g and the seeds that vary in a kind split its figures (suffixes such
+as _phi-relu_b-2).  Only done tasks are plotted.  Needs nothing but h5py, numpy, matplotlib.
+"""
+import argparse
+import os
+import sys
+
+import h5py
+import numpy as np
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+SKIP = {"N", "g", "n_le", "seed_net", "seed_ic", "seed_ons", "seed_noise"}
+
+
+def load_kind(f, kind):
+    """params (dict of arrays, strings decoded), status, the group itself"""
+    g = f[kind]
+    params = {}
+    for name, ds in g["params"].items():
+        v = ds[()]
+        if v.dtype.kind == "S":
+            v = v.astype(str)
+        params[name] = v
+    return params, g["status"][()], g
+
+
+def families(params, n, skip=SKIP):
+    """[(suffix, title, row mask)] for the combinations of the varying parameters not in skip"""
+    vary = [k for k in sorted(params) if k not in skip and len(np.unique(params[k])) > 1]
+    if not vary:
+        return [("", "", np.ones(n, bool))]
+    keys = [tuple(params[k][i] for k in vary) for i in range(n)]
+    out = []
+    for key in sorted(set(keys), key=str):
+        mask = np.array([k == key for k in keys])
+        def fmt(x):
+            return ("%g" % x) if isinstance(x, (float, np.floating)) else str(x)
+        suffix = "_" + "_".join("%s-%s" % (k, fmt(v)) for k, v in zip(vary, key))
+        title = ", ".join("%s = %s" % (k, fmt(v)) for k, v in zip(vary, key))
+        out.append((suffix, title, mask))
+    return out
+
+
+def stats(x):
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return np.nan, np.nan, np.nan
+    return np.median(x), np.percentile(x, 20), np.percentile(x, 80)
+
+
+def save(fig, figdir, name, written):
+    path = os.path.join(figdir, name)
+    fig.savefig(path)
+    plt.close(fig)
+    written.append(path)
+    print(path)
+
+
+def theory_lambda(f):
+    """(g, lambda_1, label) from /summary/theory, or None"""
+    if "summary/theory" not in f:
+        return None
+    t = f["summary/theory"]
+    if "g" in t and "lambda_max" in t:
+        return t["g"][()], t["lambda_max"][()], "mean-field theory"
+    return None
+
+
+def plot_spectrum(f, figdir, written):
+    params, status, s = load_kind(f, "spectrum")
+    n = len(status)
+    N, g = params["N"], params["g"]
+    n_le = s["n_le"][()]
+    lam = s["lambda"][()]
+    lmax = s["lambda_max"][()]
+    ci = s["ci_lambda_max"][()]
+    H, D = s["entropy_H"][()], s["dim_ky"][()]
+    done = status == 1
+    theory = theory_lambda(f)
+    for suffix, title, fam in families(params, n):
+        sel = fam & done
+        if not sel.any():
+            continue
+        gs = np.unique(g[sel])
+        Ns = np.unique(N[sel])
+        cmap = plt.get_cmap("viridis")
+        colors = {N0: cmap(i / max(1, len(Ns) - 1)) for i, N0 in enumerate(Ns)}
+        # spectra against i/N, full spectra only
+        full = sel & (n_le == N)
+        if full.any():
+            gf = np.unique(g[full])
+            ncol = min(3, len(gf))
+            nrow = int(np.ceil(len(gf) / ncol))
+            fig, axes = plt.subplots(nrow, ncol, figsize=(4.8 * ncol, 3.8 * nrow), squeeze=False)
+            for ax, g0 in zip(axes.flat, gf):
+                for N0 in Ns:
+                    rows = np.where(full & (g == g0) & (N == N0))[0]
+                    if len(rows) == 0:
+                        continue
+                    spec = np.array([lam[i, :N0] for i in rows])
+                    med = np.median(spec, axis=0)
+                    x = (np.arange(1, N0 + 1) - 0.5) / N0
+                    ax.plot(x, med, color=colors[N0], lw=1.2,
+                            label="N = %d (%d)" % (N0, len(rows)))
+                    if len(rows) > 2:
+                        ax.fill_between(x, np.percentile(spec, 20, axis=0),
+                                        np.percentile(spec, 80, axis=0), color=colors[N0],
+                                        alpha=0.15, lw=0)
+                ax.axhline(0, color="k", lw=0.5)
+                ax.set_title("g = %g" % g0)
+                ax.set_xlabel("i / N")
+                ax.set_ylabel(r"$\lambda_i$ [1/$\tau$]")
+                ax.legend(fontsize=7)
+            for ax in list(axes.flat)[len(gf):]:
+                ax.axis("off")
+            fig.suptitle("Lyapunov spectra against i/N" + (" (%s)" % title if title else ""))
+            fig.tight_layout()
+            save(fig, figdir, "spectrum_i_over_N%s.png" % suffix, written)
+        # H/N and D/N against g
+        if len(gs) > 1 or len(Ns) > 1:
+            fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+            for ax, val, lab in ((axes[0], H, "H / N [nats/($\\tau$ unit)]"),
+                                 (axes[1], D, "$D_{KY}$ / N")):
+                for N0 in Ns:
+                    pts = [(g0,) + stats(val[sel & (N == N0) & (g == g0)] / N0) for g0 in gs]
+                    pts = np.array([p for p in pts if np.isfinite(p[1])])
+                    if len(pts) == 0:
+                        continue
+                    ax.errorbar(pts[:, 0], pts[:, 1],
+                                yerr=[pts[:, 1] - pts[:, 2], pts[:, 3] - pts[:, 1]],
+                                color=colors[N0], marker="o", ms=3, capsize=2,
+                                label="N = %d" % N0)
+                ax.set_xlabel("g")
+                ax.set_ylabel(lab)
+                ax.legend(fontsize=7)
+            fig.suptitle("Entropy rate and dimension per unit (median, 20-80%)" +
+                         (" (%s)" % title if title else ""))
+            fig.tight_layout()
+            save(fig, figdir, "density_vs_g%s.png" % suffix, written)
+        # lambda_1 against g with CIs
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        span = (gs.max() - gs.min()) if len(gs) > 1 else 1.0
+        for k, N0 in enumerate(Ns):
+            rows = np.where(sel & (N == N0))[0]
+            off = (k - (len(Ns) - 1) / 2) * 0.012 * span  # side by side, not on top
+            y = lmax[rows]
+            lo = np.where(np.isfinite(ci[rows, 0]), y - ci[rows, 0], 0)
+            hi = np.where(np.isfinite(ci[rows, 1]), ci[rows, 1] - y, 0)
+            ax.errorbar(g[rows] + off, y, yerr=[lo, hi], fmt="o", ms=2.5, color=colors[N0],
+                        alpha=0.6, elinewidth=0.8, capsize=0)
+            med = np.array([stats(lmax[sel & (N == N0) & (g == g0)])[0] for g0 in gs])
+            ax.plot(gs, med, color=colors[N0], lw=1.2, label="N = %d" % N0)
+        if theory is not None:
+            tg, tl, tlab = theory
+            ax.plot(tg, tl, "k--", lw=1.2, label=tlab)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_xlabel("g")
+        ax.set_ylabel(r"$\lambda_1$ [1/$\tau$]")
+        ax.set_title(r"$\lambda_1$: realisations with 95% CIs, median lines" +
+                     ("\n" + title if title else ""), fontsize=10)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        save(fig, figdir, "lambda1_vs_g%s.png" % suffix, written)
+
+
+def summary_fit(f, want_on="realizations"):
+    """the power-law fit of g_crit - 1 from /summary/fits (all families), or []"""
+    out = []
+    if "summary/fits" not in f:
+        return out
+    t = f["summary/fits"]
+    kind = t["kind"][()].astype(str)
+    model = t["model"][()].astype(str)
+    on = t["on"][()].astype(str)
+    fam = t["family"][()].astype(str)
+    for i in range(len(kind)):
+        if kind[i] == "gcrit" and model[i] == "power_law" and on[i] == want_on:
+            out.append(dict(family=fam[i], slope=t["slope"][i], ci=t["slope_ci"][i],
+                            intercept=t["intercept"][i]))
+    return out
+
+
+def plot_gcrit(f, figdir, written):
+    params, status, s = load_kind(f, "gcrit")
+    n = len(status)
+    N = params["N"]
+    gc = s["g_crit"][()]
+    done = (status == 1) & np.isfinite(gc)
+    fits = summary_fit(f)
+    skip = SKIP | {"g_lo", "g_hi", "g_tol", "t_min", "t_max", "growth", "n_scan",
+                   "scan_always", "max_probes", "eps", "n_boot", "t_ons", "t_transient",
+                   "t_ons_transient", "reorth", "single_precision"}
+    fams = families(params, n, skip)
+    for suffix, title, fam in fams:
+        sel = fam & done
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        Ns = np.unique(N[fam])
+        if sel.any():
+            rng = np.random.default_rng(0)
+            ax.plot(N[sel] * np.exp(rng.uniform(-0.04, 0.04, sel.sum())), gc[sel], ".",
+                    color="0.6", ms=4, label="realisations (decided)")
+            st = np.array([stats(gc[sel & (N == N0)]) for N0 in Ns])
+            ok = np.isfinite(st[:, 0])
+            ax.fill_between(Ns[ok], st[ok, 1], st[ok, 2], color="C0", alpha=0.25, lw=0,
+                            label="20-80%")
+            ax.plot(Ns[ok], st[ok, 0], "o-", color="C0", label="median")
+            # the fit: from summarize (with its CI) or a plain least-squares line
+            fit = [x for x in fits if x["family"] == title.replace(" = ", "=").replace(", ", " ")]
+            if not fit and len(fits) == 1 and len(fams) == 1:
+                fit = fits
+            x = np.geomspace(Ns.min(), Ns.max(), 100)
+            if fit:
+                a, b, c = fit[0]["slope"], fit[0]["intercept"], fit[0]["ci"]
+                ax.plot(x, 1 + np.exp(b) * x ** a, "k--",
+                        label=r"$g_c - 1 = %.3g\,N^{%.3f}$, 95%% CI [%.3f, %.3f]"
+                        % (np.exp(b), a, c[0], c[1]))
+            else:
+                y = gc[sel] - 1
+                use = y > 0
+                if len(np.unique(N[sel][use])) >= 2:
+                    a, b = np.polyfit(np.log(N[sel][use]), np.log(y[use]), 1)
+                    ax.plot(x, 1 + np.exp(b) * x ** a, "k--",
+                            label=r"$g_c - 1 = %.3g\,N^{%.3f}$ (LS; CI: rnnchaos summarize)"
+                            % (np.exp(b), a))
+        ndec = [(int((fam & (N == N0) & done).sum()), int((fam & (N == N0)).sum())) for N0 in Ns]
+        ax.set_xscale("log")
+        ax.set_xlim(Ns.min() / 1.3, Ns.max() * 1.3)
+        ax.axhline(1, color="k", lw=0.5)
+        ax.set_xlabel("N")
+        ax.set_ylabel(r"$g_{crit}$")
+        ax.set_title("Finite-size critical coupling; decided: " +
+                     ", ".join("%d/%d" % d for d in ndec) + ("\n" + title if title else ""),
+                     fontsize=9)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        save(fig, figdir, "gcrit_vs_N%s.png" % suffix, written)
+
+
+def plot_coherence(f, figdir, written):
+    params, status, s = load_kind(f, "coherence")
+    n = len(status)
+    done = status == 1
+    if not done.any():
+        return
+    fr, C = s["f"][()], s["coherence"][()]
+    nf = s["n_freq"][()]
+    R = s["info_rate_lb"][()]
+    # one curve per parameter group (all but the seeds), one figure per value of the
+    # parameters that are neither plotted as curves nor constant: keep it to one figure
+    vary = [k for k in sorted(params) if k not in SKIP - {"N", "g"} and
+            len(np.unique(params[k][done])) > 1]
+    keys = [tuple(params[k][i] for k in vary) for i in range(n)]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    groups = sorted({keys[i] for i in range(n) if done[i]}, key=str)
+    for j, key in enumerate(groups):
+        rows = [i for i in range(n) if done[i] and keys[i] == key]
+        L = int(min(nf[i] for i in rows))
+        Cs = np.array([C[i, :L] for i in rows])
+        x = fr[rows[0], :L]
+        lab = ", ".join("%s=%s" % (k, v if isinstance(v, str) else "%g" % v)
+                        for k, v in zip(vary, key)) or "all"
+        lab += r" ($R_{lb}$ = %.3g bits/$\tau$, n=%d)" % (np.median(R[rows]), len(rows))
+        ax.plot(x[1:], np.median(Cs, axis=0)[1:], color="C%d" % (j % 10), lw=1.2, label=lab)
+        if len(rows) > 2:
+            ax.fill_between(x[1:], np.percentile(Cs, 20, axis=0)[1:],
+                            np.percentile(Cs, 80, axis=0)[1:], color="C%d" % (j % 10),
+                            alpha=0.2, lw=0)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(r"f [1/$\tau$]")
+    ax.set_ylabel("coherence C(f)")
+    ax.set_title("Input-rate coherence (median over realisations, 20-80%)", fontsize=10)
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    save(fig, figdir, "coherence_vs_f.png", written)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("archive")
+    ap.add_argument("-o", "--output", default="figures", help="folder for the PNGs")
+    ap.add_argument("--dpi", type=int, default=120)
+    a = ap.parse_args()
+    try:
+        f = h5py.File(a.archive, "r")
+    except OSError as e:
+        print("plot.py: error: %s: cannot open: %s" % (a.archive, e), file=sys.stderr)
+        return 2
+    if f.attrs.get("format") != "rnnchaos-archive":
+        print("plot.py: error: %s: not an rnnchaos archive" % a.archive, file=sys.stderr)
+        return 2
+    os.makedirs(a.output, exist_ok=True)
+    plt.rcParams["savefig.dpi"] = a.dpi
+    written = []
+    for kind, fn in (("spectrum", plot_spectrum), ("gcrit", plot_gcrit),
+                     ("coherence", plot_coherence)):
+        if kind in f and np.any(f[kind + "/status"][()] == 1):
+            fn(f, a.output, written)
+    if not written:
+        print("plot.py: nothing to plot (no done tasks)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

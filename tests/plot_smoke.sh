@@ -1,0 +1,117 @@
+#!/bin/bash
+# scripts/plot.py: on a small archive with all three kinds it writes the five figures, each a
+# real image (size, shape, many colours); on an archive with one kind it writes only that kind's
+# figures; a /summary/theory table is drawn into lambda_1(g); a non-archive is refused (exit 2).
+# usage: plot_smoke.sh RNNCHAOS WORKDIR
+set -u
+B=$1
+W=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+PLOT="$HERE/../scripts/plot.py"
+PY=/usr/bin/python3
+rm -rf "$W"
+mkdir -p "$W"
+cd "$W" || exit 1
+export OPENBLAS_NUM_THREADS=1
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+cat > p.ini <<'EOF'
+[run]
+seed = 2
+realizations = 3
+
+[spectrum]
+N = 20, 30
+g = 1.5, 3
+t_sim = 30
+t_transient = 10
+t_ons_transient = 10
+n_boot = 50
+pca = no
+
+[gcrit]
+N = 20, 30, 40
+g_lo = 0.5
+g_hi = 4
+g_tol = 0.5
+t_min = 20
+t_max = 40
+t_transient = 10
+t_ons_transient = 10
+n_boot = 100
+max_probes = 12
+
+[coherence]
+N = 30
+phi = relu
+b = 2, 4
+I0 = 1
+sigma_c = 0.1
+dt = 0.05
+t_seg = 5
+t_sim = 40
+t_transient = 10
+step_trials = 0
+EOF
+"$B" run p.ini -o p.h5 > run.out 2> run.err
+[ -f p.h5 ] || { echo "FAIL: the run wrote no archive: $(tail -3 run.err)"; exit 1; }
+# g_crit of such short probes is mostly undecided: give the figure something to fit
+$PY - <<'EOF'
+import h5py, numpy as np
+f = h5py.File("p.h5", "r+")
+g = f["gcrit"]
+N = g["params/N"][()].astype(float)
+g["status"][:] = 1
+g["g_crit"][:] = 1 + 2.0 * N ** -0.5 * np.array([0.9, 1.0, 1.1])[g["realization"][()]]
+EOF
+"$B" summarize p.h5 > /dev/null 2>&1 || bad "summarize failed"
+$PY "$PLOT" p.h5 -o figs > plot.out 2> plot.err || bad "plot.py failed: $(tail -3 plot.err)"
+
+check_pngs() {  # check_pngs DIR NAME...
+    local dir=$1
+    shift
+    $PY - "$dir" "$@" <<'EOF'
+import os, sys
+import matplotlib.image as mpimg
+import numpy as np
+d = sys.argv[1]
+want = set(sys.argv[2:])
+have = set(x for x in os.listdir(d) if x.endswith(".png"))
+assert have == want, (sorted(have), sorted(want))
+for name in sorted(want):
+    path = os.path.join(d, name)
+    img = mpimg.imread(path)
+    colours = len(np.unique(img.reshape(-1, img.shape[-1]), axis=0))
+    # a drawn figure: a real size, not blank, lines and text in many shades
+    assert os.path.getsize(path) > 10000 and img.shape[0] > 300 and img.shape[1] > 400, (name, img.shape)
+    assert img[..., :3].std() > 0.02 and colours > 50, (name, img[..., :3].std(), colours)
+    print("ok   %-28s %dx%d, %d colours" % (name, img.shape[1], img.shape[0], colours))
+EOF
+}
+check_pngs figs spectrum_i_over_N.png density_vs_g.png lambda1_vs_g.png gcrit_vs_N.png \
+    coherence_vs_f.png || bad "figures of the full archive"
+grep -q "gcrit_vs_N.png" plot.out || bad "plot.py does not list what it wrote"
+
+# one kind only: only its figures, no error
+printf '[run]\nrealizations = 2\n[spectrum]\nN = 20\ng = 2, 3\nt_sim = 20\nt_transient = 5\nt_ons_transient = 5\nn_boot = 50\npca = no\n' > s.ini
+"$B" run s.ini -o s.h5 > /dev/null 2>&1 || bad "spectrum-only run"
+$PY "$PLOT" s.h5 -o sfigs > /dev/null 2> s.err || bad "plot.py on a spectrum-only archive: $(cat s.err)"
+check_pngs sfigs spectrum_i_over_N.png density_vs_g.png lambda1_vs_g.png || bad "spectrum-only figures"
+
+# a theory table (as summarize will write it once the mean-field module exists) is overlaid
+cp s.h5 t.h5
+$PY -c '
+import h5py, numpy as np
+f = h5py.File("t.h5", "r+")
+g = np.linspace(1, 3, 20)
+f["summary/theory/g"] = g
+f["summary/theory/lambda_max"] = (g - 1) ** 2 / 2'
+$PY "$PLOT" t.h5 -o tfigs > /dev/null 2>&1 || bad "plot.py with a theory table"
+cmp -s sfigs/lambda1_vs_g.png tfigs/lambda1_vs_g.png && bad "theory curve not drawn"
+
+echo "not an archive" > x.h5
+$PY "$PLOT" x.h5 -o xfigs > /dev/null 2>&1
+[ $? -eq 2 ] || bad "a non-archive: expected exit 2"
+[ $fail -eq 0 ] && echo "plot_smoke: all checks passed"
+exit $fail
