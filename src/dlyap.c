@@ -131,6 +131,13 @@ static int64_t numroc64(int64_t n, int nb, int p, int P)
     return r;
 }
 
+/* The one-allreduce CholeskyQR2 needs whole rows of Q on every rank (Pc = 1) and a Gram matrix
+ * small beside the rank's share of J (so m << N, where CholeskyQR2 is chosen anyway). */
+static int replicated_gram_sizes(int Pc, double m, double lr, double lc)
+{
+    return Pc == 1 && m * m <= 0.25 * lr * lc;
+}
+
 static int pca_on(const rc_lyap_params *lp, int64_t N) { return lp->pca < 0 ? N <= 4096 : lp->pca; }
 
 static double memory_for_m(const rc_model_params *mp, const rc_lyap_params *lp, int Pr, int Pc,
@@ -153,6 +160,7 @@ static double memory_for_m(const rc_model_params *mp, const rc_lyap_params *lp, 
                + ntraj * (lc + lr * (P + 1))    /* local phi(h), partial products, allgather */
                + 4.0 * m + lcq;
     if (read_J) d += (double)nb * lc;
+    if (replicated_gram_sizes(Pc, m, lr, lc)) d += m * m;
     if (with_root) {
         const double n_int = floor(lp->t_sim / lp->t_ons + 1e-9);
         d += n_int * (m + 1) + (double)lp->n_trace * (m + 2) + 64.0 * m + 8.0 * lp->n_boot;
@@ -362,6 +370,11 @@ rc_status rc_dgrid_read_J(rc_dgrid *g, const char *spec, rc_error *err)
 
 /* ---- the orthonormal system and its kernels ---------------------------------------------- */
 
+static int replicated_gram(const rc_dgrid *g, int64_t m)
+{
+    return replicated_gram_sizes(g->Pc, (double)m, (double)g->lr, (double)g->lc);
+}
+
 void rc_dtangent_free(rc_dtangent *t)
 {
     if (!t) return;
@@ -373,6 +386,7 @@ void rc_dtangent_free(rc_dtangent *t)
     free(t->G);
     free(t->diag);
     free(t->log_r1);
+    free(t->Grep);
     memset(t, 0, sizeof *t);
 }
 
@@ -391,8 +405,10 @@ rc_status rc_dtangent_init(rc_dtangent *t, const rc_dgrid *g, int64_t m, rc_erro
     t->G = rc_aligned_alloc((size_t)(lrg > 0 ? lrg : 1) * lcq1, sizeof(double), "Gram matrix", err);
     t->diag = rc_calloc((size_t)m + 1, sizeof(double), "R_kk reduction buffer", err);
     t->log_r1 = rc_calloc((size_t)m, sizeof(double), "Cholesky diagonal", err);
-    rc_status st = (t->gcolq && t->Q && t->S && t->tau && t->G && t->diag && t->log_r1)
-                       ? RC_OK : RC_ERR_NOMEM;
+    if (replicated_gram(g, m))
+        t->Grep = rc_aligned_alloc((size_t)(m * m), sizeof(double), "replicated Gram matrix", err);
+    rc_status st = (t->gcolq && t->Q && t->S && t->tau && t->G && t->diag && t->log_r1 &&
+                    (t->Grep || !replicated_gram(g, m))) ? RC_OK : RC_ERR_NOMEM;
     int info = 0, lld = (int)lr1, lldg = lrg > 0 ? lrg : 1;
     if (st == RC_OK) {
         for (int l = 0; l < t->lcq; ++l) t->gcolq[l] = global_index(l, g->nb, g->mycol, g->Pc);
@@ -559,10 +575,94 @@ static rc_status orthogonality_defect(rc_dtangent *t, const rc_dgrid *g, double 
     return RC_OK;
 }
 
+/* One pass of the Pr x 1 path: G = sum over ranks of Q_loc^T Q_loc (one allreduce), the
+ * Cholesky factor on every rank, Q_loc <- Q_loc R^{-1}.  Every rank makes the same collective
+ * calls whatever happens locally; *failed is only a local verdict (made common by the
+ * orthogonality check that follows every pair of passes). */
+static rc_status cholqr_pass_replicated(rc_dtangent *t, const rc_dgrid *g, double *log_r,
+                                        int *failed, rc_error *err)
+{
+    const int m = (int)t->m, lr = g->lr, lld = g->lr > 0 ? g->lr : 1;
+    const double one = 1.0, zero = 0.0;
+    double *G = t->Grep;
+    if (lr > 0)
+        dsyrk_("U", "T", &m, &lr, &one, t->Q, &lld, &zero, G, &m);
+    else
+        memset(G, 0, sizeof(double) * (size_t)m * (size_t)m);
+    /* the lower triangle is not referenced by dpotrf("U"): reduce it anyway, one contiguous
+     * buffer is cheaper than packing */
+    MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, G, m * m, MPI_DOUBLE, MPI_SUM, g->comm),
+            "MPI_Allreduce (Gram matrix)");
+    if (*failed) return RC_OK;
+    int info = 0;
+    dpotrf_("U", &m, G, &m, &info);
+    RC_CHECK(info >= 0, err, RC_ERR_LAPACK, "dpotrf failed (info = %d)", info);
+    if (info > 0) {
+        *failed = 1;
+        return RC_OK;
+    }
+    for (int k = 0; k < m; ++k) {
+        const double r = G[k + (int64_t)k * m];
+        if (!(r > 0) || !isfinite(r)) {
+            *failed = 1;
+            return RC_OK;
+        }
+        log_r[k] = log(r);
+    }
+    if (lr > 0) dtrsm_("R", "U", "N", "N", &lr, &m, &one, G, &m, t->Q, &lld);
+    return RC_OK;
+}
+
+static rc_status cholqr2_replicated(rc_dtangent *t, const rc_dgrid *g, double *log_r,
+                                    int *ok, rc_error *err)
+{
+    const int m = (int)t->m, lr = g->lr, lld = g->lr > 0 ? g->lr : 1;
+    int failed = 0;
+    RC_TRY(cholqr_pass_replicated(t, g, t->log_r1, &failed, err));
+    RC_TRY(cholqr_pass_replicated(t, g, log_r, &failed, err));
+    /* orthogonality of the result: the same allreduce once more */
+    const double one = 1.0, zero = 0.0;
+    double *G = t->Grep;
+    if (lr > 0)
+        dsyrk_("U", "T", &m, &lr, &one, t->Q, &lld, &zero, G, &m);
+    else
+        memset(G, 0, sizeof(double) * (size_t)m * (size_t)m);
+    MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, G, m * m, MPI_DOUBLE, MPI_SUM, g->comm),
+            "MPI_Allreduce (orthogonality)");
+    double worst = failed ? INFINITY : 0.0;
+    for (int j = 0; j < m && !failed; ++j)
+        for (int i = 0; i <= j; ++i) {
+            const double d = fabs(G[i + (int64_t)j * m] - (i == j ? 1.0 : 0.0));
+            if (!(d <= worst)) worst = isnan(d) ? INFINITY : d;
+        }
+    /* one verdict for all: a rank whose factorisation failed, or whose copy of the Gram
+     * matrix differed, makes every rank fall back */
+    MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_DOUBLE, MPI_MAX, g->comm),
+            "MPI_Allreduce (orthogonality verdict)");
+    *ok = worst <= 1e-12;
+    if (*ok) {
+        /* rank 0's log R_kk for all, so the series does not depend on which rank records it */
+        for (int64_t k = 0; k < t->m; ++k) log_r[k] += t->log_r1[k];
+        MPI_TRY(MPI_Bcast(log_r, m, MPI_DOUBLE, 0, g->comm), "MPI_Bcast (log R_kk)");
+    }
+    return RC_OK;
+}
+
 rc_status rc_dreorth_cholqr2(rc_dtangent *t, const rc_dgrid *g, double *log_r, rc_error *err)
 {
     const size_t count = (size_t)(g->lr > 0 ? g->lr : 1) * (size_t)(t->lcq > 0 ? t->lcq : 1);
     memcpy(t->S, t->Q, sizeof(double) * count); /* the panel buffer is free between steps */
+    if (t->Grep) {
+        int ok = 0;
+        RC_TRY(cholqr2_replicated(t, g, log_r, &ok, err));
+        if (ok) {
+            t->n_cholqr2++;
+            return RC_OK;
+        }
+        memcpy(t->Q, t->S, sizeof(double) * count);
+        t->n_fallback++;
+        return rc_dreorth_householder(t, g, log_r, err);
+    }
     int failed = 0;
     /* R = R2 R1: upper triangular with positive diagonal, the same unique factor as
      * Householder with the signs fixed */

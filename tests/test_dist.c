@@ -9,6 +9,9 @@
  *  - m = N: sum lambda_k = <log|det D_s|>/dt with the determinants from an independent LU;
  *  - --connectivity read in parallel by hyperslab equals the serial read entry for entry, and
  *    a task on it equals the same task on the drawn J bit for bit; bad files fail on every rank;
+ *  - the distributed Householder and CholeskyQR2 give the serial Householder's Q' and log R_kk
+ *    (to rounding; to the conditioning limit for a nearly rank-deficient panel, where
+ *    CholeskyQR2 falls back or passes its orthogonality check);
  *  - memory refusal, grid/size mismatch: the same error on every rank, no hang.
  * Every verdict is reduced over the ranks first, so all ranks pass or fail a test together. */
 #include <math.h>
@@ -21,6 +24,7 @@
 #include "rnnchaos/dlyap.h"
 #include "rnnchaos/h5input.h"
 #include "rnnchaos/lyap.h"
+#include "rnnchaos/rng.h"
 #include "rnnchaos/stats.h"
 #include "rnnchaos/tangent.h"
 
@@ -419,6 +423,97 @@ static void connectivity_parallel_read(void **s)
     }
 }
 
+/* Fill Q's local blocks from the full column-major N x m matrix A. */
+static void scatter_local(const rc_dgrid *g, rc_dtangent *t, const double *A)
+{
+    const int64_t lld = g->lr > 0 ? g->lr : 1;
+    for (int lj = 0; lj < t->lcq; ++lj)
+        for (int li = 0; li < g->lr; ++li)
+            t->Q[li + lj * lld] = A[g->grow[li] + t->gcolq[lj] * g->N];
+}
+
+/* max |Q_local - A| over this rank's entries */
+static double local_diff(const rc_dgrid *g, const rc_dtangent *t, const double *A)
+{
+    const int64_t lld = g->lr > 0 ? g->lr : 1;
+    double d = 0.0;
+    for (int lj = 0; lj < t->lcq; ++lj)
+        for (int li = 0; li < g->lr; ++li)
+            d = fmax(d, fabs(t->Q[li + lj * lld] - A[g->grow[li] + t->gcolq[lj] * g->N]));
+    return d;
+}
+
+/* The distributed reorthonormalisations against the serial Householder (dgeqrf + dorgqr, signs
+ * fixed): the same Q' and log R_kk, for a well-conditioned panel (CholeskyQR2 accepted) and a
+ * nearly rank-deficient one (CholeskyQR2 must fall back to Householder). */
+static void reorth_kernels_match_serial(void **s)
+{
+    (void)s;
+    rc_error err;
+    const int64_t N = 90;
+    const int64_t ms[2] = {9, 90};
+    for (int im = 0; im < 2; ++im)
+        for (int ill = 0; ill < 2; ++ill) {
+            const int64_t m = ms[im];
+            double *A = malloc(sizeof(double) * (size_t)(N * m)), *Aq = malloc(sizeof(double) * (size_t)(N * m));
+            double *lr_ser = malloc(sizeof(double) * (size_t)m), *lr_h = malloc(sizeof(double) * (size_t)m);
+            double *lr_c = malloc(sizeof(double) * (size_t)m);
+            assert_true(A && Aq && lr_ser && lr_h && lr_c);
+            for (int64_t k = 0; k < m; ++k)
+                rc_rng_normals(17, RC_STREAM_AUX, (uint64_t)k, 0, (size_t)N, A + k * N);
+            if (ill) /* column 1 = column 0 + 1e-12 x noise: cond ~ 1e12, Gram matrix ~ 1e24 */
+                for (int64_t i = 0; i < N; ++i) A[N + i] = A[i] + 1e-12 * A[N + i];
+            memcpy(Aq, A, sizeof(double) * (size_t)(N * m));
+            rc_tangent_ws ws;
+            RC_ASSERT_OK(rc_tangent_ws_init(&ws, N, m, RC_PHI_TANH, &err), &err);
+            RC_ASSERT_OK(rc_reorth_householder(Aq, N, m, lr_ser, &ws, &err), &err);
+            rc_tangent_ws_free(&ws);
+
+            rc_dgrid g;
+            RC_ASSERT_OK(rc_dgrid_init(&g, MPI_COMM_WORLD, g_Pr, g_Pc, N, 8, &err), &err);
+            rc_dtangent t;
+            RC_ASSERT_OK(rc_dtangent_init(&t, &g, m, &err), &err);
+            scatter_local(&g, &t, A);
+            RC_ASSERT_OK(rc_dreorth_householder(&t, &g, lr_h, &err), &err);
+            double dq_h = local_diff(&g, &t, Aq);
+            scatter_local(&g, &t, A);
+            RC_ASSERT_OK(rc_dreorth_cholqr2(&t, &g, lr_c, &err), &err);
+            double dq_c = local_diff(&g, &t, Aq);
+            double dl_h = 0, dl_c = 0;
+            for (int64_t k = 0; k < m; ++k) {
+                dl_h = fmax(dl_h, fabs(lr_h[k] - lr_ser[k]));
+                dl_c = fmax(dl_c, fabs(lr_c[k] - lr_ser[k]));
+            }
+            dq_h = reduce_max(dq_h);
+            dq_c = reduce_max(dq_c);
+            dl_h = reduce_max(dl_h);
+            dl_c = reduce_max(dl_c);
+            if (g_rank == 0)
+                print_message("[%s] %s N = %lld, m = %lld: Householder |dQ| = %.1e |dlogR| = %.1e; "
+                              "CholeskyQR2 (%s) |dQ| = %.1e |dlogR| = %.1e\n", g_tag,
+                              ill ? "ill-conditioned" : "random", (long long)N, (long long)m,
+                              dq_h, dl_h, t.n_fallback ? "fell back" : "accepted", dq_c, dl_c);
+            /* A well-conditioned panel: Q' and R are unique, all methods agree to rounding.
+             * cond ~ 1e12: the nearly dependent column's direction and R_22 are determined only
+             * to ~cond * eps = 1e-4, by Householder too (distributed Householder differs from the
+             * serial one by that much); CholeskyQR2 either falls back or is accepted only if
+             * its Q is orthonormal to 1e-12 -- which happens depends on rounding, so both are
+             * allowed, each within the conditioning limit. */
+            const double tol = ill ? 1e-3 : 1e-12;
+            assert_true(dq_h <= tol && dl_h <= tol);
+            assert_true(dq_c <= tol && dl_c <= tol);
+            assert_int_equal(t.n_fallback + t.n_cholqr2, 1);
+            if (!ill) assert_int_equal(t.n_cholqr2, 1);
+            rc_dtangent_free(&t);
+            rc_dgrid_free(&g);
+            free(A);
+            free(Aq);
+            free(lr_ser);
+            free(lr_h);
+            free(lr_c);
+        }
+}
+
 static void refusals(void **s)
 {
     (void)s;
@@ -472,6 +567,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(logdet_tanh),
         cmocka_unit_test(logdet_relu),
         cmocka_unit_test(connectivity_parallel_read),
+        cmocka_unit_test(reorth_kernels_match_serial),
         cmocka_unit_test(refusals),
     };
     int failed = cmocka_run_group_tests_name(g_tag, tests, NULL, NULL);

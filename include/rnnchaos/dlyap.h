@@ -112,6 +112,8 @@ typedef struct {
     int lwork;
     double *G;               /* m x m Gram matrix (CholeskyQR2), block-cyclic */
     int descG[9];
+    double *Grep;            /* m x m replicated Gram matrix: the one-allreduce CholeskyQR2 of
+                                Pr x 1 grids (every rank holds whole rows of Q); NULL otherwise */
     double *diag;            /* m + 1: reduction buffer for R_kk (and an info word) */
     double *log_r1;          /* m */
     int64_t n_cholqr2, n_fallback;
@@ -125,9 +127,11 @@ void rc_dtangent_random_start(rc_dtangent *t, const rc_dgrid *g, uint64_t seed_o
 void rc_dtangent_step(rc_dtangent *t, const rc_dgrid *g, const double *dphi, double alpha,
                       double beta);
 /* Collective: Q = Q' R, Q <- Q' with R_kk > 0, log_r[k] = log R_kk on every rank.
- * Householder: pdgeqrf + pdorgqr.  CholeskyQR2: pdsyrk, pdpotrf, pdtrsm twice, then
- * max|Q^T Q - I| checked; falls back to Householder on the original panel if a Cholesky
- * factorisation fails or the defect exceeds 1e-12 (counted in n_fallback). */
+ * Householder: pdgeqrf + pdorgqr.  CholeskyQR2: Gram matrix, Cholesky, triangular solve, twice,
+ * then max|Q^T Q - I| checked; falls back to Householder on the original panel if a Cholesky
+ * factorisation fails or the defect exceeds 1e-12 (counted in n_fallback).  On Pr x 1 grids
+ * with a small m (Grep) the Gram matrix is one local DSYRK plus one MPI_Allreduce and the
+ * Cholesky factor is computed redundantly on every rank; otherwise pdsyrk/pdpotrf/pdtrsm. */
 rc_status rc_dreorth_householder(rc_dtangent *t, const rc_dgrid *g, double *log_r, rc_error *err);
 rc_status rc_dreorth_cholqr2(rc_dtangent *t, const rc_dgrid *g, double *log_r, rc_error *err);
 /* The method auto picks on this grid (by measurement: docs/performance.md). */
