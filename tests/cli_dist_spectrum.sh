@@ -3,6 +3,7 @@
 #  - mpiexec -n 2 --grid 1x2 / 2x1 and -n 3 --oversubscribe (automatic 3x1 grid) give the serial
 #    exponents to 1e-8 on a short run (trajectories agree to rounding) and one JSON object, from
 #    rank 0 only, with the grid recorded;
+#  - --n-le auto (pilot runs on the grid) chooses the serial m and gives the serial exponents;
 #  - --connectivity (a numpy-drawn g = 0.6 matrix, read in parallel by hyperslab) and --h0 give
 #    the serial result, and the exponents equal (1/dt) log|1 - dt + dt mu_k| (numpy eigenvalues);
 #  - bad input on a grid: exit 2, the message once, nothing on stdout; a task that does not fit
@@ -50,6 +51,15 @@ check "-n 3: exponents = serial" compare serial.json g3.json 1e-8
 check "-n 3: grid 3x1 recorded" $py -c "
 import json; g = json.load(open('g3.json'))['grid']
 assert (g['rows'], g['cols'], g['ranks']) == (3, 1, 3), g"
+
+# --n-le auto: the pilot runs too are distributed and choose the same m as the serial engine
+aargs=(--N 160 --g 4 --t-sim 20 --t-ons 0.5 --t-transient 2 --t-ons-transient 2 --seed 3 --n-boot 50 --n-le auto --json)
+"$bin" spectrum "${aargs[@]}" > auto_s.json || exit 1
+$MPI -n 2 "$bin" spectrum "${aargs[@]}" --grid 2x1 > auto_d.json 2> auto_d.err
+check "--n-le auto on 2x1: exit 0" test $? -eq 0
+check "--n-le auto on 2x1: same m and exponents as serial" compare auto_s.json auto_d.json 1e-8
+check "--n-le auto on 2x1: pilot recorded" $py -c "
+import json; d = json.load(open('auto_d.json')); assert d['n_le_auto']['pilot_n_le'] >= 16 and d['n_le'] < 160, d['n_le']"
 
 # a connectivity and an initial state from files
 $py - <<'PY' || exit 1
