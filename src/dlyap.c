@@ -680,10 +680,13 @@ rc_status rc_dreorth_cholqr2(rc_dtangent *t, const rc_dgrid *g, double *log_r, r
     return rc_dreorth_householder(t, g, log_r, err);
 }
 
-int rc_dreorth_auto_choice(int64_t N, int64_t m, int Pr, int Pc)
+int rc_dreorth_auto_choice(const rc_dgrid *g, int64_t m)
 {
-    /* measured with rnnchaos_dist_bench (docs/performance.md, "Distributed kernels") */
-    return 8 * m <= N ? RC_REORTH_CHOLQR2 : RC_REORTH_HOUSEHOLDER;
+    /* Measured with rnnchaos_dist_bench (docs/performance.md, "Distributed kernels"): the
+     * one-allreduce CholeskyQR2 of Pr x 1 grids beats pdgeqrf + pdorgqr severalfold for
+     * m <= N/10; the pdsyrk/pdpotrf/pdtrsm version is slower than Householder on every shape
+     * measured, and so is any CholeskyQR2 for square panels. */
+    return (8 * m <= g->N && replicated_gram(g, m)) ? RC_REORTH_CHOLQR2 : RC_REORTH_HOUSEHOLDER;
 }
 
 /* ---- the engine ---------------------------------------------------------------------------- */
@@ -932,7 +935,7 @@ static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_model_params *p,
     memset(&cov_h, 0, sizeof cov_h);
     memset(&cov_phi, 0, sizeof cov_phi);
     RC_TRY(dengine_init(&e, g, p, lp, m, 1, err));
-    e.reorth = lp->reorth == RC_REORTH_AUTO ? rc_dreorth_auto_choice(N, m, g->Pr, g->Pc)
+    e.reorth = lp->reorth == RC_REORTH_AUTO ? rc_dreorth_auto_choice(g, m)
                                             : lp->reorth;
     /* only rank 0 keeps the series and the covariances: the state is the same everywhere */
     if (root) {

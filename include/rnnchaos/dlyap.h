@@ -134,7 +134,8 @@ void rc_dtangent_step(rc_dtangent *t, const rc_dgrid *g, const double *dphi, dou
  * Cholesky factor is computed redundantly on every rank; otherwise pdsyrk/pdpotrf/pdtrsm. */
 rc_status rc_dreorth_householder(rc_dtangent *t, const rc_dgrid *g, double *log_r, rc_error *err);
 rc_status rc_dreorth_cholqr2(rc_dtangent *t, const rc_dgrid *g, double *log_r, rc_error *err);
-/* The method auto picks on this grid (by measurement: docs/performance.md). */
-int rc_dreorth_auto_choice(int64_t N, int64_t m, int Pr, int Pc);
+/* The method auto picks for m columns on this grid (by measurement: docs/performance.md):
+ * CholeskyQR2 where its one-allreduce form applies (Pr x 1 grid, m <= N/8), else Householder. */
+int rc_dreorth_auto_choice(const rc_dgrid *g, int64_t m);
 
 #endif
