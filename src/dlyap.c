@@ -705,7 +705,20 @@ typedef struct {
     int64_t step;
     double fp_d0;
     MPI_Request req;
+    const rc_dlyap_opts *o;
 } dengine;
+
+/* Collective: any rank's cancel() stops every rank at this same point. */
+static rc_status check_cancel(const dengine *e, rc_error *err)
+{
+    if (!e->o || !e->o->cancel) return RC_OK;
+    int stop = e->o->cancel(e->o->cancel_ctx) != 0;
+    MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, e->g->comm),
+            "MPI_Allreduce (cancellation)");
+    RC_CHECK(!stop, err, RC_ERR_SIGNAL, "cancelled by a stop request at step %lld",
+             (long long)e->step);
+    return RC_OK;
+}
 
 static void dengine_free(dengine *e)
 {
@@ -821,6 +834,7 @@ static rc_status dengine_relax(dengine *e, int64_t nsteps, rc_error *err)
         st = state_begin(e, err);
         if (st == RC_OK) st = state_end(e, err);
         if (st == RC_OK && (s + 1) % e->spi == 0) st = check_state(e, 1, err);
+        if (st == RC_OK && (s + 1) % e->spi == 0) st = check_cancel(e, err);
     }
     if (st == RC_OK) st = check_state(e, 1, err);
     e->ntraj = ntraj;
@@ -844,6 +858,7 @@ static rc_status dengine_interval(dengine *e, int phase, rc_error *err)
         RC_TRY(state_end(e, err));
     }
     RC_TRY(check_state(e, e->ntraj, err));
+    RC_TRY(check_cancel(e, err));
     return dengine_reorth(e, err);
 }
 
@@ -935,6 +950,7 @@ static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_model_params *p,
     memset(&cov_h, 0, sizeof cov_h);
     memset(&cov_phi, 0, sizeof cov_phi);
     RC_TRY(dengine_init(&e, g, p, lp, m, 1, err));
+    e.o = o;
     e.reorth = lp->reorth == RC_REORTH_AUTO ? rc_dreorth_auto_choice(g, m)
                                             : lp->reorth;
     /* only rank 0 keeps the series and the covariances: the state is the same everywhere */

@@ -12,7 +12,8 @@
  *  - the distributed Householder and CholeskyQR2 give the serial Householder's Q' and log R_kk
  *    (to rounding; to the conditioning limit for a nearly rank-deficient panel, where
  *    CholeskyQR2 falls back or passes its orthogonality check);
- *  - memory refusal, grid/size mismatch: the same error on every rank, no hang.
+ *  - memory refusal, grid/size mismatch, a stop request seen by one rank only: the same error
+ *    on every rank, no hang.
  * Every verdict is reduced over the ranks first, so all ranks pass or fail a test together. */
 #include <math.h>
 #include <mpi.h>
@@ -514,6 +515,13 @@ static void reorth_kernels_match_serial(void **s)
         }
 }
 
+static int stop_on_last_rank(void *ctx)
+{
+    int *polls = ctx, size;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    return ++*polls >= 5 && g_rank == size - 1;
+}
+
 static void refusals(void **s)
 {
     (void)s;
@@ -533,6 +541,15 @@ static void refusals(void **s)
     st = rc_dlyap_run(MPI_COMM_WORLD, g_Pr + 1, g_Pc, &p, &lp, NULL, &r, &err);
     assert_int_equal(st, RC_ERR_INPUT);
     assert_non_null(strstr(err.msg, "--grid"));
+    /* a stop request seen by the last rank only, at its 5th poll: every rank stops together */
+    int polls = 0;
+    o.mem_per_rank = 0;
+    o.cancel = stop_on_last_rank;
+    o.cancel_ctx = &polls;
+    st = rc_dlyap_run(MPI_COMM_WORLD, g_Pr, g_Pc, &p, &lp, &o, &r, &err);
+    assert_int_equal(st, RC_ERR_SIGNAL);
+    assert_non_null(strstr(err.msg, "cancelled"));
+    assert_int_equal(polls, 5);
     /* the memory model: J's share dominates a large task, divided among the ranks */
     p.N = 20000;
     lp.n_le = 2000;

@@ -36,6 +36,13 @@ typedef struct {
     const char *connectivity; /* "FILE.h5:/DATASET" (N x N, row-major, J[i][j] couples j -> i),
                                  read in parallel; NULL or "": J drawn from seed_net */
     double mem_per_rank;      /* bytes one rank may use; 0: physical memory / ranks on the node */
+    /* Cooperative cancellation (e.g. the scheduler's stop request): if set, called on every
+     * rank once per t_ons interval (and every t_ons of the transient); when it returns nonzero
+     * on any rank, every rank stops at the same step, frees everything and returns
+     * RC_ERR_SIGNAL.  (An observer must never longjmp out of rc_dlyap_run: the other ranks
+     * would wait for it in the next collective.) */
+    int (*cancel)(void *ctx);
+    void *cancel_ctx;
 } rc_dlyap_opts;
 
 void rc_dlyap_opts_default(rc_dlyap_opts *o);
