@@ -20,6 +20,7 @@ static const rc_command commands[] = {
     {"coherence", rc_cmd_coherence, "Coherence, information rate and tau_eff (balanced relu)"},
     {"eigs", rc_cmd_eigs, "Eigenvalues of J or of the Jacobian: bulk radius, spectral edge, outliers"},
     {"fixedpoints", rc_cmd_fixedpoints, "Fixed points from random starts (Newton), their stability"},
+    {"dmft", rc_cmd_dmft, "Mean-field theory (N -> infinity): Delta0, Delta(t), lambda_1 with error estimates"},
 };
 
 static void usage(FILE *out)

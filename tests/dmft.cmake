@@ -1,0 +1,6 @@
+# issue 6: mean-field theory (dmft) and random-matrix references (rmt).
+rc_add_cmocka_test(test_rmt LABELS unit TIMEOUT 120)
+rc_add_cmocka_test(test_dmft LABELS science TIMEOUT 300)
+rc_add_script_test(dmft_cli dmft_cli.sh)
+# N = 2000 simulations against the mean field (15 runs of ~20 s each on one core).
+rc_add_script_test(dmft_sim dmft_sim.sh LABELS long TIMEOUT 3600)
