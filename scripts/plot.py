@@ -9,6 +9,7 @@ Writes PNGs into FIGDIR (default: figures/) for what applies, and prints each fi
   density_vs_g*.png       H/N and D/N against g, one line per N (median, 20-80% bars)
   lambda1_vs_g*.png       lambda_1 against g per N: every realisation with its 95% CI, the
                           median as a line; the mean-field lambda_1 when /summary/theory exists
+                          (the spectra get the random-matrix reference below g = 1 likewise)
   gcrit_vs_N*.png         g_crit against N: realisations, median, 20-80% band, and the fit
                           g_crit - 1 = A N^alpha (with its CI from /summary/fits when
                           `rnnchaos summarize` has been run, else a plain least-squares fit)
@@ -77,14 +78,38 @@ def save(fig, figdir, name, written):
     print(path)
 
 
-def theory_lambda(f):
-    """(g, lambda_1, label) from /summary/theory, or None"""
-    if "summary/theory" not in f:
+def theory_lambda(f, phi, sigma, dt):
+    """(g, lambda_1, label) of the mean-field rows of /summary/theory (rnnchaos summarize) for
+    this transfer function, noise and step, or None"""
+    if "summary/theory/g" not in f:
         return None
     t = f["summary/theory"]
-    if "g" in t and "lambda_max" in t:
-        return t["g"][()], t["lambda_max"][()], "mean-field theory"
-    return None
+    g, lam = t["g"][()], t["lambda_max"][()]
+    ok = np.isfinite(lam)
+    if "phi" in t:
+        ok &= t["phi"][()].astype(str) == phi
+    if "sigma" in t:
+        ok &= t["sigma"][()] == sigma
+    if "dt" in t:
+        ok &= t["dt"][()] == dt
+    if not ok.any():
+        return None
+    order = np.argsort(g[ok])
+    label = "mean field, N -> inf" + (" (map)" if dt == 1 else " (dt -> 0)")
+    return g[ok][order], lam[ok][order], label
+
+
+def rmt_reference(f, N0, g0, dt):
+    """(lambda, mean_exponent) of /summary/theory/rmt for this (N, g, dt), or None"""
+    if "summary/theory/rmt/N" not in f:
+        return None
+    r = f["summary/theory/rmt"]
+    hit = np.where((r["N"][()] == N0) & (r["g"][()] == g0) & (r["dt"][()] == dt))[0]
+    if len(hit) == 0:
+        return None
+    i = hit[0]
+    lam = r["lambda"][i, :N0] if r["has_spectrum"][i] else None
+    return lam, r["mean_exponent"][i]
 
 
 def plot_spectrum(f, figdir, written):
@@ -97,11 +122,14 @@ def plot_spectrum(f, figdir, written):
     ci = s["ci_lambda_max"][()]
     H, D = s["entropy_H"][()], s["dim_ky"][()]
     done = status == 1
-    theory = theory_lambda(f)
     for suffix, title, fam in families(params, n):
         sel = fam & done
         if not sel.any():
             continue
+        first = np.where(sel)[0][0]
+        dt = params["dt"][first]
+        theory = theory_lambda(f, params["phi"][first] if "phi" in params else "tanh",
+                               params["sigma"][first] if "sigma" in params else 0.0, dt)
         gs = np.unique(g[sel])
         Ns = np.unique(N[sel])
         cmap = plt.get_cmap("viridis")
@@ -123,6 +151,10 @@ def plot_spectrum(f, figdir, written):
                     x = (np.arange(1, N0 + 1) - 0.5) / N0
                     ax.plot(x, med, color=colors[N0], lw=1.2,
                             label="N = %d (%d)" % (N0, len(rows)))
+                    ref = rmt_reference(f, N0, g0, dt)
+                    if ref is not None and ref[0] is not None:
+                        ax.plot(x, ref[0], ls="--", color=colors[N0], lw=0.9,
+                                label="random-matrix reference" if N0 == Ns[-1] else None)
                     if len(rows) > 2:
                         ax.fill_between(x, np.percentile(spec, 20, axis=0),
                                         np.percentile(spec, 80, axis=0), color=colors[N0],

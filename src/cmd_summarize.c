@@ -21,12 +21,14 @@
 #include "rnnchaos/archive.h"
 #include "rnnchaos/cli.h"
 #include "rnnchaos/commands.h"
+#include "rnnchaos/dmft.h"
 #include "rnnchaos/fit.h"
 #include "rnnchaos/job.h"
+#include "rnnchaos/rmt.h"
 #include "rnnchaos_version.h"
 
 static const char summarize_help[] =
-    "usage: rnnchaos summarize ARCHIVE.h5 [--json] [--no-write]\n"
+    "usage: rnnchaos summarize ARCHIVE.h5 [--json] [--no-write] [--no-theory]\n"
     "\n"
     "Groups the tasks of each kind by every parameter but the seeds and prints, per group, the\n"
     "number of done tasks and median, mean, std, 20% and 80% percentiles over realisations of\n"
@@ -37,9 +39,15 @@ static const char summarize_help[] =
     "and, for groups that differ only in N (at least 3 sizes), least-squares fits with 95% CIs:\n"
     "  H and D against N, H/N and D/N against N (slope CI containing 0: constant across N);\n"
     "  log(g_crit - 1) against log N (the exponent; -1/2 expected).\n"
+    "For spectrum groups of the classic network (tanh, or hardtanh at dt = 1; b = 0,\n"
+    "sigma_c = 0, tau = 1) it adds the N -> infinity references: the mean-field lambda_1 and\n"
+    "Delta_0 (dmft.h; continuous-time theory for dt < 1, the map for dt = 1) at every g of the\n"
+    "groups and on a grid between them, and the random-matrix spectrum below the transition\n"
+    "(rmt.h, g < 1, sigma = 0).\n"
     "Writes the tables into the archive's /summary group (replacing an earlier one) unless\n"
     "--no-write; run it after the run has finished (docs/archive.md).\n"
     "  --json      one JSON object on stdout instead of the table\n"
+    "  --no-theory leave out the mean-field and random-matrix references\n"
     "Exit codes: 0 ok, 2 bad usage or not an archive, 1 the archive could not be written.\n";
 
 /* ---- what is summarised --------------------------------------------------------------------- */
@@ -419,6 +427,339 @@ static rc_status kind_fits(const kind_table *t, fit_list *out, rc_error *err)
     return st;
 }
 
+
+/* ---- N -> infinity references for the spectrum groups ---------------------------------------- */
+
+/* One row of /summary/theory: the mean-field theory at (phi, sigma, dt, g). */
+typedef struct {
+    char phi[16];
+    double sigma, dt;
+    int discrete;
+    int grid;      /* 1: a grid point between the groups' g, 0: the g of a group */
+    rc_dmft_row row;
+} theory_row;
+
+/* The RMT reference spectrum of one spectrum group (tanh, sigma = 0). */
+typedef struct {
+    int64_t group, N;
+    double g, dt, mean_exponent;
+    int has_spectrum;
+    double *lambda; /* N values when has_spectrum */
+} rmt_row;
+
+typedef struct {
+    theory_row *rows;
+    int64_t n;
+    rmt_row *rmt;
+    int64_t n_rmt, max_N;
+} theory_table;
+
+static void theory_free(theory_table *th)
+{
+    for (int64_t i = 0; i < th->n_rmt; ++i) free(th->rmt[i].lambda);
+    free(th->rmt);
+    free(th->rows);
+    memset(th, 0, sizeof *th);
+}
+
+static const param_data *find_param(const kind_table *t, const char *name)
+{
+    for (int p = 0; p < t->n_params; ++p)
+        if (strcmp(t->params[p].col->name, name) == 0) return &t->params[p];
+    return NULL;
+}
+
+static double num_at(const param_data *p, int64_t row, double missing)
+{
+    return p && p->num ? p->num[row] : missing;
+}
+
+/* The classic network the references describe: no balance, no common input, tau = 1. */
+static int classic_group(const kind_table *t, int64_t row, char phi[16])
+{
+    const param_data *ph = find_param(t, "phi");
+    if (!ph || !ph->str) return 0;
+    snprintf(phi, 16, "%s", ph->str + (size_t)row * ph->width);
+    const double b = num_at(find_param(t, "b"), row, 0), sc = num_at(find_param(t, "sigma_c"), row, 0),
+                 tau = num_at(find_param(t, "tau"), row, 1), dt = num_at(find_param(t, "dt"), row, NAN);
+    if (!(b == 0 && sc == 0 && tau == 1 && dt > 0 && dt <= 1)) return 0;
+    return strcmp(phi, "tanh") == 0 || (strcmp(phi, "hardtanh") == 0 && dt == 1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static rc_status theory_push(theory_table *th, int64_t *cap, const theory_row *r, rc_error *err)
+{
+    if (th->n == *cap) {
+        int64_t c = *cap ? 2 * *cap : 32;
+        theory_row *p = realloc(th->rows, (size_t)c * sizeof *p);
+        RC_CHECK(p, err, RC_ERR_NOMEM, "out of memory");
+        th->rows = p;
+        *cap = c;
+    }
+    th->rows[th->n++] = *r;
+    return RC_OK;
+}
+
+#define THEORY_GRID 21 /* points of the smooth curve between the smallest and largest g */
+
+static rc_status build_theory(const kind_table *t, theory_table *th, rc_error *err)
+{
+    memset(th, 0, sizeof *th);
+    if (strcmp(t->kind->name, "spectrum") != 0 || t->n_groups == 0) return RC_OK;
+    const param_data *pg = find_param(t, "g"), *ps = find_param(t, "sigma"),
+                     *pd = find_param(t, "dt"), *pN = find_param(t, "N");
+    if (!pg || !pd || !pN) return RC_OK;
+    rc_status st = RC_OK;
+    int64_t cap = 0;
+    char *done_fam = rc_calloc((size_t)t->n_groups + 1, 1, "theory", err);
+    double *gs = rc_calloc((size_t)t->n_groups + THEORY_GRID + 1, sizeof(double), "theory", err);
+    int *is_grid = rc_calloc((size_t)t->n_groups + THEORY_GRID + 1, sizeof(int), "theory", err);
+    rc_dmft_row *rows = rc_calloc((size_t)t->n_groups + THEORY_GRID + 1, sizeof(rc_dmft_row),
+                                  "theory", err);
+    RC_CHECK_GOTO(done_fam && gs && is_grid && rows, err, RC_ERR_NOMEM, "out of memory");
+    /* mean-field theory: one table per (phi, sigma, dt) */
+    for (int64_t g0 = 0; g0 < t->n_groups; ++g0) {
+        const int64_t r0 = t->first_row[g0];
+        char phi[16];
+        if (done_fam[g0] || !classic_group(t, r0, phi)) continue;
+        const double sigma = num_at(ps, r0, 0), dt = pd->num[r0];
+        int64_t n = 0;
+        for (int64_t g = g0; g < t->n_groups; ++g) {
+            const int64_t r = t->first_row[g];
+            char phi2[16];
+            if (done_fam[g] || !classic_group(t, r, phi2) || strcmp(phi, phi2) != 0 ||
+                num_at(ps, r, 0) != sigma || pd->num[r] != dt)
+                continue;
+            done_fam[g] = 1;
+            const double gv = pg->num[r];
+            int seen = !(gv > 0);
+            for (int64_t k = 0; k < n && !seen; ++k) seen = gs[k] == gv;
+            if (!seen) {
+                is_grid[n] = 0;
+                gs[n++] = gv;
+            }
+        }
+        if (n == 0) continue;
+        qsort(gs, (size_t)n, sizeof *gs, cmp_double);
+        const int64_t n_groups_g = n;
+        if (n_groups_g >= 2) { /* a smooth curve between them */
+            const double lo = gs[0], hi = gs[n_groups_g - 1];
+            for (int k = 1; k < THEORY_GRID - 1; ++k) {
+                is_grid[n] = 1;
+                gs[n++] = lo + (hi - lo) * k / (THEORY_GRID - 1);
+            }
+        }
+        rc_dmft_params base;
+        rc_dmft_params_default(&base);
+        base.sigma = sigma;
+        base.dt = dt;
+        base.phi = strcmp(phi, "tanh") == 0 ? RC_PHI_TANH : RC_PHI_HARDTANH;
+        rc_error e2;
+        rc_error_clear(&e2);
+        if (rc_dmft_table(&base, gs, (size_t)n, rows, &e2) != RC_OK) continue; /* outside it */
+        for (int64_t k = 0; k < n; ++k) {
+            theory_row tr;
+            memset(&tr, 0, sizeof tr);
+            snprintf(tr.phi, sizeof tr.phi, "%s", phi);
+            tr.sigma = sigma;
+            tr.dt = dt;
+            tr.discrete = dt == 1;
+            tr.grid = is_grid[k];
+            tr.row = rows[k];
+            RC_GOTO(theory_push(th, &cap, &tr, err));
+        }
+    }
+    /* random-matrix reference spectra: tanh groups without noise */
+    th->rmt = rc_calloc((size_t)t->n_groups + 1, sizeof(rmt_row), "rmt references", err);
+    RC_CHECK_GOTO(th->rmt, err, RC_ERR_NOMEM, "out of memory");
+    for (int64_t g = 0; g < t->n_groups; ++g) {
+        const int64_t r = t->first_row[g];
+        char phi[16];
+        if (!classic_group(t, r, phi) || strcmp(phi, "tanh") != 0 || num_at(ps, r, 0) != 0 ||
+            !(pg->num[r] > 0))
+            continue;
+        rmt_row *x = &th->rmt[th->n_rmt];
+        x->group = g;
+        x->N = (int64_t)pN->num[r];
+        x->g = pg->num[r];
+        x->dt = pd->num[r];
+        x->lambda = rc_calloc((size_t)x->N + 1, sizeof(double), "rmt spectrum", err);
+        RC_CHECK_GOTO(x->lambda, err, RC_ERR_NOMEM, "out of memory");
+        rc_rmt_reference ref;
+        rc_error e2;
+        rc_error_clear(&e2);
+        if (rc_rmt_reference_spectrum(x->N, x->g, x->dt, &ref, x->lambda, &e2) != RC_OK) {
+            free(x->lambda);
+            x->lambda = NULL;
+            continue;
+        }
+        x->has_spectrum = ref.has_spectrum;
+        x->mean_exponent = ref.mean_exponent;
+        if (x->has_spectrum && x->N > th->max_N) th->max_N = x->N;
+        th->n_rmt++;
+    }
+cleanup:
+    free(done_fam);
+    free(gs);
+    free(is_grid);
+    free(rows);
+    if (st != RC_OK) theory_free(th);
+    return st;
+}
+
+static const char *row_status(const rc_dmft_row *r)
+{
+    return r->status == RC_OK ? "ok" : rc_status_name(r->status);
+}
+
+static json_t *theory_json(const theory_table *th)
+{
+    json_t *a = json_array();
+    for (int64_t i = 0; i < th->n; ++i) {
+        const theory_row *r = &th->rows[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "phi", json_string(r->phi));
+        json_object_set_new(o, "sigma", json_real(r->sigma));
+        json_object_set_new(o, "dt", json_real(r->dt));
+        json_object_set_new(o, "theory", json_string(r->discrete ? "map" : "continuous"));
+        json_object_set_new(o, "g", json_real(r->row.g));
+        json_object_set_new(o, "grid", json_boolean(r->grid));
+        json_object_set_new(o, "lambda_max", rc_json_number(r->row.lambda_max));
+        json_object_set_new(o, "lambda_max_err", rc_json_number(r->row.lambda_max_err));
+        json_object_set_new(o, "delta0", rc_json_number(r->row.delta0));
+        json_object_set_new(o, "delta0_err", rc_json_number(r->row.delta0_err));
+        json_object_set_new(o, "status", json_string(row_status(&r->row)));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *rmt_json(const theory_table *th)
+{
+    json_t *a = json_array();
+    for (int64_t i = 0; i < th->n_rmt; ++i) {
+        const rmt_row *x = &th->rmt[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "group", json_integer(x->group));
+        json_object_set_new(o, "N", json_integer(x->N));
+        json_object_set_new(o, "g", json_real(x->g));
+        json_object_set_new(o, "dt", json_real(x->dt));
+        json_object_set_new(o, "mean_exponent", rc_json_number(x->mean_exponent));
+        json_object_set_new(o, "lambda", x->has_spectrum ? rc_json_array(x->lambda, x->N) : json_null());
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static void print_theory(const theory_table *th)
+{
+    int header = 0;
+    for (int64_t i = 0; i < th->n; ++i) {
+        const theory_row *r = &th->rows[i];
+        if (r->grid) continue;
+        if (!header) {
+            printf("\nMean-field theory, N -> infinity (dmft.h; continuous: the dt -> 0 flow)\n");
+            printf("    %-9s %7s %6s %-10s %8s %14s %11s %12s %11s\n", "phi", "sigma", "dt",
+                   "theory", "g", "lambda_1", "+-", "Delta_0", "+-");
+            header = 1;
+        }
+        printf("    %-9s %7.3g %6.3g %-10s %8.4g %14.6g %11.2g %12.6g %11.2g%s%s\n", r->phi,
+               r->sigma, r->dt, r->discrete ? "map" : "continuous", r->row.g, r->row.lambda_max,
+               r->row.lambda_max_err, r->row.delta0, r->row.delta0_err,
+               r->row.status == RC_OK ? "" : "  ", r->row.status == RC_OK ? "" : row_status(&r->row));
+    }
+    int64_t n_spec = 0;
+    for (int64_t i = 0; i < th->n_rmt; ++i) n_spec += th->rmt[i].has_spectrum;
+    if (th->n_rmt)
+        printf("Random-matrix references: mean exponent log(1 - dt)/dt for %lld tanh groups, "
+               "subcritical spectra (g < 1) for %lld\n", (long long)th->n_rmt, (long long)n_spec);
+}
+
+static rc_status write_theory(rc_archive_edit *ed, const theory_table *th, rc_error *err)
+{
+    rc_status st = RC_OK;
+    const int64_t n = th->n, m = th->n_rmt;
+    const int64_t cap = (n > m ? n : m) + 1;
+    double *buf = rc_calloc((size_t)cap, sizeof(double), "theory", err);
+    int64_t *ibuf = rc_calloc((size_t)cap, sizeof(int64_t), "theory", err);
+    const char **sbuf = rc_calloc((size_t)cap, sizeof(char *), "theory", err);
+    double *spec = NULL;
+    RC_CHECK_GOTO(buf && ibuf && sbuf, err, RC_ERR_NOMEM, "out of memory");
+    if (n > 0) {
+        const int64_t d1[1] = {n};
+        for (int64_t i = 0; i < n; ++i) sbuf[i] = th->rows[i].phi;
+        RC_GOTO(rc_archive_edit_put_strings(ed, "summary/theory/phi", n, sbuf, "transfer function", err));
+        for (int64_t i = 0; i < n; ++i) sbuf[i] = row_status(&th->rows[i].row);
+        RC_GOTO(rc_archive_edit_put_strings(ed, "summary/theory/status", n, sbuf,
+                                            "ok, or why the theory failed at this g (then NaN)", err));
+        static const char *const names[7] = {"sigma", "dt", "g", "lambda_max", "lambda_max_err",
+                                             "delta0", "delta0_err"};
+        static const char *const docs[7] = {
+            "white-noise amplitude", "Euler step: < 1 continuous-time theory (dt -> 0), 1 the map",
+            "coupling", "mean-field lambda_1 (1/tau; per step for the map)",
+            "estimated absolute error of lambda_max", "mean-field Delta_0 = <h^2>",
+            "estimated absolute error of delta0"};
+        for (int j = 0; j < 7; ++j) {
+            for (int64_t i = 0; i < n; ++i) {
+                const theory_row *r = &th->rows[i];
+                const double v[7] = {r->sigma, r->dt, r->row.g, r->row.lambda_max,
+                                     r->row.lambda_max_err, r->row.delta0, r->row.delta0_err};
+                buf[i] = v[j];
+            }
+            char name[64];
+            snprintf(name, sizeof name, "summary/theory/%s", names[j]);
+            RC_GOTO(rc_archive_edit_put_doubles(ed, name, 1, d1, buf, docs[j], err));
+        }
+        for (int64_t i = 0; i < n; ++i) ibuf[i] = th->rows[i].grid;
+        RC_GOTO(rc_archive_edit_put_int64(ed, "summary/theory/grid", n, ibuf,
+                                          "1: a grid point for smooth curves, 0: the g of a group", err));
+    }
+    if (m > 0) {
+        const int64_t d1[1] = {m};
+        static const char *const inames[3] = {"group", "N", "has_spectrum"};
+        static const char *const idocs[3] = {"row of /summary/spectrum", "units",
+                                             "1: g < 1, lambda holds the reference spectrum"};
+        for (int j = 0; j < 3; ++j) {
+            for (int64_t i = 0; i < m; ++i)
+                ibuf[i] = j == 0 ? th->rmt[i].group : j == 1 ? th->rmt[i].N : th->rmt[i].has_spectrum;
+            char name[64];
+            snprintf(name, sizeof name, "summary/theory/rmt/%s", inames[j]);
+            RC_GOTO(rc_archive_edit_put_int64(ed, name, m, ibuf, idocs[j], err));
+        }
+        static const char *const dnames[3] = {"g", "dt", "mean_exponent"};
+        static const char *const ddocs[3] = {"coupling", "Euler step",
+                                             "log(1 - dt)/dt: the mean exponent of a chaotic tanh network"};
+        for (int j = 0; j < 3; ++j) {
+            for (int64_t i = 0; i < m; ++i)
+                buf[i] = j == 0 ? th->rmt[i].g : j == 1 ? th->rmt[i].dt : th->rmt[i].mean_exponent;
+            char name[64];
+            snprintf(name, sizeof name, "summary/theory/rmt/%s", dnames[j]);
+            RC_GOTO(rc_archive_edit_put_doubles(ed, name, 1, d1, buf, ddocs[j], err));
+        }
+        const int64_t L = th->max_N > 0 ? th->max_N : 1;
+        spec = rc_calloc((size_t)(m * L), sizeof(double), "rmt spectra", err);
+        RC_CHECK_GOTO(spec, err, RC_ERR_NOMEM, "out of memory");
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t k = 0; k < L; ++k)
+                spec[i * L + k] = th->rmt[i].has_spectrum && k < th->rmt[i].N ? th->rmt[i].lambda[k] : NAN;
+        const int64_t d2[2] = {m, L};
+        RC_GOTO(rc_archive_edit_put_doubles(ed, "summary/theory/rmt/lambda", 2, d2, spec,
+                                            "random-matrix spectrum below the transition (g < 1), "
+                                            "descending, NaN-padded", err));
+    }
+cleanup:
+    free(buf);
+    free(ibuf);
+    free(sbuf);
+    free(spec);
+    return st;
+}
+
 /* ---- output --------------------------------------------------------------------------------- */
 
 static int param_is_int(const param_data *p)
@@ -480,7 +821,7 @@ static json_t *params_json(const kind_table *t, int64_t row, int skip_N)
 }
 
 static json_t *summary_json(const char *path, const kind_table *tables, int n_tables,
-                            const fit_list *fits)
+                            const fit_list *fits, const theory_table *th)
 {
     json_t *o = json_object();
     json_object_set_new(o, "archive", json_string(path));
@@ -525,6 +866,8 @@ static json_t *summary_json(const char *path, const kind_table *tables, int n_ta
         json_array_append_new(fa, e);
     }
     json_object_set_new(o, "fits", fa);
+    json_object_set_new(o, "theory", theory_json(th));
+    json_object_set_new(o, "rmt", rmt_json(th));
     return o;
 }
 
@@ -741,7 +1084,7 @@ cleanup:
 }
 
 static rc_status write_summary(const char *path, const kind_table *tables, int n_tables,
-                               const fit_list *fits, rc_error *err)
+                               const fit_list *fits, const theory_table *th, rc_error *err)
 {
     rc_archive_edit *ed = NULL;
     RC_TRY(rc_archive_edit_open(path, &ed, err));
@@ -749,6 +1092,7 @@ static rc_status write_summary(const char *path, const kind_table *tables, int n
     RC_GOTO(rc_archive_edit_remove(ed, "summary", err));
     for (int k = 0; k < n_tables; ++k) RC_GOTO(write_kind(ed, &tables[k], err));
     RC_GOTO(write_fits(ed, fits, err));
+    RC_GOTO(write_theory(ed, th, err));
     if (n_tables == 0) {
         const int64_t zero = 0;
         RC_GOTO(rc_archive_edit_put_int64(ed, "summary/n_kinds", 1, &zero, "no task kinds", err));
@@ -774,7 +1118,7 @@ int rc_cmd_summarize(int argc, char **argv)
     rc_error err;
     rc_error_clear(&err);
     const char *path = NULL;
-    int json = 0, no_write = 0;
+    int json = 0, no_write = 0, no_theory = 0;
     for (int i = 0; i < argc; ++i) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(summarize_help, stdout);
@@ -783,6 +1127,8 @@ int rc_cmd_summarize(int argc, char **argv)
             json = 1;
         } else if (strcmp(argv[i], "--no-write") == 0) {
             no_write = 1;
+        } else if (strcmp(argv[i], "--no-theory") == 0) {
+            no_theory = 1;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             rc_fail(&err, RC_ERR_INPUT, "unknown option %s (see rnnchaos summarize --help)",
                     argv[i]);
@@ -813,24 +1159,30 @@ int rc_cmd_summarize(int argc, char **argv)
     }
     rc_archive_info_free(&info);
     for (int k = 0; k < n_tables && st == RC_OK; ++k) st = kind_fits(&tables[k], &fits, &err);
+    theory_table th;
+    memset(&th, 0, sizeof th);
+    for (int k = 0; k < n_tables && st == RC_OK && !no_theory; ++k)
+        if (strcmp(tables[k].kind->name, "spectrum") == 0) st = build_theory(&tables[k], &th, &err);
     int code = 0;
     if (st != RC_OK) {
         code = rc_cli_report("summarize", &err);
     } else {
-        if (!no_write && write_summary(path, tables, n_tables, &fits, &err) != RC_OK) {
+        if (!no_write && write_summary(path, tables, n_tables, &fits, &th, &err) != RC_OK) {
             code = rc_cli_report("summarize", &err);
             if (code == 2) code = 1; /* the archive was readable: writing it failed */
         }
         if (json) {
-            json_t *o = summary_json(path, tables, n_tables, &fits);
+            json_t *o = summary_json(path, tables, n_tables, &fits, &th);
             if (!o || rc_json_print(o) != 0) code = 1;
             json_decref(o);
         } else {
             print_tables(path, tables, n_tables, &fits);
+            print_theory(&th);
             if (!no_write && code == 0) printf("\n(written to %s:/summary)\n", path);
         }
     }
     for (int k = 0; k < n_tables; ++k) kind_table_free(&tables[k]);
+    theory_free(&th);
     free(fits.e);
     return code;
 }

@@ -22,7 +22,7 @@ realizations = 3
 
 [spectrum]
 N = 20, 30, 40
-g = 2, 4
+g = 0.5, 2, 4
 t_sim = 20
 t_transient = 5
 t_ons_transient = 5
@@ -47,7 +47,8 @@ EOF
 cp small.h5 syn.h5
 cp small.h5 nowrite.h5
 "$B" summarize small.h5 > table.txt 2> sum.err || bad "summarize failed: $(cat sum.err)"
-"$B" summarize small.h5 --json > sum.json 2> sum.err || bad "summarize --json failed: $(cat sum.err)"
+# (the mean-field table costs seconds: computed once, here and in the table above)
+"$B" summarize small.h5 --json --no-write --no-theory > sum.json 2> sum.err || bad "summarize --json failed: $(cat sum.err)"
 grep -q "entropy_H_per_N" table.txt && grep -q "Fits" table.txt || bad "table lacks quantities or fits"
 
 $PY - <<'EOF' || bad "statistics or fits disagree with numpy"
@@ -61,7 +62,7 @@ s = f["spectrum"]
 p = s["params"]
 N, g, st = p["N"][()], p["g"][()], s["status"][()]
 groups = [x for x in d["groups"] if x["kind"] == "spectrum"]
-assert len(groups) == 6, len(groups)
+assert len(groups) == 9, len(groups)
 def close(a, b, rel=1e-12):
     if b is None:
         return a is None or np.isnan(a)
@@ -88,7 +89,7 @@ for grp in groups:
 sm = f["summary/spectrum"]
 assert list(sm["params/N"][()]) == [grp["params"]["N"] for grp in groups]
 assert np.allclose(sm["entropy_H/median"][()], [grp["entropy_H"]["median"] for grp in groups], rtol=0, atol=0)
-assert list(sm["n"][()]) == [3] * 6 and list(sm["group"][()]) == [i // 3 for i in range(18)]
+assert list(sm["n"][()]) == [3] * 9 and list(sm["group"][()]) == [i // 3 for i in range(27)]
 # fits of the real spectrum data against numpy OLS: one family per g, N = 20, 30, 40
 fits = [x for x in d["fits"] if x["kind"] == "spectrum"]
 assert {(x["params"]["g"], x["y"]) for x in fits} >= {(2.0, "entropy_H"), (4.0, "entropy_H_per_N")}, fits
@@ -109,12 +110,48 @@ for fit in fits:
     assert fit["n"] == n and close(fit["slope"], coef[1], 1e-9) and close(fit["intercept"], coef[0], 1e-9), fit
     assert close(fit["slope_se"], se, 1e-8), (fit["slope_se"], se)
     half = 0.5 * (fit["slope_ci"][1] - fit["slope_ci"][0])
-    assert abs(half / se - T975[n - 2]) < 2e-4, (half / se, T975[n - 2])
+    if se > 0:  # (g = 0.5: H = D = 0 exactly, a fit without scatter)
+        assert abs(half / se - T975[n - 2]) < 2e-4, (half / se, T975[n - 2])
     if fit["y"].endswith("_per_N"):
         assert fit["constant"] == (fit["slope_ci"][0] <= 0 <= fit["slope_ci"][1])
     else:
         assert fit["constant"] is None
 print("summarize: %d spectrum groups and %d fits agree with numpy" % (len(groups), len(fits)))
+EOF
+
+# N -> infinity references: the mean-field table holds what `rnnchaos dmft` computes at each g
+# of the groups (and a grid between them); the random-matrix spectrum of the g = 0.5 groups has
+# the mean log(1 - dt)/dt exactly (log|z| is harmonic: its mean over the disc of eigenvalues
+# 1 - dt + dt*mu, |mu| <= g, is its value at the centre), and is bounded by the disc's edges
+for g in 0.5 2 4; do
+    "$B" dmft --g $g --dt 0.1 --json > dmft_$g.json || bad "dmft --g $g"
+done
+$PY - <<'EOF' || bad "theory tables"
+import json, math, h5py, numpy as np
+t = h5py.File("small.h5", "r")["summary/theory"]
+g, lam, d0, grid = t["g"][()], t["lambda_max"][()], t["delta0"][()], t["grid"][()]
+assert set(t["phi"][()].astype(str)) == {"tanh"} and np.all(t["dt"][()] == 0.1)
+assert sorted(g[grid == 0]) == [0.5, 2.0, 4.0] and np.sum(grid == 1) == 19
+assert np.all(np.diff(np.sort(g)) > 0)
+for g0 in (0.5, 2, 4):
+    d = json.load(open("dmft_%g.json" % g0))
+    i = int(np.where((g == g0) & (grid == 0))[0][0])
+    assert lam[i] == d["lambda_max"] and d0[i] == d["delta0"], (g0, lam[i], d["lambda_max"])
+# lambda_1 of the mean field rises with g above 1
+up = np.argsort(g)
+assert np.all(np.diff(lam[up][g[up] > 1.05]) > 0)
+r = h5py.File("small.h5", "r")["summary/theory/rmt"]
+dt = 0.1
+has = r["has_spectrum"][()]
+assert list(r["g"][()][has == 1]) == [0.5] * 3
+assert np.allclose(r["mean_exponent"][()], math.log(1 - dt) / dt, rtol=1e-15, atol=0)
+for i in np.where(has == 1)[0]:
+    N = r["N"][i]
+    x = r["lambda"][i, :N]
+    assert np.all(np.isnan(r["lambda"][i, N:])) and np.all(np.diff(x) <= 0)
+    assert abs(x.mean() - math.log(1 - dt) / dt) < 2e-3, (N, x.mean())
+    assert x[0] < math.log(1 - dt + dt * 0.5) / dt and x[-1] > math.log(1 - dt - dt * 0.5) / dt
+print("theory: dmft rows = rnnchaos dmft --json; RMT spectra mean = log(1-dt)/dt")
 EOF
 
 # synthetic data with a known answer, written into the archive's result rows
@@ -132,11 +169,11 @@ Ns = s["params/N"][()].astype(float)
 gs = s["params/g"][()]
 rs = s["realization"][()]
 s["status"][:] = 1
-# g = 2: H = 0.05 N (1 + e_r), extensive; g = 4: H = 0.001 N^2 (1 + e_r), not
+# g = 2: H = 0.05 N (1 + e_r), extensive; g = 4 (and 0.5): H = 0.001 N^2 (1 + e_r), not
 e = np.array([-0.01, 0.0, 0.01])[rs]
 s["entropy_H"][:] = np.where(gs == 2, 0.05 * Ns, 0.001 * Ns ** 2) * (1 + e)
 EOF
-"$B" summarize syn.h5 --json > syn.json 2> syn.err || bad "summarize syn failed: $(cat syn.err)"
+"$B" summarize syn.h5 --json --no-theory > syn.json 2> syn.err || bad "summarize syn failed: $(cat syn.err)"
 $PY - <<'EOF' || bad "fits on synthetic data"
 import json
 d = json.load(open("syn.json"))
@@ -161,10 +198,11 @@ print("synthetic: exponent %.6f CI [%.4f, %.4f]; H/N constant at g=2, not at g=4
 EOF
 
 # summarize again: /summary is replaced (same content), not duplicated
-"$B" summarize small.h5 --json > sum2.json 2>/dev/null || bad "second summarize"
+"$B" summarize small.h5 --json --no-theory > sum2.json 2>/dev/null || bad "second summarize"
 cmp -s <($PY -c 'import json;d=json.load(open("sum.json"));print(d["groups"],d["fits"])') \
        <($PY -c 'import json;d=json.load(open("sum2.json"));print(d["groups"],d["fits"])') || bad "rerun differs"
-"$B" summarize nowrite.h5 --no-write > /dev/null 2>&1 || bad "--no-write failed"
+$PY -c 'import h5py,sys; sys.exit("summary/theory" in h5py.File("small.h5","r"))' || bad "--no-theory wrote /summary/theory"
+"$B" summarize nowrite.h5 --no-write --no-theory > /dev/null 2>&1 || bad "--no-write failed"
 $PY -c 'import h5py,sys; sys.exit("summary" in h5py.File("nowrite.h5","r"))' || bad "--no-write wrote /summary"
 "$B" info small.h5 > /dev/null || bad "info fails after summarize"
 
@@ -176,9 +214,9 @@ $PY - "$B" <<'EOF' || bad "summarize wrote into a locked archive"
 import fcntl, subprocess, sys, filecmp
 fd = open("locked.h5", "rb")
 fcntl.flock(fd, fcntl.LOCK_SH)
-r = subprocess.run([sys.argv[1], "summarize", "locked.h5"], capture_output=True, text=True)
+r = subprocess.run([sys.argv[1], "summarize", "locked.h5", "--no-theory"], capture_output=True, text=True)
 assert r.returncode == 1 and "has the archive open" in r.stderr, (r.returncode, r.stderr)
-r = subprocess.run([sys.argv[1], "summarize", "locked.h5", "--no-write"], capture_output=True, text=True)
+r = subprocess.run([sys.argv[1], "summarize", "locked.h5", "--no-write", "--no-theory"], capture_output=True, text=True)
 assert r.returncode == 0 and "Summary of" in r.stdout, r
 fd.close()
 assert filecmp.cmp("locked.h5", "locked0.h5", shallow=False)
