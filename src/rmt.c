@@ -48,7 +48,8 @@ static double segment(double R, double alpha)
     double v;
     if (x < 0.1) {
         double x2 = x * x;
-        v = x * x2 / 6.0 * (1.0 - x2 / 20.0 * (1.0 - x2 / 42.0 * (1.0 - x2 / 72.0 * (1.0 - x2 / 110.0))));
+        v = x * x2 / 6.0 *
+            (1.0 - x2 / 20.0 * (1.0 - x2 / 42.0 * (1.0 - x2 / 72.0 * (1.0 - x2 / 110.0))));
     } else {
         v = x - sin(x);
     }

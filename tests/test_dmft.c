@@ -150,6 +150,16 @@ static void continuous_limits_near_one(void **state)
          * -(8/5) (32/15) Delta0^4 to E0, i.e. E0 / (-3 k^2) = 1 + (256/75) e^2 + O(e^3) */
         RC_ASSERT_NEAR(r.E0 / (-3.0 * r.k * r.k), 1.0 + 256.0 / 75 * e * e, 25.0 * pow(e, 3));
         assert_true(r.lambda_max_err < 1e-9 && r.delta0_err < 1e-12);
+        /* Delta(t) = Delta0 [sech(kt) - (gamma/6) sech(kt) tanh^2(kt)] + O(e^3 Delta0),
+         * gamma = beta Delta0^4 / k^2 = (32/5) e^2 (docs/theory.md) */
+        double m0 = 0, m1 = 0;
+        for (long j = 0; j < r.n_delta; ++j) {
+            double kt = r.k * j * r.delta_dt, y = r.delta[j] / r.delta0;
+            double sech = 1.0 / cosh(kt), th = tanh(kt);
+            m0 = fmax(m0, fabs(y - sech));
+            m1 = fmax(m1, fabs(y - (sech - 32.0 / 30 * e * e * sech * th * th)));
+        }
+        assert_true(m0 < 0.5 * e * e && m1 < 4.0 * pow(e, 3));
         rc_dmft_result_free(&r);
     }
 }
