@@ -17,6 +17,25 @@
 
 static const int i_one = 1, i_zero = 0;
 
+/* PBLAS's one tuning knob.  PILAENV returns the "logical block size": the width k of the local
+ * rank-k DGEMM updates inside pdgemm (and pdsyrk, pdtrsm).  The reference library returns 32,
+ * and ScaLAPACK's documentation names PILAENV as the routine to change for performance (CP2K
+ * and others ship their own).  Rank-32 updates re-read and re-write the local C panel every 32
+ * flops per entry; with 256 they run at the DGEMM rate.  Measured with rnnchaos_dist_bench
+ * (N = 2000, m = N, 2 ranks, shared machine): 45-48% of the aggregate DGEMM rate with 32,
+ * 59-68% with 128, 79-88% with 256, 66-87% with 512 (docs/performance.md).  This definition
+ * replaces the library's for the whole program: libscalapack calls pilaenv_ through its PLT,
+ * and the linker exports the executable's symbol to it.  It only affects speed and the size
+ * of PBLAS's internal panels (k x local rows/columns, in the memory estimate below), never a
+ * result beyond rounding. */
+#define RC_PBLAS_KB 256
+int pilaenv_(const int *ictxt, const char *prec)
+{
+    (void)ictxt;
+    (void)prec;
+    return RC_PBLAS_KB;
+}
+
 static rc_status mpi_fail(rc_error *err, int code, const char *routine)
 {
     char msg[MPI_MAX_ERROR_STRING];
@@ -155,7 +174,7 @@ static double memory_for_m(const rc_model_params *mp, const rc_lyap_params *lp, 
                + 2.0 * lr * lcq                 /* Q and the scaled panel S */
                + lrg * lcq                      /* Gram matrix */
                + 2.0 * nb * (lr + lcq + nb)     /* pdgeqrf / pdorgqr work */
-               + 2.0 * nb * (lr + lc + lcq)     /* PBLAS panels inside pdgemm */
+               + 2.0 * RC_PBLAS_KB * (lr + lc + lcq) /* PBLAS panels inside pdgemm */
                + (double)N * (3.0 * ntraj + 3.0)/* replicated state, J phi(h), phi', noise */
                + ntraj * (lc + lr * (P + 1))    /* local phi(h), partial products, allgather */
                + 4.0 * m + lcq;

@@ -14,6 +14,9 @@ void Cblacs_gridinit(int *context, const char *order, int nprow, int npcol);
 void Cblacs_gridinfo(int context, int *nprow, int *npcol, int *myrow, int *mycol);
 void Cblacs_gridexit(int context);
 
+/* PBLAS tuning: the logical block size (defined in dlyap.c, replacing the library's) */
+int pilaenv_(const int *ictxt, const char *prec);
+
 /* ScaLAPACK tools */
 int numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc,
             const int *nprocs);
