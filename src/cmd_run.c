@@ -216,7 +216,8 @@ static char *command_line(int argc, char **argv)
     return s;
 }
 
-static void print_summary(const char *output, const rc_sched_result *sr, int size)
+static void print_summary(const char *output, const rc_sched_result *sr, int size,
+                          int master_computes)
 {
     rc_archive_info info;
     rc_error err;
@@ -237,11 +238,11 @@ static void print_summary(const char *output, const rc_sched_result *sr, int siz
     printf("  this run: %lld done, %lld failed, %lld cancelled in %.2f s wall, %.2f task-seconds "
            "on %d rank%s\n",
            (long long)sr->done_now, (long long)sr->failed_now, (long long)sr->abandoned,
-           sr->wall_s, sr->task_seconds, size > 1 ? size - 1 : 1,
-           size > 2 ? "s (+ master)" : size == 2 ? " (+ master)" : "");
+           sr->wall_s, sr->task_seconds, size, size > 1 ? "s" : "");
     if (size > 1)
-        printf("  master (rank 0) CPU time: %.3f s over %.2f s wall (it sleeps while it waits)\n",
-               sr->master_cpu_s, sr->wall_s);
+        printf("  master (rank 0) CPU time: %.3f s over %.2f s wall (%s)\n", sr->master_cpu_s,
+               sr->wall_s, master_computes ? "its own tasks and dispatching"
+                                                 : "dispatch only: it sleeps while it waits");
     const int64_t show = info.n_failures < 20 ? info.n_failures : 20;
     if (info.n_failures) printf("  failed tasks:\n");
     for (int64_t i = 0; i < show; ++i)
@@ -385,7 +386,10 @@ int rc_cmd_run(int argc, char **argv)
         for (int64_t i = 0; i < job.n_tasks; ++i) pending += status[i] == RC_TASK_PENDING;
         fprintf(stderr, "rnnchaos run: %s -> %s: %lld tasks, %lld pending, on %d rank%s%s\n",
                 job.name, output, (long long)job.n_tasks, (long long)pending, size,
-                size > 1 ? "s" : "", size > 1 ? " (rank 0 dispatches)" : "");
+                size > 1 ? "s" : "",
+                size > 1 ? (job.master_computes ? " (rank 0 dispatches and computes)"
+                                                : " (rank 0 dispatches)")
+                         : "");
     }
     rc_sched_params sp = {&job, ar, MPI_COMM_WORLD, status, rank == 0 ? stderr : NULL};
     rc_sched_result sr;
@@ -396,7 +400,7 @@ int rc_cmd_run(int argc, char **argv)
     if (rank == 0) {
         if (st != RC_OK) code = rc_cli_report("run", &err);
         if (cst != RC_OK) code = rc_cli_report("run", &cerr);
-        print_summary(output, &sr, size);
+        print_summary(output, &sr, size, job.master_computes);
         if (code == 0) {
             rc_archive_info info;
             rc_error ierr;

@@ -112,7 +112,7 @@ rc_status rc_gcrit_probe_run(const rc_network *net, const rc_lyap_params *lp_in,
     lp.lyapvec_pr = 0;
     lp.n_trace = 0;
     lp.n_boot = 0; /* the probe decides on batch means, not on the engine's bootstrap */
-    lp.observer = NULL;
+    /* lp.observer passes through: a caller may poll (cancellation, scheduler service) */
     RC_CHECK(gp->t_min >= 20.0 * lp.t_ons, err, RC_ERR_INPUT,
              "--t-min: must be at least 20 t_ons (= %g) so that batch means exist, got %g",
              20.0 * lp.t_ons, gp->t_min);

@@ -812,9 +812,28 @@ static rc_status gcrit_run(const void *params, const rc_task_cancel *cancel, rc_
     const rc_gcrit_task *t = params;
     memset(out, 0, sizeof *out);
     gcrit_output *o = rc_calloc(1, sizeof *o, "g_crit result", err);
-    if (!o) return RC_ERR_NOMEM;
-    rc_status st = rc_gcrit_run(&t->model, &t->lyap, &t->gcrit, gcrit_build, (void *)cancel,
-                                &o->res, err);
+    spectrum_cancel *cc = rc_calloc(1, sizeof *cc, "cancellation context", err);
+    if (!o || !cc) {
+        free(o);
+        free(cc);
+        return RC_ERR_NOMEM;
+    }
+    /* Every probe's engine polls before each step, like a spectrum task (the probes' buffers
+     * are abandoned by a cancellation, which ends the process). */
+    rc_lyap_params lp = t->lyap;
+    if (cancel && cancel->requested) {
+        cc->cancel = cancel;
+        lp.observer = spectrum_observer;
+        lp.observer_ctx = cc;
+        if (setjmp(cc->jb)) {
+            free(o);
+            free(cc);
+            return rc_fail(err, RC_ERR_SIGNAL, "cancelled by a stop request");
+        }
+    }
+    rc_status st = rc_gcrit_run(&t->model, &lp, &t->gcrit, gcrit_build, (void *)cancel, &o->res,
+                                err);
+    free(cc);
     if (st != RC_OK) {
         free(o);
         return st;
@@ -1129,6 +1148,7 @@ static const rc_task_kind task_kinds[] = {
         .run = spectrum_run,
         .output_free = spectrum_output_free,
         .describe = spectrum_describe,
+        .polls_every_step = 1,
     },
     {
         .name = "gcrit",
@@ -1147,6 +1167,7 @@ static const rc_task_kind task_kinds[] = {
         .run = gcrit_run,
         .output_free = gcrit_output_free,
         .describe = gcrit_describe,
+        .polls_every_step = 1,
     },
     {
         .name = "coherence",
@@ -1375,9 +1396,16 @@ static rc_status parse_run_section(ini_state *s, rc_job *job)
             RC_TRY(run_key_int(s, e, 0, INT64_MAX, &job->dist_min_N));
         } else if (strcmp(norm, "ranks-per-dist-task") == 0) {
             RC_TRY(run_key_int(s, e, 1, 1000000, &job->ranks_per_dist_task));
+        } else if (strcmp(norm, "master-computes") == 0) {
+            rc_error e2;
+            if (rc_parse_bool(e->value, "master_computes", &job->master_computes, &e2) != RC_OK) {
+                state_fail(s, e->line, e->key, "expected yes or no, got '%s'", e->value);
+                return RC_ERR_INPUT;
+            }
         } else {
             state_fail(s, e->line, e->key, "unknown key in [run] (known: output, seed, "
-                       "realizations, max_failures, dist_min_N, ranks_per_dist_task)");
+                       "realizations, max_failures, dist_min_N, ranks_per_dist_task, "
+                       "master_computes)");
             return RC_ERR_INPUT;
         }
     }
@@ -1592,6 +1620,7 @@ rc_status rc_job_parse(const char *text, size_t len, const char *name, rc_job *j
     snprintf(job->name, sizeof job->name, "%s", name);
     job->seed = 1;
     job->realizations = 1;
+    job->master_computes = 1;
     job->ranks_per_dist_task = 4;
     RC_CHECK(len <= RC_JOB_MAX_TEXT, err, RC_ERR_INPUT,
              "%s: job file of %zu bytes is larger than the %d bytes supported", name, len,

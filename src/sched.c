@@ -103,6 +103,10 @@ typedef struct {
     int got_stop;      /* a STOP from the master was consumed while the task ran */
     unsigned calls;
     double last_probe;
+    /* rank 0 running a task itself: answers the workers every ~20 ms from inside the task;
+     * returns 1 when the run is stopping (the master's own task is then cancelled too) */
+    int (*service)(void *ctx);
+    void *service_ctx;
 } cancel_state;
 
 /* Polled before every time step: cheap unless ~20 ms have passed, then one MPI_Iprobe. */
@@ -110,10 +114,12 @@ static int cancel_requested(void *ctx)
 {
     cancel_state *c = ctx;
     if (stop_signal_received) return 1;
-    if (!c->is_worker || (++c->calls & 63u) != 0) return 0;
+    if ((++c->calls & 63u) != 0) return 0;
+    if (!c->is_worker && !c->service) return 0;
     double t = now_s();
     if (t - c->last_probe < 0.02) return 0;
     c->last_probe = t;
+    if (c->service) return c->service(c->service_ctx);
     int flag = 0;
     MPI_Iprobe(0, TAG_STOP, c->comm, &flag, MPI_STATUS_IGNORE);
     if (flag) {
@@ -129,6 +135,7 @@ static int cancel_requested_now(void *ctx)
 {
     cancel_state *c = ctx;
     if (stop_signal_received || c->got_stop) return 1;
+    if (c->service) return c->service(c->service_ctx);
     if (!c->is_worker) return 0;
     c->last_probe = now_s();
     int flag = 0;
@@ -294,7 +301,7 @@ static rc_status run_alone(const rc_sched_params *p, rc_sched_result *res, rc_er
     if (!q) return RC_ERR_NOMEM;
     progress_state ps;
     progress_init(&ps, p, q, nq);
-    cancel_state cs = {p->comm, 0, 0, 0, 0.0};
+    cancel_state cs = {p->comm, 0, 0, 0, 0.0, NULL, NULL};
     for (int64_t k = 0; k < nq; ++k) {
         if (stop_signal_received) {
             res->outcome = RC_SCHED_SIGNAL;
@@ -327,110 +334,180 @@ static rc_status run_alone(const rc_sched_params *p, rc_sched_result *res, rc_er
 
 /* ---- the master ---------------------------------------------------------------------------- */
 
+/* Rank 0 serves the workers (reports in, tasks or STOP out) and, when nobody is waiting and a
+ * task that polls every step is left, runs it itself from the cheap end of the queue while the
+ * workers take the expensive end; from inside its own task it serves them every ~20 ms through
+ * the task's cancellation poll, so no worker waits long and no core sits idle with -n = cores. */
+typedef struct {
+    const rc_sched_params *p;
+    int size, active, stopping;
+    int64_t *q, head, tail; /* pending tasks by decreasing cost: workers take q[head++], rank 0
+                               takes q[--tail] */
+    char *stop_sent;
+    MPI_Request *stop_req, rreq;
+    report_msg rep;
+    progress_state ps;
+    rc_sched_result *res;
+    rc_error *err;
+    rc_status mpi_st; /* an MPI failure seen while serving (reported after the loop) */
+} master_state;
+
+static void master_note_report(master_state *ms, const report_msg *r, int w)
+{
+    rc_sched_result *res = ms->res;
+    if (r->signal && !ms->stopping) {
+        ms->stopping = 1;
+        res->outcome = RC_SCHED_SIGNAL;
+        res->signal = r->signal;
+    }
+    if (r->task < 0) return;
+    switch (r->outcome) {
+    case OUT_DONE:
+    case OUT_FAILED:
+        res->task_seconds += r->wall_s;
+        res->done_now += r->outcome == OUT_DONE;
+        res->failed_now += r->outcome == OUT_FAILED;
+        progress_line(&ms->ps, r, w);
+        if (r->outcome == OUT_FAILED && ms->p->job->max_failures > 0 &&
+            res->failed_now >= ms->p->job->max_failures && !ms->stopping) {
+            ms->stopping = 1;
+            res->outcome = RC_SCHED_MAX_FAILURES;
+        }
+        break;
+    case OUT_ABANDONED: res->abandoned++; break;
+    case OUT_IO_ERROR:
+        if (res->outcome != RC_SCHED_IO_ERROR)
+            snprintf(res->io_error, sizeof res->io_error, "%s", r->reason);
+        res->outcome = RC_SCHED_IO_ERROR;
+        ms->stopping = 1;
+        break;
+    default: break;
+    }
+}
+
+#define MS_TRY(call)                                                                           \
+    do {                                                                                       \
+        int mpi_rc_ = (call);                                                                  \
+        if (mpi_rc_ != MPI_SUCCESS) {                                                          \
+            ms->mpi_st = rc_fail(ms->err, RC_ERR_MPI, "MPI: %s failed (%d)", #call, mpi_rc_);   \
+            ms->stopping = 1;                                                                  \
+            return 0;                                                                          \
+        }                                                                                      \
+    } while (0)
+
+/* Handles every report that has arrived; returns how many. */
+static int master_serve(master_state *ms)
+{
+    const rc_sched_params *p = ms->p;
+    const int64_t stop_word = -1;
+    if (!ms->stopping && stop_signal_received) {
+        ms->stopping = 1;
+        ms->res->outcome = RC_SCHED_SIGNAL;
+        ms->res->signal = (int)stop_signal_received;
+    }
+    if (ms->stopping) /* tell every worker, also the busy ones (they poll for it) */
+        for (int w = 1; w < ms->size; ++w)
+            if (!ms->stop_sent[w]) {
+                MS_TRY(MPI_Isend(&stop_word, 1, MPI_INT64_T, w, TAG_STOP, p->comm, &ms->stop_req[w]));
+                ms->stop_sent[w] = 1;
+            }
+    int served = 0;
+    while (ms->active > 0) {
+        int flag = 0;
+        MPI_Status mst;
+        MS_TRY(MPI_Test(&ms->rreq, &flag, &mst));
+        if (!flag) break;
+        served++;
+        const int w = mst.MPI_SOURCE;
+        report_msg r = ms->rep;
+        MS_TRY(MPI_Irecv(&ms->rep, (int)sizeof ms->rep, MPI_BYTE, MPI_ANY_SOURCE, TAG_REPORT,
+                         p->comm, &ms->rreq));
+        master_note_report(ms, &r, w);
+        if (r.bye) {
+            ms->active--;
+            continue;
+        }
+        if (ms->stop_sent[w]) continue; /* its STOP is already on the way */
+        if (ms->stopping || ms->head >= ms->tail) {
+            MS_TRY(MPI_Isend(&stop_word, 1, MPI_INT64_T, w, TAG_STOP, p->comm, &ms->stop_req[w]));
+            ms->stop_sent[w] = 1;
+        } else {
+            MS_TRY(MPI_Send(&ms->q[ms->head], 1, MPI_INT64_T, w, TAG_TASK, p->comm));
+            ms->head++;
+        }
+    }
+    return served;
+}
+
+/* The service hook of rank 0's own task: 1 when that task must stop (the run is stopping). */
+static int master_service_hook(void *ctx)
+{
+    master_state *ms = ctx;
+    master_serve(ms);
+    return ms->stopping;
+}
+
 static rc_status master(const rc_sched_params *p, int size, rc_sched_result *res, rc_error *err)
 {
-    rc_status st = RC_OK;
-    int64_t nq, next = 0;
-    int64_t *q = pending_queue(p, &nq, err);
-    char *stop_sent = rc_calloc((size_t)size, 1, "worker state", err);
-    MPI_Request *stop_req = rc_calloc((size_t)size, sizeof(MPI_Request), "worker state", err);
-    if (!q || !stop_sent || !stop_req) {
-        free(q);
-        free(stop_sent);
-        free(stop_req);
+    master_state ms_, *ms = &ms_;
+    memset(ms, 0, sizeof *ms);
+    ms->p = p;
+    ms->size = size;
+    ms->res = res;
+    ms->err = err;
+    ms->active = size - 1;
+    int64_t nq;
+    ms->q = pending_queue(p, &nq, err);
+    ms->tail = nq;
+    ms->stop_sent = rc_calloc((size_t)size, 1, "worker state", err);
+    ms->stop_req = rc_calloc((size_t)size, sizeof(MPI_Request), "worker state", err);
+    if (!ms->q || !ms->stop_sent || !ms->stop_req) {
+        free(ms->q);
+        free(ms->stop_sent);
+        free(ms->stop_req);
         return RC_ERR_NOMEM;
     }
-    for (int w = 0; w < size; ++w) stop_req[w] = MPI_REQUEST_NULL;
-    progress_state ps;
-    progress_init(&ps, p, q, nq);
-    int active = size - 1, stopping = 0;
-    const int64_t stop_word = -1;
-    report_msg rep;
-    MPI_Request rreq;
-    MPI_Status mst;
-    MPI_TRY(MPI_Irecv(&rep, (int)sizeof rep, MPI_BYTE, MPI_ANY_SOURCE, TAG_REPORT, p->comm, &rreq));
+    for (int w = 0; w < size; ++w) ms->stop_req[w] = MPI_REQUEST_NULL;
+    progress_init(&ms->ps, p, ms->q, nq);
+    MPI_TRY(MPI_Irecv(&ms->rep, (int)sizeof ms->rep, MPI_BYTE, MPI_ANY_SOURCE, TAG_REPORT, p->comm,
+                      &ms->rreq));
+    cancel_state cs = {p->comm, 0, 0, 0, now_s(), master_service_hook, ms};
     long us = 50;
-    while (active > 0) {
-        if (!stopping && stop_signal_received) {
-            stopping = 1;
-            res->outcome = RC_SCHED_SIGNAL;
-            res->signal = (int)stop_signal_received;
-        }
-        if (stopping) /* tell every worker, also the busy ones (they poll for it) */
-            for (int w = 1; w < size; ++w)
-                if (!stop_sent[w]) {
-                    MPI_TRY(MPI_Isend(&stop_word, 1, MPI_INT64_T, w, TAG_STOP, p->comm, &stop_req[w]));
-                    stop_sent[w] = 1;
-                }
-        int flag = 0;
-        MPI_TRY(MPI_Test(&rreq, &flag, &mst));
-        if (!flag) {
-            sleep_us(us);
-            if (us < 5000) us *= 2;
+    while (ms->active > 0 && ms->mpi_st == RC_OK) {
+        if (master_serve(ms) > 0) {
+            us = 50;
             continue;
         }
-        us = 50;
-        const int w = mst.MPI_SOURCE;
-        report_msg r = rep;
-        MPI_TRY(MPI_Irecv(&rep, (int)sizeof rep, MPI_BYTE, MPI_ANY_SOURCE, TAG_REPORT, p->comm, &rreq));
-        if (r.signal && !stopping) {
-            stopping = 1;
-            res->outcome = RC_SCHED_SIGNAL;
-            res->signal = r.signal;
-        }
-        if (r.task >= 0) {
-            switch (r.outcome) {
-            case OUT_DONE:
-            case OUT_FAILED:
-                res->task_seconds += r.wall_s;
-                res->done_now += r.outcome == OUT_DONE;
-                res->failed_now += r.outcome == OUT_FAILED;
-                progress_line(&ps, &r, w);
-                if (r.outcome == OUT_FAILED && p->job->max_failures > 0 &&
-                    res->failed_now >= p->job->max_failures && !stopping) {
-                    stopping = 1;
-                    res->outcome = RC_SCHED_MAX_FAILURES;
-                }
-                break;
-            case OUT_ABANDONED: res->abandoned++; break;
-            case OUT_IO_ERROR:
-                if (res->outcome != RC_SCHED_IO_ERROR)
-                    snprintf(res->io_error, sizeof res->io_error, "%s", r.reason);
-                res->outcome = RC_SCHED_IO_ERROR;
-                stopping = 1;
-                break;
-            default: break;
-            }
-        }
-        if (r.bye) {
-            active--;
+        const rc_task *next = ms->head < ms->tail ? &p->job->tasks[ms->q[ms->tail - 1]] : NULL;
+        if (p->job->master_computes && !ms->stopping && next &&
+            rc_task_kind_get(next->kind)->polls_every_step) {
+            const int64_t id = ms->q[--ms->tail];
+            report_msg own;
+            run_and_record(p, id, 0, &cs, &own);
+            master_note_report(ms, &own, 0);
+            if (own.outcome == OUT_ABANDONED) ms->tail++; /* still pending: nobody else gets it */
+            us = 50;
             continue;
         }
-        if (stop_sent[w]) continue; /* its STOP is already on the way */
-        if (stopping || next >= nq) {
-            MPI_TRY(MPI_Isend(&stop_word, 1, MPI_INT64_T, w, TAG_STOP, p->comm, &stop_req[w]));
-            stop_sent[w] = 1;
-        } else {
-            MPI_TRY(MPI_Send(&q[next], 1, MPI_INT64_T, w, TAG_TASK, p->comm));
-            next++;
-        }
+        sleep_us(us);
+        if (us < 5000) us *= 2;
     }
-    MPI_Cancel(&rreq);
-    MPI_Wait(&rreq, MPI_STATUS_IGNORE);
+    MPI_Cancel(&ms->rreq);
+    MPI_Wait(&ms->rreq, MPI_STATUS_IGNORE);
     for (int w = 1; w < size; ++w)
-        if (stop_req[w] != MPI_REQUEST_NULL) quiet_wait(&stop_req[w], NULL, 5000);
-    if (res->outcome == RC_SCHED_COMPLETE && next < nq) res->outcome = RC_SCHED_SIGNAL;
-    free(q);
-    free(stop_sent);
-    free(stop_req);
-    return st;
+        if (ms->stop_req[w] != MPI_REQUEST_NULL) quiet_wait(&ms->stop_req[w], NULL, 5000);
+    if (res->outcome == RC_SCHED_COMPLETE && ms->head < ms->tail) res->outcome = RC_SCHED_SIGNAL;
+    free(ms->q);
+    free(ms->stop_sent);
+    free(ms->stop_req);
+    return ms->mpi_st;
 }
 
 /* ---- a worker ------------------------------------------------------------------------------ */
 
 static rc_status worker(const rc_sched_params *p, int rank, rc_error *err)
 {
-    cancel_state cs = {p->comm, 1, 0, 0, now_s()};
+    cancel_state cs = {p->comm, 1, 0, 0, now_s(), NULL, NULL};
     report_msg rep;
     memset(&rep, 0, sizeof rep);
     rep.task = -1;

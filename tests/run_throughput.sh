@@ -1,54 +1,53 @@
 #!/bin/bash
-# The master does not take a core from the workers: on a 2-core machine, mpiexec -n 3
-# --oversubscribe (master + 2 workers) finishes a sweep of equal tasks in about half the wall
-# time of -n 2 (master + 1 worker), the workers' task times are the same in both, and the master
-# uses well under 1% of a core.  Timing test: run it on an otherwise idle machine.
+# Ensemble throughput on a 2-core machine (rank 0 computes too and serves the workers from
+# inside its own tasks):
+#  - 40 small tasks on 2 ranks take at most 0.55x the wall time of 1 rank (issue 7);
+#  - mpiexec -n 3 --oversubscribe loses no throughput against -n 2 (wall ratio <= 1.1).
+# Timing test: the ratios are checked only on an otherwise idle machine (load average below
+# cores/2 + 1 at the end); the archives must agree bit for bit in any case.
 # usage: run_throughput.sh RNNCHAOS WORKDIR
 set -u
 B=$1
 W=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$W"
 mkdir -p "$W"
 cd "$W" || exit 1
 export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 cat > job.ini <<'EOF'
 [run]
-realizations = 12
+realizations = 20
 [spectrum]
-N = 80
+N = 60, 80
 g = 3
-t_sim = 1500
+t_sim = 600
 t_transient = 10
 t_ons_transient = 10
 n_boot = 50
 EOF
-for n in 2 3; do
+for n in 1 2 3; do
+    start=$(date +%s%N)
     mpiexec -n $n --oversubscribe -x OPENBLAS_NUM_THREADS=1 "$B" run job.ini -o n$n.h5 > out$n 2> err$n ||
         { echo "FAIL: -n $n run failed"; exit 1; }
-    grep -E "this run|master" out$n | sed "s/^/-n $n: /"
+    echo $(( $(date +%s%N) - start )) > wall$n
+    echo "-n $n: $(cat wall$n) ns wall"
+done
+for n in 2 3; do
+    /usr/bin/python3 "$HERE/archive_compare.py" n1.h5 n$n.h5 > /dev/null ||
+        { echo "FAIL: -n 1 and -n $n archives differ"; exit 1; }
 done
 /usr/bin/python3 - <<'EOF'
-import re, sys
-import h5py, numpy as np
-res = {}
-for n in (2, 3):
-    out = open("out%d" % n).read()
-    wall = float(re.search(r"in ([0-9.]+) s wall", out).group(1))
-    cpu = float(re.search(r"CPU time: ([0-9.]+) s", out).group(1))
-    task = np.median(h5py.File("n%d.h5" % n)["spectrum/wall_s"][()])
-    res[n] = (wall, cpu, task)
-    print("-n %d: wall %.2f s, median task %.3f s, master CPU %.3f s (%.2f%% of a core)"
-          % (n, wall, task, cpu, 100 * cpu / wall))
-ratio = res[3][0] / res[2][0]
-print("wall(-n 3) / wall(-n 2) = %.3f (ideal 0.5: two workers instead of one)" % ratio)
-ok = all(r[1] < 0.01 * r[0] for r in res.values())
+import os, sys
+w = {n: 1e-9 * float(open("wall%d" % n).read()) for n in (1, 2, 3)}
+r21, r32 = w[2] / w[1], w[3] / w[2]
+print("wall(-n 2) / wall(-n 1) = %.3f (target <= 0.55)" % r21)
+print("wall(-n 3 --oversubscribe) / wall(-n 2) = %.3f (target <= 1.1)" % r32)
 load = float(open("/proc/loadavg").read().split()[0])
-import os
 if load > 0.5 * os.cpu_count() + 1:
-    # other processes hold the cores: wall times measure them, not the scheduler
-    print("load average %.1f on %d cores: wall-time ratio not checked" % (load, os.cpu_count()))
+    print("load average %.1f on %d cores: wall-time ratios not checked" % (load, os.cpu_count()))
+    ok = True
 else:
-    ok = ok and ratio < 0.65 and res[3][2] < 1.25 * res[2][2]
+    ok = r21 <= 0.55 and r32 <= 1.1
 print("run_throughput:", "passed" if ok else "FAILED")
 sys.exit(0 if ok else 1)
 EOF

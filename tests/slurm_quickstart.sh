@@ -1,5 +1,5 @@
 #!/bin/bash
-# A real one-node Slurm runs jobs/quickstart.sbatch (srun --mpi=pmix, 3 ranks on the node) with
+# A real one-node Slurm runs jobs/quickstart.sbatch (srun --mpi=pmix, 2 ranks on the node) with
 # sbatch --wait: the job exits 0 and its archive is complete, with the job text of
 # jobs/quickstart.ini and every task done.
 # usage: slurm_quickstart.sh RNNCHAOS WORKDIR   (as root; starts and stops its own daemons)
@@ -29,7 +29,7 @@ import json, sys
 d = json.load(open("info.json"))
 assert d["job_text"] == open(sys.argv[1]).read(), "job text"
 assert d["tasks"] == 48 and d["done"] == 48 and d["failed"] == 0 and d["pending"] == 0, d
-assert d["mpi_size"] == 3, d["mpi_size"]
+assert d["mpi_size"] == 2, d["mpi_size"]
 print("quickstart archive complete: %d tasks done, hosts %s" % (d["done"], d["hosts"]))
 EOF
 [ $fail -eq 0 ] && echo "slurm_quickstart: passed"

@@ -135,6 +135,9 @@ typedef struct rc_task_kind {
     void (*output_free)(rc_task_output *out);
     /* short human description, e.g. "N=100 g=2 dt=0.1" */
     void (*describe)(const void *params, char *buf, size_t len);
+    /* 1: run() polls cancel->requested before every time step, so rank 0 can run such a task
+     * and still answer workers within milliseconds */
+    int polls_every_step;
 } rc_task_kind;
 
 /* Registered kinds, in a fixed order (their index is the archive's kind code). */
@@ -197,6 +200,7 @@ typedef struct {
     int64_t max_failures;     /* 0: no limit */
     int64_t dist_min_N;       /* 0: no distributed tasks */
     int64_t ranks_per_dist_task;
+    int master_computes;      /* 1 (default): rank 0 runs tasks too, serving workers meanwhile */
     int n_sections;
     rc_job_section *sections; /* in file order */
     int64_t n_tasks;

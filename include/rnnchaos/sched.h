@@ -1,9 +1,11 @@
 /* The master/worker loop over MPI (architecture.md layer 6).
  *
- * Rank 0 hands out the pending tasks, largest estimated cost first (ties by id).  With one rank
- * it runs them itself; with more it only dispatches and, while it waits, sleeps between
- * non-blocking probes, so it never takes a core from a worker: run with one rank more than
- * cores.  Workers wait for replies the same way (no busy-polling inside MPI_Recv).
+ * Rank 0 hands out the pending tasks, largest estimated cost first (ties by id).  It also runs
+ * tasks itself (job key master_computes, default yes), taking them from the cheap end of the
+ * queue, and answers the workers from inside its own task through the task's per-step
+ * cancellation poll (every ~20 ms): -n cores keeps every core computing.  With
+ * master_computes = no it only dispatches and sleeps between non-blocking probes while it
+ * waits.  Workers wait for replies the same way (no busy-polling inside MPI_Recv).
  *
  * Each worker writes its task's rows into the archive (results, then status) and then reports
  * to the master, so every count the master prints is already in the archive.  A task that fails
@@ -44,7 +46,7 @@ typedef struct {
     int64_t done_now, failed_now, abandoned; /* this run (rank 0) */
     double task_seconds;      /* sum of task wall times this run (rank 0) */
     double wall_s;
-    double master_cpu_s;      /* rank 0: CPU time rank 0 used in the loop (dispatch only) */
+    double master_cpu_s;      /* rank 0: CPU time rank 0 used in the loop (its own tasks too) */
     int signal;               /* the signal that stopped the run, 0 if none */
     char io_error[RC_ERROR_MSG_LEN]; /* rank 0: the failing rank's message */
 } rc_sched_result;
