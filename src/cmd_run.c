@@ -18,8 +18,8 @@
 
 static const char run_help[] =
     "usage: rnnchaos run JOB.ini [-o ARCHIVE.h5] [--resume] [--dry-run]\n"
-    "       (under mpiexec or srun: rank 0 hands out tasks, the others compute;\n"
-    "        one rank runs everything itself)\n"
+    "       (under mpiexec or srun: every rank computes, rank 0 also hands out the tasks;\n"
+    "        [run] master_computes = no makes rank 0 only dispatch)\n"
     "\n"
     "Runs every task of a job file and stores all results in one HDF5 archive.\n"
     "  -o, --output FILE  the archive (default: [run] output, else JOB.h5)\n"
