@@ -288,6 +288,30 @@ cleanup:
 }
 
 /* ============================================================================================
+ * What every kind shares: the model options of its section.
+ * ============================================================================================ */
+
+static void job_model_default(rc_model_config *mc, uint64_t seed)
+{
+    rc_model_config_default(mc);
+    mc->seed = seed;
+    rc_model_params_default(&mc->model, seed);
+}
+
+/* A model key of a task section.  Tasks are scheduled and costed from N before anything is read;
+ * an input file would have to be opened on every rank to know it, so files stay with the
+ * single-task commands. */
+static rc_status job_model_set(rc_model_config *mc, const char *command, const char *key,
+                               const char *value, rc_error *err)
+{
+    char norm[64];
+    rc_option_normalize(key, norm, sizeof norm);
+    RC_CHECK(strcmp(norm, "connectivity") != 0 && strcmp(norm, "h0") != 0, err, RC_ERR_INPUT,
+             "not supported in job files (use rnnchaos %s --%s for one network)", command, norm);
+    return rc_model_config_set(mc, key, value, err);
+}
+
+/* ============================================================================================
  * The spectrum task kind: rc_lyap_run on one network drawn from the seeds.
  * ============================================================================================ */
 
@@ -299,9 +323,7 @@ typedef struct {
 static void spectrum_config_default(void *config, uint64_t seed)
 {
     spectrum_config *c = config;
-    rc_model_config_default(&c->mc);
-    c->mc.seed = seed;
-    rc_model_params_default(&c->mc.model, seed);
+    job_model_default(&c->mc, seed);
     rc_lyap_params_default(&c->lp);
 }
 
@@ -314,13 +336,7 @@ static rc_status spectrum_config_set(void *config, const char *key, const char *
                                      rc_error *err)
 {
     spectrum_config *c = config;
-    char norm[64];
-    rc_option_normalize(key, norm, sizeof norm);
-    /* Tasks are scheduled and costed from N before anything is read; a file would have to be
-     * opened on every rank to know it. */
-    RC_CHECK(strcmp(norm, "connectivity") != 0 && strcmp(norm, "h0") != 0, err, RC_ERR_INPUT,
-             "not supported in job files (use rnnchaos spectrum --%s for one network)", norm);
-    if (rc_model_config_has_key(key)) return rc_model_config_set(&c->mc, key, value, err);
+    if (rc_model_config_has_key(key)) return job_model_set(&c->mc, "spectrum", key, value, err);
     return rc_lyap_params_set(&c->lp, key, value, err);
 }
 
@@ -619,9 +635,7 @@ typedef struct {
 static void gcrit_config_default(void *config, uint64_t seed)
 {
     gcrit_config *c = config;
-    rc_model_config_default(&c->mc);
-    c->mc.seed = seed;
-    rc_model_params_default(&c->mc.model, seed);
+    job_model_default(&c->mc, seed);
     rc_lyap_params_default(&c->lp);
     rc_gcrit_params_default(&c->gp);
 }
@@ -643,13 +657,11 @@ static rc_status gcrit_config_set(void *config, const char *key, const char *val
     rc_option_normalize(key, norm, sizeof norm);
     RC_CHECK(strcmp(norm, "g") != 0, err, RC_ERR_INPUT,
              "[gcrit] varies g: give the search interval with g_lo and g_hi");
-    RC_CHECK(strcmp(norm, "connectivity") != 0 && strcmp(norm, "h0") != 0, err, RC_ERR_INPUT,
-             "not supported in job files (use rnnchaos gcrit --%s for one network)", norm);
     for (int k = 0; gcrit_fixed_keys[k]; ++k)
         RC_CHECK(strcmp(norm, gcrit_fixed_keys[k]) != 0, err, RC_ERR_INPUT,
                  "set by the g_crit search itself (lambda_1 only, run length from t_min/t_max)");
     if (rc_gcrit_params_has_key(key)) return rc_gcrit_params_set(&c->gp, key, value, err);
-    if (rc_model_config_has_key(key)) return rc_model_config_set(&c->mc, key, value, err);
+    if (rc_model_config_has_key(key)) return job_model_set(&c->mc, "gcrit", key, value, err);
     return rc_lyap_params_set(&c->lp, key, value, err);
 }
 
@@ -907,9 +919,7 @@ typedef struct {
 static void coherence_config_default(void *config, uint64_t seed)
 {
     coherence_config *c = config;
-    rc_model_config_default(&c->mc);
-    c->mc.seed = seed;
-    rc_model_params_default(&c->mc.model, seed);
+    job_model_default(&c->mc, seed);
     rc_coherence_params_default(&c->cp);
 }
 
@@ -922,11 +932,7 @@ static rc_status coherence_config_set(void *config, const char *key, const char 
                                       rc_error *err)
 {
     coherence_config *c = config;
-    char norm[64];
-    rc_option_normalize(key, norm, sizeof norm);
-    RC_CHECK(strcmp(norm, "connectivity") != 0 && strcmp(norm, "h0") != 0, err, RC_ERR_INPUT,
-             "not supported in job files (use rnnchaos coherence --%s for one network)", norm);
-    if (rc_model_config_has_key(key)) return rc_model_config_set(&c->mc, key, value, err);
+    if (rc_model_config_has_key(key)) return job_model_set(&c->mc, "coherence", key, value, err);
     return rc_coherence_params_set(&c->cp, key, value, err);
 }
 
