@@ -510,6 +510,8 @@ rc_status rc_coherence_params_validate(const rc_coherence_params *cp, const rc_m
                                        int external, rc_error *err)
 {
     RC_TRY(rc_model_params_validate(mp, err));
+    RC_CHECK(rc_model_is_classic(mp), err, RC_ERR_INPUT, "--structure: the coherence task "
+             "supports the classic model only (dense, homogeneous tau, unit gains)");
     const double dt = mp->dt;
     RC_CHECK(mp->sigma_c > 0, err, RC_ERR_INPUT,
              "--sigma-c: the common input is the signal whose transmission is measured; "

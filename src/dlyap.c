@@ -1069,6 +1069,8 @@ rc_status rc_dlyap_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
 {
     const double t_start = rc_wall_seconds();
     memset(res, 0, sizeof *res);
+    RC_CHECK(rc_model_is_classic(mp), err, RC_ERR_INPUT, "--structure, --tau-*, --gain-*: the "
+             "distributed engine supports the classic model only; run without --grid");
     rc_dlyap_opts dflt;
     rc_dlyap_opts_default(&dflt);
     const rc_dlyap_opts *o = opts ? opts : &dflt;

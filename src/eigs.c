@@ -410,6 +410,8 @@ rc_status rc_eigs_run(const rc_network *net, const rc_eigs_params *ep, rc_eigs_r
     const int64_t N = net->N;
     RC_CHECK(N <= 46340, err, RC_ERR_INPUT, "--N: %lld is out of range for dense LAPACK "
              "eigenvalues", (long long)N);
+    RC_CHECK(!net->het || ep->of == RC_EIGS_OF_J, err, RC_ERR_INPUT, "--tau-E/I-*, --gain-E/I-*: "
+             "Jacobians are implemented for homogeneous tau and unit gains only (--of J works)");
     res->N = N;
     res->of = ep->of;
     res->at = ep->of == RC_EIGS_OF_J ? RC_EIGS_AT_ZERO : ep->at;
@@ -470,7 +472,9 @@ rc_status rc_eigs_run(const rc_network *net, const rc_eigs_params *ep, rc_eigs_r
             mw /= (double)N;
             wt = w;
         }
-        const double rth = net->external ? NAN : net->p.g * sqrt(mw);
+        /* the disc of radius g sqrt(<phi'^2>) is the dense model's; no reference for ei */
+        const double rth = net->external || net->p.structure != RC_STRUCTURE_DENSE
+                               ? NAN : net->p.g * sqrt(mw);
         RC_GOTO(rc_eigs_analyze(N, wr, wr + N, h ? -1.0 : 0.0, wt, rth, ep, &res->spectra[s],
                                 err));
         res->n_spectra = s + 1;

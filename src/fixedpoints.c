@@ -272,6 +272,8 @@ rc_status rc_fixedpoints_run(const rc_network *net, const rc_fixedpoints_params 
     const double t0 = rc_wall_seconds();
     memset(res, 0, sizeof *res);
     RC_TRY(rc_fixedpoints_params_validate(fp, err));
+    RC_CHECK(!net->het, err, RC_ERR_INPUT, "--tau-E/I-*, --gain-E/I-*: fixed points and their "
+             "stability are implemented for homogeneous tau and unit gains only");
     RC_CHECK(net->p.sigma == 0.0, err, RC_ERR_INPUT,
              "--sigma: fixed points are those of the noise-free dynamics; set --sigma 0 (got %g)",
              net->p.sigma);

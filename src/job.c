@@ -409,6 +409,40 @@ static const rc_result_column spectrum_results[SR_COUNT] = {
     [SR_REORTH_FB] = {"reorth_fallbacks", RC_COL_I64, 0, "CholeskyQR2 intervals redone with Householder"},
 };
 
+/* Structured-network parameter columns (model.h), shared by every kind that draws a network;
+ * enumerations are stored as their codes (docs/archive.md). */
+#define RC_STRUCT_PARAM_COLUMNS(T, M)                                                           \
+    {"structure", RC_COL_INT, offsetof(T, M.structure), "connectivity: 0 dense, 1 ei (E/I blocks)"},                                                                                         \
+    {"f_E", RC_COL_F64, offsetof(T, M.f_E), "fraction of excitatory units"},                                                                                         \
+    {"c_EE", RC_COL_F64, offsetof(T, M.c[0][0]), "connection probability E -> E (ei)"},                                                                                         \
+    {"c_EI", RC_COL_F64, offsetof(T, M.c[0][1]), "connection probability I -> E (ei)"},                                                                                         \
+    {"c_IE", RC_COL_F64, offsetof(T, M.c[1][0]), "connection probability E -> I (ei)"},                                                                                         \
+    {"c_II", RC_COL_F64, offsetof(T, M.c[1][1]), "connection probability I -> I (ei)"},                                                                                         \
+    {"w_EE_dist", RC_COL_INT, offsetof(T, M.w[0][0].kind), "weight magnitude distribution E -> E: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
+    {"w_EE_mean", RC_COL_F64, offsetof(T, M.w[0][0].mean), "mean weight magnitude E -> E"},                                                                                         \
+    {"w_EE_spread", RC_COL_F64, offsetof(T, M.w[0][0].spread), "weight magnitude spread E -> E"},                                                                                         \
+    {"w_EI_dist", RC_COL_INT, offsetof(T, M.w[0][1].kind), "weight magnitude distribution I -> E: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
+    {"w_EI_mean", RC_COL_F64, offsetof(T, M.w[0][1].mean), "mean weight magnitude I -> E"},                                                                                         \
+    {"w_EI_spread", RC_COL_F64, offsetof(T, M.w[0][1].spread), "weight magnitude spread I -> E"},                                                                                         \
+    {"w_IE_dist", RC_COL_INT, offsetof(T, M.w[1][0].kind), "weight magnitude distribution E -> I: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
+    {"w_IE_mean", RC_COL_F64, offsetof(T, M.w[1][0].mean), "mean weight magnitude E -> I"},                                                                                         \
+    {"w_IE_spread", RC_COL_F64, offsetof(T, M.w[1][0].spread), "weight magnitude spread E -> I"},                                                                                         \
+    {"w_II_dist", RC_COL_INT, offsetof(T, M.w[1][1].kind), "weight magnitude distribution I -> I: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
+    {"w_II_mean", RC_COL_F64, offsetof(T, M.w[1][1].mean), "mean weight magnitude I -> I"},                                                                                         \
+    {"w_II_spread", RC_COL_F64, offsetof(T, M.w[1][1].spread), "weight magnitude spread I -> I"},                                                                                         \
+    {"tau_E_dist", RC_COL_INT, offsetof(T, M.tau_rel[0].kind), "tau_i/tau distribution of E units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
+    {"tau_E_mean", RC_COL_F64, offsetof(T, M.tau_rel[0].mean), "mean of tau_i/tau, E units"},                                                                                         \
+    {"tau_E_spread", RC_COL_F64, offsetof(T, M.tau_rel[0].spread), "standard deviation of tau_i/tau, E units"},                                                                                         \
+    {"tau_I_dist", RC_COL_INT, offsetof(T, M.tau_rel[1].kind), "tau_i/tau distribution of I units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
+    {"tau_I_mean", RC_COL_F64, offsetof(T, M.tau_rel[1].mean), "mean of tau_i/tau, I units"},                                                                                         \
+    {"tau_I_spread", RC_COL_F64, offsetof(T, M.tau_rel[1].spread), "standard deviation of tau_i/tau, I units"},                                                                                         \
+    {"gain_E_dist", RC_COL_INT, offsetof(T, M.gain[0].kind), "gain_i distribution of E units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
+    {"gain_E_mean", RC_COL_F64, offsetof(T, M.gain[0].mean), "mean of gain_i, E units"},                                                                                         \
+    {"gain_E_spread", RC_COL_F64, offsetof(T, M.gain[0].spread), "standard deviation of gain_i, E units"},                                                                                         \
+    {"gain_I_dist", RC_COL_INT, offsetof(T, M.gain[1].kind), "gain_i distribution of I units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
+    {"gain_I_mean", RC_COL_F64, offsetof(T, M.gain[1].mean), "mean of gain_i, I units"},                                                                                         \
+    {"gain_I_spread", RC_COL_F64, offsetof(T, M.gain[1].spread), "standard deviation of gain_i, I units"}
+
 #define SP_FIELD(f) offsetof(rc_spectrum_task, f)
 static const rc_param_column spectrum_params[] = {
     {"N", RC_COL_I64, SP_FIELD(model.N), "number of units"},
@@ -426,6 +460,7 @@ static const rc_param_column spectrum_params[] = {
     {"seed_ic", RC_COL_U64, SP_FIELD(model.seed_ic), "initial-condition seed"},
     {"seed_ons", RC_COL_U64, SP_FIELD(model.seed_ons), "orthonormal-system and bootstrap seed"},
     {"seed_noise", RC_COL_U64, SP_FIELD(model.seed_noise), "noise and common-input seed"},
+    RC_STRUCT_PARAM_COLUMNS(rc_spectrum_task, model),
     {"t_sim", RC_COL_F64, SP_FIELD(lyap.t_sim), "accumulation time"},
     {"t_ons", RC_COL_F64, SP_FIELD(lyap.t_ons), "reorthonormalisation interval"},
     {"t_transient", RC_COL_F64, SP_FIELD(lyap.t_transient), "trajectory transient"},
@@ -619,7 +654,8 @@ static int cancel_now(const rc_task_cancel *cancel)
     {"seed_net", RC_COL_U64, offsetof(T, M.seed_net), "connectivity seed"},                    \
     {"seed_ic", RC_COL_U64, offsetof(T, M.seed_ic), "initial-condition seed"},                 \
     {"seed_ons", RC_COL_U64, offsetof(T, M.seed_ons), "orthonormal-system and bootstrap seed"}, \
-    {"seed_noise", RC_COL_U64, offsetof(T, M.seed_noise), "noise and common-input seed"}
+    {"seed_noise", RC_COL_U64, offsetof(T, M.seed_noise), "noise and common-input seed"},      \
+    RC_STRUCT_PARAM_COLUMNS(T, M)
 
 /* ============================================================================================
  * The gcrit task kind (science.md section 3): rc_gcrit_run on one realisation, exactly as

@@ -200,7 +200,7 @@ static rc_status engine_relax(lyap_engine *e, int64_t nsteps, rc_error *err)
 {
     for (int64_t s = 0; s < nsteps; ++s) {
         if (e->lp->observer) {
-            rc_dphi_eval(e->net->p.phi, e->W, e->dphi, (size_t)e->N);
+            rc_network_dphi(e->net, e->W, e->dphi);
             e->lp->observer(e->lp->observer_ctx, e->step, 0, e->W, e->dphi);
         }
         rc_model_step(e->net, e->step, e->drive.value, e->W, e->N, 1, e->work);
@@ -216,7 +216,7 @@ static rc_status engine_interval(lyap_engine *e, int phase, rc_error *err)
 {
     const rc_model_params *p = &e->net->p;
     for (int64_t s = 0; s < e->spi; ++s) {
-        rc_dphi_eval(p->phi, e->W, e->dphi, (size_t)e->N);
+        rc_network_dphi(e->net, e->W, e->dphi);
         if (e->lp->observer) e->lp->observer(e->lp->observer_ctx, e->step, phase, e->W, e->dphi);
         if (e->lp->single_precision) {
             rc_tangent_sp_step(e->net, &e->sp, e->dphi);
@@ -229,7 +229,7 @@ static rc_status engine_interval(lyap_engine *e, int phase, rc_error *err)
             rc_tangent_step_ref(e->net, e->dphi, e->W, e->ntraj, e->m);
         else
             rc_tangent_step(e->net, e->dphi, e->W, e->ntraj, e->m, &e->ws);
-        rc_model_add_drive_noise(p, e->step, e->drive.value, e->W, e->N, e->ntraj, e->noise);
+        rc_network_add_drive_noise(e->net, e->step, e->drive.value, e->W, e->N, e->ntraj, e->noise);
         rc_drive_advance(&e->drive, p, e->step);
         e->step++;
     }
@@ -513,7 +513,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
         if (lp->lyapvec_pr) pr_sum += engine_lyapvec_pr(&e);
         if (do_pca) {
             rc_cov_add(&cov_h, e.W);
-            rc_phi_eval(p->phi, e.W, e.phi_h, (size_t)N);
+            rc_network_phi(net, e.W, e.phi_h);
             rc_cov_add(&cov_phi, e.phi_h);
         }
         if (lp->on_interval && lp->on_interval(lp->on_interval_ctx, k, row, m)) {

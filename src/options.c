@@ -83,7 +83,16 @@ rc_status rc_split_h5_spec(const char *spec, const char *what, char *file, size_
 
 /* ---- model options ------------------------------------------------------------------------ */
 
-typedef enum { OPT_INT, OPT_DOUBLE, OPT_PHI, OPT_SEED, OPT_SEED_STREAM, OPT_PATH } rc_model_opt_type;
+typedef enum {
+    OPT_INT,
+    OPT_DOUBLE,
+    OPT_PHI,
+    OPT_SEED,
+    OPT_SEED_STREAM,
+    OPT_PATH,
+    OPT_STRUCTURE,
+    OPT_DIST
+} rc_model_opt_type;
 
 typedef struct {
     const char *name;
@@ -111,6 +120,37 @@ static const rc_model_opt model_opts[] = {
     {"seed-noise", OPT_SEED_STREAM, 3},
     {"connectivity", OPT_PATH, offsetof(rc_model_config, connectivity)},
     {"h0", OPT_PATH, offsetof(rc_model_config, h0)},
+    /* structured networks (model.h, docs/user-guide.md) */
+    {"structure", OPT_STRUCTURE, MODEL_FIELD(structure)},
+    {"f-E", OPT_DOUBLE, MODEL_FIELD(f_E)},
+    {"c-EE", OPT_DOUBLE, MODEL_FIELD(c[0][0])},
+    {"c-EI", OPT_DOUBLE, MODEL_FIELD(c[0][1])},
+    {"c-IE", OPT_DOUBLE, MODEL_FIELD(c[1][0])},
+    {"c-II", OPT_DOUBLE, MODEL_FIELD(c[1][1])},
+    {"w-EE-dist", OPT_DIST, MODEL_FIELD(w[0][0].kind)},
+    {"w-EE-mean", OPT_DOUBLE, MODEL_FIELD(w[0][0].mean)},
+    {"w-EE-spread", OPT_DOUBLE, MODEL_FIELD(w[0][0].spread)},
+    {"w-EI-dist", OPT_DIST, MODEL_FIELD(w[0][1].kind)},
+    {"w-EI-mean", OPT_DOUBLE, MODEL_FIELD(w[0][1].mean)},
+    {"w-EI-spread", OPT_DOUBLE, MODEL_FIELD(w[0][1].spread)},
+    {"w-IE-dist", OPT_DIST, MODEL_FIELD(w[1][0].kind)},
+    {"w-IE-mean", OPT_DOUBLE, MODEL_FIELD(w[1][0].mean)},
+    {"w-IE-spread", OPT_DOUBLE, MODEL_FIELD(w[1][0].spread)},
+    {"w-II-dist", OPT_DIST, MODEL_FIELD(w[1][1].kind)},
+    {"w-II-mean", OPT_DOUBLE, MODEL_FIELD(w[1][1].mean)},
+    {"w-II-spread", OPT_DOUBLE, MODEL_FIELD(w[1][1].spread)},
+    {"tau-E-dist", OPT_DIST, MODEL_FIELD(tau_rel[0].kind)},
+    {"tau-E-mean", OPT_DOUBLE, MODEL_FIELD(tau_rel[0].mean)},
+    {"tau-E-spread", OPT_DOUBLE, MODEL_FIELD(tau_rel[0].spread)},
+    {"tau-I-dist", OPT_DIST, MODEL_FIELD(tau_rel[1].kind)},
+    {"tau-I-mean", OPT_DOUBLE, MODEL_FIELD(tau_rel[1].mean)},
+    {"tau-I-spread", OPT_DOUBLE, MODEL_FIELD(tau_rel[1].spread)},
+    {"gain-E-dist", OPT_DIST, MODEL_FIELD(gain[0].kind)},
+    {"gain-E-mean", OPT_DOUBLE, MODEL_FIELD(gain[0].mean)},
+    {"gain-E-spread", OPT_DOUBLE, MODEL_FIELD(gain[0].spread)},
+    {"gain-I-dist", OPT_DIST, MODEL_FIELD(gain[1].kind)},
+    {"gain-I-mean", OPT_DOUBLE, MODEL_FIELD(gain[1].mean)},
+    {"gain-I-spread", OPT_DOUBLE, MODEL_FIELD(gain[1].spread)},
 };
 #undef MODEL_FIELD
 
@@ -149,6 +189,21 @@ rc_status rc_model_config_set(rc_model_config *c, const char *key, const char *v
         RC_TRY(rc_parse_uint64(value, what, &c->seed_override[o->offset], err));
         c->has_seed_override[o->offset] = 1;
         return RC_OK;
+    case OPT_STRUCTURE:
+        for (int k = RC_STRUCTURE_DENSE; k <= RC_STRUCTURE_EI; ++k)
+            if (strcmp(value, rc_structure_name((rc_structure)k)) == 0) {
+                *(rc_structure *)(base + o->offset) = (rc_structure)k;
+                return RC_OK;
+            }
+        return rc_fail(err, RC_ERR_INPUT, "%s: expected dense or ei, got '%s'", what, value);
+    case OPT_DIST:
+        for (int k = RC_DIST_CONSTANT; k <= RC_DIST_GAMMA; ++k)
+            if (strcmp(value, rc_dist_name((rc_dist_kind)k)) == 0) {
+                *(rc_dist_kind *)(base + o->offset) = (rc_dist_kind)k;
+                return RC_OK;
+            }
+        return rc_fail(err, RC_ERR_INPUT, "%s: expected constant, gaussian, lognormal, uniform "
+                       "or gamma, got '%s'", what, value);
     case OPT_PATH: {
         char file[RC_PATH_MAX], dset[RC_PATH_MAX];
         RC_TRY(rc_split_h5_spec(value, what, file, sizeof file, dset, sizeof dset, err));

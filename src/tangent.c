@@ -90,9 +90,40 @@ static void packed_product(const rc_network *net, const int *active, int na, con
 /* Below this many tangent vectors the product stays dense (see rc_tangent_step). */
 enum { RC_PACK_MIN_COLS = 32 };
 
+/* Heterogeneous units: W <- diag(beta) W + Jr [phi_i(h) | dphi Q] with Jr = diag(dt/tau) J.
+ * The row scaling by beta_i rides on the pass that builds the panel, so it stays one GEMM
+ * (with beta = 1); dense for every phi (no packing). */
+static void tangent_step_het(const rc_network *net, const double *dphi, double *W, int ntraj,
+                             int64_t m, rc_tangent_ws *ws)
+{
+    const int64_t N = net->N;
+    const int n = (int)N, ncol = ntraj + (int)m;
+    const double one = 1.0;
+    const double *beta = net->beta_i;
+    double *S = ws->S;
+    for (int c = 0; c < ntraj; ++c) {
+        double *h = W + c * N;
+        rc_network_phi(net, h, S + c * N);
+        for (int64_t i = 0; i < N; ++i) h[i] *= beta[i];
+    }
+    for (int64_t k = 0; k < m; ++k) {
+        double *q = W + (ntraj + k) * N;
+        double *s = S + (ntraj + k) * N;
+        for (int64_t i = 0; i < N; ++i) {
+            s[i] = dphi[i] * q[i];
+            q[i] *= beta[i];
+        }
+    }
+    dgemm_("T", "N", &n, &ncol, &n, &one, net->Jr, &n, S, &n, &one, W, &n);
+}
+
 void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int ntraj, int64_t m,
                      rc_tangent_ws *ws)
 {
+    if (net->het) {
+        tangent_step_het(net, dphi, W, ntraj, m, ws);
+        return;
+    }
     const int64_t N = net->N;
     const int n = (int)N;
     const double alpha = net->p.dt / net->p.tau;
@@ -145,11 +176,16 @@ void rc_tangent_step_ref(const rc_network *net, const double *dphi, double *W, i
         double *w = W + c * N;
         for (int64_t j = 0; j < N; ++j)
             src[j] = c < ntraj ? 0.0 : dphi[j] * w[j];
-        if (c < ntraj) rc_phi_eval(net->p.phi, w, src, (size_t)N);
+        if (c < ntraj) rc_network_phi(net, w, src);
         for (int64_t i = 0; i < N; ++i) {
             double acc = 0.0;
             for (int64_t j = 0; j < N; ++j) acc += net->J[i * N + j] * src[j];
-            dst[i] = beta * w[i] + alpha * acc;
+            /* het: from J and tau_i directly, not from the prescaled Jr of the fast kernel */
+            if (net->het)
+                dst[i] = (1.0 - net->p.dt / net->tau_i[i]) * w[i] +
+                         (net->p.dt / net->tau_i[i]) * acc;
+            else
+                dst[i] = beta * w[i] + alpha * acc;
         }
         memcpy(w, dst, (size_t)N * sizeof(double));
     }
@@ -284,7 +320,8 @@ rc_status rc_tangent_sp_init(rc_tangent_sp *t, const rc_network *net, int64_t m,
     t->S = rc_aligned_alloc((size_t)(N * m), sizeof(float), "single-precision panel", err);
     t->tau = rc_calloc((size_t)m, sizeof(float), "Householder scalars", err);
     RC_CHECK_GOTO(t->J && t->Q && t->S && t->tau, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
-    for (int64_t k = 0; k < N * N; ++k) t->J[k] = (float)net->J[k];
+    const double *Jsrc = net->het ? net->Jr : net->J; /* het: diag(dt/tau) J */
+    for (int64_t k = 0; k < N * N; ++k) t->J[k] = (float)Jsrc[k];
     int n = (int)N, k = (int)m, info = 0, lwork = -1;
     float q1 = 0, q2 = 0;
     sgeqrf_(&n, &k, t->Q, &n, t->tau, &q1, &lwork, &info);
@@ -316,6 +353,19 @@ void rc_tangent_sp_load(rc_tangent_sp *t, const double *Q)
 void rc_tangent_sp_step(const rc_network *net, rc_tangent_sp *t, const double *dphi)
 {
     const int n = (int)t->N, k = (int)t->m;
+    if (net->het) {
+        const float one = 1.0f;
+        for (int64_t c = 0; c < t->m; ++c) {
+            float *q = t->Q + c * t->N;
+            float *s = t->S + c * t->N;
+            for (int64_t i = 0; i < t->N; ++i) {
+                s[i] = (float)dphi[i] * q[i];
+                q[i] *= (float)net->beta_i[i];
+            }
+        }
+        sgemm_("T", "N", &n, &k, &n, &one, t->J, &n, t->S, &n, &one, t->Q, &n);
+        return;
+    }
     const float alpha = (float)(net->p.dt / net->p.tau), beta = (float)(1.0 - net->p.dt / net->p.tau);
     for (int64_t c = 0; c < t->m; ++c) {
         const float *q = t->Q + c * t->N;

@@ -108,7 +108,7 @@ typedef struct {
     rc_coherence_params coherence;
 } rc_coherence_task;
 
-#define RC_TASK_PARAMS_MAX 512
+#define RC_TASK_PARAMS_MAX 1024
 
 typedef struct rc_task_kind {
     const char *name;          /* section name and archive group */

@@ -10,6 +10,34 @@
 
 typedef enum { RC_PHI_TANH = 0, RC_PHI_RELU = 1, RC_PHI_HARDTANH = 2 } rc_phi_kind;
 
+/* Connectivity structure (docs/user-guide.md, "Structured networks").
+ *   dense: J_ij = -b J0/N + g X_ij/sqrt(N) (science.md section 1, the classic model);
+ *   ei:    units 0..N_E-1 excitatory, N_E = round(f_E N); for i in population a, j in b,
+ *          J_ij = s_b g M_ij w_ij / sqrt(c_ab N),  s_E = +1, s_I = -1 (Dale's law),
+ *          M_ij = [U_ij < c_ab] (U_ij uniform, RC_STREAM_SPARSE, a = i, k = j),
+ *          w_ij >= 0 from the block's magnitude distribution driven by X_ij (RC_STREAM_NET);
+ *          J_ii = 0; J0 is not used (the blocks carry the mean), b still scales the drive.
+ * Codes are archived (parameter columns): never renumber. */
+typedef enum { RC_STRUCTURE_DENSE = 0, RC_STRUCTURE_EI = 1 } rc_structure;
+
+/* Distributions of weight magnitudes (constant, gaussian, lognormal) and of per-unit time
+ * constants and gains (constant, uniform, lognormal, gamma), given by mean and standard
+ * deviation (`spread`).  Archived as these codes: never renumber. */
+typedef enum {
+    RC_DIST_CONSTANT = 0,
+    RC_DIST_GAUSSIAN = 1,
+    RC_DIST_LOGNORMAL = 2,
+    RC_DIST_UNIFORM = 3,
+    RC_DIST_GAMMA = 4
+} rc_dist_kind;
+
+typedef struct {
+    rc_dist_kind kind;
+    double mean, spread; /* mean and standard deviation */
+} rc_dist;
+
+enum { RC_POP_E = 0, RC_POP_I = 1 };
+
 typedef struct {
     int64_t N;       /* number of units */
     double g;        /* coupling strength of the random part */
@@ -23,6 +51,14 @@ typedef struct {
     double dt;       /* Euler step, 0 < dt <= tau; dt = tau is the discrete-time map */
     rc_phi_kind phi;
     uint64_t seed_net, seed_ic, seed_ons, seed_noise;
+    /* Structured networks; the defaults (dense, every distribution constant 1) are the classic
+     * model bit for bit.  Index [a][b]: block of targets in population a, sources in b. */
+    rc_structure structure;
+    double f_E;          /* fraction of excitatory units (populations also for tau_i, gain_i) */
+    double c[2][2];      /* connection probabilities c_ab (ei) */
+    rc_dist w[2][2];     /* weight magnitudes w_ab: constant, gaussian (clipped at 0), lognormal */
+    rc_dist tau_rel[2];  /* tau_i / tau per population: constant, uniform, lognormal, gamma */
+    rc_dist gain[2];     /* gain_i per population, phi_i(x) = phi(gain_i x): same families */
 } rc_model_params;
 
 /* interface.md defaults; all four stream seeds = seed. */
@@ -30,6 +66,25 @@ void rc_model_params_default(rc_model_params *p, uint64_t seed);
 
 /* Checks every field; the message names the option (e.g. "--dt: ...").  RC_ERR_INPUT. */
 rc_status rc_model_params_validate(const rc_model_params *p, rc_error *err);
+
+/* 1 for the classic model (dense, homogeneous tau, unit gains): what the distributed engine
+ * and the mean-field references assume. */
+int rc_model_is_classic(const rc_model_params *p);
+/* 1 if tau_i or gain_i differ from tau and 1 (per-unit dynamics, rc_network.het). */
+int rc_model_is_heterogeneous(const rc_model_params *p);
+/* Number of excitatory units, round(f_E N). */
+int64_t rc_model_n_exc(const rc_model_params *p);
+/* tau_i and gain_i of unit i: pure functions of (seed_net, i), RC_STREAM_AUX with
+ * a = RC_AUX_TAU / RC_AUX_GAIN, k = i (a uniform or a normal number, by family). */
+#define RC_AUX_TAU ((uint64_t)1 << 40)
+#define RC_AUX_GAIN (((uint64_t)1 << 40) + 1)
+double rc_model_unit_tau(const rc_model_params *p, int64_t i);
+double rc_model_unit_gain(const rc_model_params *p, int64_t i);
+/* A sample of distribution d driven by a standard normal z (constant, gaussian, lognormal)
+ * or by a uniform u in (0, 1) (uniform, gamma). */
+double rc_dist_sample(const rc_dist *d, double z, double u);
+const char *rc_structure_name(rc_structure s);
+const char *rc_dist_name(rc_dist_kind k);
 
 const char *rc_phi_name(rc_phi_kind phi);
 rc_status rc_phi_parse(const char *name, rc_phi_kind *phi, rc_error *err);
@@ -40,6 +95,11 @@ typedef struct {
     int64_t N;
     double *J;
     int external; /* 1: J came from a file (g, b, J0 do not apply to it) */
+    /* Heterogeneous dynamics only (het = 1; all NULL otherwise): per unit tau_i, gain_i,
+     * rate_i = dt/tau_i, beta_i = 1 - dt/tau_i, and Jr = diag(rate) J (row-major), so one
+     * GEMM with beta = 1 on row-prescaled columns does the Euler and tangent steps. */
+    int het;
+    double *tau_i, *gain_i, *rate_i, *beta_i, *Jr;
 } rc_network;
 
 /* Draw J_ij = -b*J0/N + g X_ij/sqrt(N), J_ii = 0, X_ij = rc_rng_normal(seed_net, NET, i, j). */
@@ -55,6 +115,14 @@ void rc_network_free(rc_network *net);
 /* Transfer function and its derivative, element-wise. */
 void rc_phi_eval(rc_phi_kind phi, const double *x, double *out, size_t n);
 void rc_dphi_eval(rc_phi_kind phi, const double *x, double *out, size_t n);
+
+/* phi_i(x_i) = phi(gain_i x_i) and phi_i'(x_i) = gain_i phi'(gain_i x_i) of the network's units
+ * (rc_phi_eval / rc_dphi_eval exactly when het = 0); in place allowed. */
+void rc_network_phi(const rc_network *net, const double *x, double *out);
+void rc_network_dphi(const rc_network *net, const double *x, double *out);
+/* rc_model_add_drive_noise with per-unit dt/tau_i when het (the same call otherwise). */
+void rc_network_add_drive_noise(const rc_network *net, int64_t step, double Ic, double *H,
+                                int64_t ldh, int ntraj, double *noise_work);
 
 /* h_i(0) = rc_rng_normal(seed_ic, IC, 0, i): unit-variance Gaussian start. */
 void rc_model_initial_state(const rc_model_params *p, double *h);
