@@ -79,6 +79,7 @@ double rc_lyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp)
                      + n_int * (m + 1)              /* local exponents */
                      + (double)lp->n_trace * m + 64.0 * m + 8.0 * N;
     if (mp->phi != RC_PHI_TANH) doubles += N * N; /* packed J */
+    if (rc_model_is_heterogeneous(mp)) doubles += N * N + 4.0 * N; /* diag(dt/tau) J, tau_i.. */
     if (pca_enabled(lp, mp->N)) doubles += 2.0 * (N * N + 66.0 * N);
     return 8.0 * doubles;
 }

@@ -59,9 +59,17 @@ static void packed_product(const rc_network *net, const int *active, int na, con
 {
     const int64_t N = net->N;
     const int ncol = nstate + (int)m;
-    const double alpha = net->p.dt / net->p.tau;
+    /* het: C <- diag(beta_i) C + Jr S; the row scaling is a pass of its own here because C
+     * may alias the panel's sources (the classic path keeps beta inside the GEMM) */
+    const double alpha = net->het ? 1.0 : net->p.dt / net->p.tau;
+    const double *Jsrc = net->het ? net->Jr : net->J;
     if (na == 0) {
-        for (int64_t k = 0; k < N * ncol; ++k) C[k] *= beta;
+        if (net->het) {
+            for (int c = 0; c < ncol; ++c)
+                for (int64_t i = 0; i < N; ++i) C[c * N + i] *= net->beta_i[i];
+        } else {
+            for (int64_t k = 0; k < N * ncol; ++k) C[k] *= beta;
+        }
         return;
     }
     double *S = ws->S;
@@ -70,6 +78,7 @@ static void packed_product(const rc_network *net, const int *active, int na, con
         double *s = S + (int64_t)c * na;
         for (int a = 0; a < na; ++a) {
             double x = h[active[a]];
+            if (net->het) x *= net->gain_i[active[a]]; /* phi_i(x) = relu(gain_i x) */
             s[a] = x > 0 ? x : 0.0; /* relu: the only phi that packs state columns */
         }
     }
@@ -79,11 +88,16 @@ static void packed_product(const rc_network *net, const int *active, int na, con
         for (int a = 0; a < na; ++a) s[a] = dphi[active[a]] * q[active[a]];
     }
     for (int64_t i = 0; i < N; ++i) {
-        const double *Ji = net->J + i * N;
+        const double *Ji = Jsrc + i * N;
         double *out = ws->Jp + i * na;
         for (int a = 0; a < na; ++a) out[a] = Ji[active[a]];
     }
     const int n = (int)N;
+    if (net->het) {
+        for (int c = 0; c < ncol; ++c)
+            for (int64_t i = 0; i < N; ++i) C[c * N + i] *= net->beta_i[i];
+        beta = 1.0;
+    }
     dgemm_("T", "N", &n, &ncol, &na, &alpha, ws->Jp, &na, S, &na, &beta, C, &n);
 }
 
@@ -120,7 +134,7 @@ static void tangent_step_het(const rc_network *net, const double *dphi, double *
 void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int ntraj, int64_t m,
                      rc_tangent_ws *ws)
 {
-    if (net->het) {
+    if (net->het && (net->p.phi == RC_PHI_TANH || m < RC_PACK_MIN_COLS)) {
         tangent_step_het(net, dphi, W, ntraj, m, ws);
         return;
     }
@@ -154,9 +168,18 @@ void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int n
     } else {
         /* hardtanh: saturated units still drive the state (phi = +-1) but not the tangent (phi' = 0). */
         double *S = ws->S;
-        for (int c = 0; c < ntraj; ++c)
-            rc_phi_eval(RC_PHI_HARDTANH, W + c * N, S + c * N, (size_t)N);
-        dgemm_("T", "N", &n, &ntraj, &n, &alpha, net->J, &n, S, &n, &beta, W, &n);
+        if (net->het) {
+            const double one = 1.0;
+            for (int c = 0; c < ntraj; ++c) {
+                rc_network_phi(net, W + c * N, S + c * N);
+                for (int64_t i = 0; i < N; ++i) W[c * N + i] *= net->beta_i[i];
+            }
+            dgemm_("T", "N", &n, &ntraj, &n, &one, net->Jr, &n, S, &n, &one, W, &n);
+        } else {
+            for (int c = 0; c < ntraj; ++c)
+                rc_phi_eval(RC_PHI_HARDTANH, W + c * N, S + c * N, (size_t)N);
+            dgemm_("T", "N", &n, &ntraj, &n, &alpha, net->J, &n, S, &n, &beta, W, &n);
+        }
         int na = 0;
         for (int64_t i = 0; i < N; ++i)
             if (dphi[i] != 0.0) ws->active[na++] = (int)i;

@@ -238,18 +238,25 @@ static void accumulate_logdet(void *vctx, int64_t step, int phase, const double 
     c->steps++;
 }
 
-static void logdet_het(int structure, double sigma, int single)
+static void logdet_het(int structure, double sigma, int single, rc_phi_kind phi)
 {
     rc_error err;
     rc_model_params p;
-    het_params(&p, 40, 1, 4.0, RC_PHI_TANH);
+    het_params(&p, 40, 1, phi == RC_PHI_RELU ? 2.0 : 4.0, phi);
     p.sigma = sigma;
+    if (phi == RC_PHI_RELU) { /* balanced: bounded */
+        p.b = 3.0;
+        p.I0 = 1.0;
+    }
     if (structure) {
+        /* mean inputs balanced, f_E sqrt(c_aE) w_aE = f_I sqrt(c_aI) w_aI, so that the units
+         * are not all saturated (D_s would be almost constant) */
         p.structure = RC_STRUCTURE_EI;
+        p.g = 2.0;
         p.c[0][0] = 0.5;
         p.c[1][1] = 0.7;
-        p.w[0][1] = (rc_dist){RC_DIST_LOGNORMAL, 1.0, 0.5};
-        p.w[1][1] = (rc_dist){RC_DIST_GAUSSIAN, 1.0, 0.5};
+        p.w[0][1] = (rc_dist){RC_DIST_LOGNORMAL, 4.0 * sqrt(0.5), 0.5};
+        p.w[1][1] = (rc_dist){RC_DIST_GAUSSIAN, 4.0 / sqrt(0.7), 1.0};
     }
     rc_network net;
     RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
@@ -273,8 +280,9 @@ static void logdet_het(int structure, double sigma, int single)
     const double expected = ctx.logdet_sum / ((double)ctx.steps * p.dt);
     assert_int_equal(ctx.steps, (int64_t)llround(40.0 / p.dt));
     const double q = ctx.h2_sum / (double)ctx.steps;
-    print_message("het tau and gains (%s%s%s): lambda_1 = %.4f, <|h|^2/N> = %.3f, sum lambda = "
-                  "%.12f, <log|det D|>/dt = %.12f, rel. diff %.1e\n", structure ? "ei" : "dense",
+    print_message("het tau and gains (%s %s%s%s): lambda_1 = %.4f, <|h|^2/N> = %.3f, sum lambda = "
+                  "%.12f, <log|det D|>/dt = %.12f, rel. diff %.1e\n", rc_phi_name(phi),
+                  structure ? "ei" : "dense",
                   sigma > 0 ? ", noise" : "", single ? ", single" : "", r.lambda[0], q, sum,
                   expected, fabs(sum - expected) / fabs(expected));
     RC_ASSERT_NEAR(sum, expected, (single ? 1e-4 : 1e-8) * fabs(expected));
@@ -284,9 +292,12 @@ static void logdet_het(int structure, double sigma, int single)
     rc_network_free(&net);
 }
 
-static void logdet_het_dense(void **s) { (void)s; logdet_het(0, 0.0, 0); }
-static void logdet_het_ei_noise(void **s) { (void)s; logdet_het(1, 0.2, 0); }
-static void logdet_het_single(void **s) { (void)s; logdet_het(0, 0.0, 1); }
+static void logdet_het_dense(void **s) { (void)s; logdet_het(0, 0.0, 0, RC_PHI_TANH); }
+static void logdet_het_ei_noise(void **s) { (void)s; logdet_het(1, 0.2, 0, RC_PHI_TANH); }
+static void logdet_het_single(void **s) { (void)s; logdet_het(0, 0.0, 1, RC_PHI_TANH); }
+/* relu and hardtanh with m = N = 40 >= 32: the packed products of the optimised kernel */
+static void logdet_het_relu(void **s) { (void)s; logdet_het(0, 0.1, 0, RC_PHI_RELU); }
+static void logdet_het_hardtanh(void **s) { (void)s; logdet_het(1, 0.0, 0, RC_PHI_HARDTANH); }
 
 static int cmp_desc(const void *a, const void *b)
 {
@@ -457,6 +468,7 @@ int main(void)
         cmocka_unit_test(dale_sparsity_moments), cmocka_unit_test(blocks_equal_full),
         cmocka_unit_test(classic_bitwise),       cmocka_unit_test(logdet_het_dense),
         cmocka_unit_test(logdet_het_ei_noise),   cmocka_unit_test(logdet_het_single),
+        cmocka_unit_test(logdet_het_relu),       cmocka_unit_test(logdet_het_hardtanh),
         cmocka_unit_test(subcritical_het),       cmocka_unit_test(kernels_het),
         cmocka_unit_test(unit_distributions),    cmocka_unit_test(validation),
     };

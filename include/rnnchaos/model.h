@@ -102,7 +102,9 @@ typedef struct {
     double *tau_i, *gain_i, *rate_i, *beta_i, *Jr;
 } rc_network;
 
-/* Draw J_ij = -b*J0/N + g X_ij/sqrt(N), J_ii = 0, X_ij = rc_rng_normal(seed_net, NET, i, j). */
+/* Draw J_ij = -b*J0/N + g X_ij/sqrt(N), J_ii = 0, X_ij = rc_rng_normal(seed_net, NET, i, j)
+ * (dense), or the E/I blocks of rc_structure (ei); with heterogeneous tau or gains also the
+ * per-unit arrays and Jr (validation draws tau_i to check dt <= min tau_i). */
 rc_status rc_network_create(rc_network *net, const rc_model_params *p, rc_error *err);
 /* Fill rows [row0, row0 + nrows) and columns [col0, col0 + ncols) of the same J into a local
  * block (row-major, leading dimension ld): what a distributed rank draws for its own blocks. */

@@ -33,7 +33,10 @@ void rc_tangent_ws_free(rc_tangent_ws *ws);
  *   Q   <- (1 - dt/tau) Q + (dt/tau) J diag(dphi) Q  (dphi = phi'(h_1) at the state before)
  * For relu only the units where phi or phi' is nonzero enter the product; for hardtanh the
  * tangent product uses only the unsaturated units (exact: the others contribute zeros).  With
- * fewer than 32 tangent vectors the product stays dense: packing would cost a pass over J. */
+ * fewer than 32 tangent vectors the product stays dense: packing would cost a pass over J.
+ * Heterogeneous networks (net->het): h_c <- diag(beta_i) h_c + Jr phi_i(h_c) and
+ * Q <- diag(beta_i) Q + Jr diag(dphi) Q with Jr = diag(dt/tau_i) J, still one GEMM (beta_i
+ * applied while the panel is built); dphi = phi_i'(h_1) from rc_network_dphi. */
 void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int ntraj, int64_t m,
                      rc_tangent_ws *ws);
 /* Reference: triple loop, no BLAS, no packing. */
