@@ -24,6 +24,9 @@ gain_E_spread=0.2 t_sim=20 t_transient=10 t_ons_transient=5 n_boot=100"
 {
     printf '[run]\nseed = 5\nrealizations = 1\n\n[spectrum]\n'
     for kv in $KEYS; do echo "${kv%%=*} = ${kv#*=}"; done
+    printf '\n[gcrit]\nN = 20\nstructure = ei\nw_EI_mean = 4\nw_II_mean = 4\n'
+    printf 'tau_I_dist = uniform\ntau_I_mean = 0.5\ntau_I_spread = 0.1\ng_lo = 0.5\ng_hi = 4\n'
+    printf 'g_tol = 0.5\nt_max = 200\nt_transient = 20\nt_ons_transient = 10\nn_boot = 100\n'
 } > s.ini
 args=(--seed 5)
 for kv in $KEYS; do args+=("--${kv%%=*}" "${kv#*=}"); done
@@ -54,6 +57,11 @@ for a, b in zip(lam, d["lambda"]):
     assert float(a) == b, (a, b)
 for k in ("lambda_max", "lambda_min", "entropy_H", "lambda_max_fp"):
     assert float(g[k][0]) == d[k], (k, g[k][0], d[k])
+q = f["gcrit/params"]
+assert int(q["structure"][0]) == 1 and float(q["w_EI_mean"][0]) == 4.0 and float(q["w_II_mean"][0]) == 4.0
+assert int(q["tau_I_dist"][0]) == 3 and float(q["tau_I_mean"][0]) == 0.5 and float(q["tau_I_spread"][0]) == 0.1
+assert float(q["c_EE"][0]) == 1.0 and int(q["gain_E_dist"][0]) == 0 and float(q["f_E"][0]) == 0.8
+assert f["gcrit/status"][0] == 1
 print("structured spectrum: archive row = rnnchaos spectrum --json, bit for bit; lambda_1 = %.4f" % d["lambda"][0])
 EOF
 
@@ -68,6 +76,11 @@ rc=$?
 [ $rc -eq 2 ] || bad "dt > min tau_i: exit $rc, expected 2"
 grep -q -- "--dt" dt.err || bad "dt refusal does not name --dt: $(cat dt.err)"
 [ -s dt.out ] && bad "output written despite bad input"
+"$B" eigs --N 100 --g 1 --structure ei --c-EE 0.2 --w-EI-mean 4 --json > eigs.json ||
+    bad "eigs of a structured J failed"
+"$B" eigs --N 50 --tau-I-dist gamma --tau-I-spread 0.2 --of jacobian --at zero > ej.out 2> ej.err
+rc=$?
+[ $rc -eq 2 ] && grep -q -- "--tau-E/I" ej.err || bad "eigs Jacobian with tau_i: exit $rc, $(cat ej.err)"
 mpiexec -n 2 "$B" spectrum --N 20 --structure ei --grid 2x1 --t-sim 5 > dist.out 2> dist.err
 grep -q -- "--structure.*distributed engine supports the classic model only" dist.err ||
     bad "distributed spectrum of a structured model not refused: $(tail -3 dist.err)"

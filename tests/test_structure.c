@@ -118,6 +118,50 @@ static void dale_sparsity_moments(void **state)
     rc_network_free(&net);
 }
 
+/* The 1/sqrt(c_ab N) scaling keeps the bulk of the spectrum O(1): with blocks equal across
+ * rows, Var(J_ij) = g^2 (E[w_b^2] - c_b mean_b^2)/N for a source in population b, and the
+ * bulk fills the disc of radius r = g sqrt(sum_b f_b (E[w_b^2] - c_b mean_b^2)) (circular law
+ * with a variance profile); the mean is balanced, f_E sqrt(c_E) mean_E = f_I sqrt(c_I) mean_I,
+ * so the rank-one mean plants no large outlier.  Measured at N = 600: 0.7% of the
+ * eigenvalues beyond 1.05 r, 14.5% beyond 0.9 r (a disc of radius 0.6 r, e.g. from a missing
+ * sparsity term, would leave none there). */
+static void ei_bulk_radius(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_model_params p;
+    enum { N = 600 };
+    rc_model_params_default(&p, 5);
+    p.N = N;
+    p.g = 1.0;
+    p.structure = RC_STRUCTURE_EI;
+    p.f_E = 0.8;
+    const double cE = 0.2, cI = 0.5, mE = 1.0, mI = 0.8 * sqrt(cE) * mE / (0.2 * sqrt(cI));
+    for (int a = 0; a < 2; ++a) {
+        p.c[a][0] = cE;
+        p.c[a][1] = cI;
+        p.w[a][0] = (rc_dist){RC_DIST_LOGNORMAL, mE, 0.5};
+        p.w[a][1] = (rc_dist){RC_DIST_GAUSSIAN, mI, 0.3 * mI}; /* clipping negligible */
+    }
+    const double r = p.g * sqrt(0.8 * (mE * mE + 0.25 - cE * mE * mE) +
+                                0.2 * (mI * mI * 1.09 - cI * mI * mI));
+    rc_network net;
+    RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+    static double wr[N], wi[N];
+    rc_test_eigenvalues(net.J, N, wr, wi);
+    int out = 0, edge = 0;
+    for (int k = 0; k < N; ++k) {
+        const double m = hypot(wr[k], wi[k]);
+        out += m > 1.05 * r;
+        edge += m > 0.9 * r;
+    }
+    print_message("ei bulk: r = %.4f, beyond 1.05 r: %.2f%%, beyond 0.9 r: %.2f%%\n", r,
+                  100.0 * out / N, 100.0 * edge / N);
+    assert_true(out < 0.03 * N);
+    assert_true(edge > 0.08 * N);
+    rc_network_free(&net);
+}
+
 static void blocks_equal_full(void **state)
 {
     (void)state;
@@ -466,6 +510,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dale_sparsity_moments), cmocka_unit_test(blocks_equal_full),
+        cmocka_unit_test(ei_bulk_radius),
         cmocka_unit_test(classic_bitwise),       cmocka_unit_test(logdet_het_dense),
         cmocka_unit_test(logdet_het_ei_noise),   cmocka_unit_test(logdet_het_single),
         cmocka_unit_test(logdet_het_relu),       cmocka_unit_test(logdet_het_hardtanh),
