@@ -10,12 +10,12 @@ set(RC_MPIEXEC ${MPIEXEC_EXECUTABLE} -x OPENBLAS_NUM_THREADS=1)
 add_test(NAME dist_1x1 COMMAND test_dist 1x1)
 add_test(NAME dist_1x2 COMMAND ${RC_MPIEXEC} -n 2 $<TARGET_FILE:test_dist> 1x2)
 add_test(NAME dist_2x1 COMMAND ${RC_MPIEXEC} -n 2 $<TARGET_FILE:test_dist> 2x1)
-add_test(NAME dist_3x1 COMMAND ${RC_MPIEXEC} -n 3 --oversubscribe $<TARGET_FILE:test_dist> 3x1)
+add_test(NAME dist_3x1 COMMAND ${RC_MPIEXEC} -n 3 --oversubscribe --mca mpi_yield_when_idle 1 $<TARGET_FILE:test_dist> 3x1)
 set_tests_properties(dist_1x1 dist_1x2 dist_2x1 dist_3x1 PROPERTIES
-                     LABELS mpi TIMEOUT 300 ENVIRONMENT "${RC_DIST_ENV}"
+                     LABELS mpi TIMEOUT 600 ENVIRONMENT "${RC_DIST_ENV}"
                      WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
-add_test(NAME dist_1x3 COMMAND ${RC_MPIEXEC} -n 3 --oversubscribe $<TARGET_FILE:test_dist> 1x3)
-set_tests_properties(dist_1x3 PROPERTIES LABELS mpi TIMEOUT 300 ENVIRONMENT "${RC_DIST_ENV}"
+add_test(NAME dist_1x3 COMMAND ${RC_MPIEXEC} -n 3 --oversubscribe --mca mpi_yield_when_idle 1 $<TARGET_FILE:test_dist> 1x3)
+set_tests_properties(dist_1x3 PROPERTIES LABELS mpi TIMEOUT 600 ENVIRONMENT "${RC_DIST_ENV}"
                      WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 # the command line on grids: serial = distributed, --connectivity/--h0, bad input once, memory
 rc_add_script_test(cli_dist_spectrum cli_dist_spectrum.sh LABELS mpi TIMEOUT 300)
