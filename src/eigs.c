@@ -157,6 +157,10 @@ void rc_eigs_build(const rc_network *net, rc_eigs_of of, const double *h, double
     const int64_t N = net->N;
     if (of == RC_EIGS_OF_JACOBIAN) {
         rc_fixedpoints_jacobian(net, h, A);
+        /* heterogeneous units: diag(tau/tau_i)(-I + J diag(phi_i'(h))), units of 1/tau */
+        if (net->het)
+            for (int64_t j = 0; j < N; ++j)
+                for (int64_t i = 0; i < N; ++i) A[i + j * N] *= net->p.tau / net->tau_i[i];
         return;
     }
     for (int64_t j = 0; j < N; ++j)
@@ -410,8 +414,6 @@ rc_status rc_eigs_run(const rc_network *net, const rc_eigs_params *ep, rc_eigs_r
     const int64_t N = net->N;
     RC_CHECK(N <= 46340, err, RC_ERR_INPUT, "--N: %lld is out of range for dense LAPACK "
              "eigenvalues", (long long)N);
-    RC_CHECK(!net->het || ep->of == RC_EIGS_OF_J, err, RC_ERR_INPUT, "--tau-E/I-*, --gain-E/I-*: "
-             "Jacobians are implemented for homogeneous tau and unit gains only (--of J works)");
     res->N = N;
     res->of = ep->of;
     res->at = ep->of == RC_EIGS_OF_J ? RC_EIGS_AT_ZERO : ep->at;
@@ -463,7 +465,7 @@ rc_status rc_eigs_run(const rc_network *net, const rc_eigs_params *ep, rc_eigs_r
         const double *wt = NULL;
         double mw = 1.0;
         if (h) {
-            rc_dphi_eval(net->p.phi, h, w, (size_t)N);
+            rc_network_dphi(net, h, w);
             mw = 0.0;
             for (int64_t i = 0; i < N; ++i) {
                 w[i] *= w[i];
@@ -472,11 +474,17 @@ rc_status rc_eigs_run(const rc_network *net, const rc_eigs_params *ep, rc_eigs_r
             mw /= (double)N;
             wt = w;
         }
-        /* the disc of radius g sqrt(<phi'^2>) is the dense model's; no reference for ei */
-        const double rth = net->external || net->p.structure != RC_STRUCTURE_DENSE
+        /* the disc of radius g sqrt(<phi'^2>) is the dense model's; no reference for ei or for
+         * heterogeneous units, whose Jacobian is centred at -<tau/tau_i> instead of -1 */
+        const double rth = net->external || !rc_model_is_classic(&net->p)
                                ? NAN : net->p.g * sqrt(mw);
-        RC_GOTO(rc_eigs_analyze(N, wr, wr + N, h ? -1.0 : 0.0, wt, rth, ep, &res->spectra[s],
-                                err));
+        double center = h ? -1.0 : 0.0;
+        if (h && net->het) {
+            center = 0.0;
+            for (int64_t i = 0; i < N; ++i) center -= net->p.tau / net->tau_i[i];
+            center /= (double)N;
+        }
+        RC_GOTO(rc_eigs_analyze(N, wr, wr + N, center, wt, rth, ep, &res->spectra[s], err));
         res->n_spectra = s + 1;
         if (times) res->spectra[s].t = times[s];
     }

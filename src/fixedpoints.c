@@ -97,7 +97,7 @@ double rc_fixedpoints_residual(const rc_network *net, const double *h, double *F
 {
     const int N = (int)net->N, one = 1;
     const double a = 1.0, zero = 0.0, drive = net->p.b * net->p.I0;
-    rc_phi_eval(net->p.phi, h, work, (size_t)N);
+    rc_network_phi(net, h, work); /* phi_i(x) = phi(gain_i x) */
     /* row-major J is J^T column-major */
     dgemv_("T", &N, &N, &a, net->J, &N, work, &one, &zero, F, &one);
     double m = 0.0;
@@ -112,7 +112,7 @@ void rc_fixedpoints_jacobian(const rc_network *net, const double *h, double *A)
 {
     const int64_t N = net->N;
     double *d = A; /* phi' staged in the first column, consumed before it is overwritten */
-    rc_dphi_eval(net->p.phi, h, d, (size_t)N);
+    rc_network_dphi(net, h, d);
     /* A[i + j N] = J_ij d_j - delta_ij, filled from the last column so d (column 0) survives */
     for (int64_t j = N - 1; j >= 0; --j) {
         const double dj = d[j];
@@ -272,8 +272,6 @@ rc_status rc_fixedpoints_run(const rc_network *net, const rc_fixedpoints_params 
     const double t0 = rc_wall_seconds();
     memset(res, 0, sizeof *res);
     RC_TRY(rc_fixedpoints_params_validate(fp, err));
-    RC_CHECK(!net->het, err, RC_ERR_INPUT, "--tau-E/I-*, --gain-E/I-*: fixed points and their "
-             "stability are implemented for homogeneous tau and unit gains only");
     RC_CHECK(net->p.sigma == 0.0, err, RC_ERR_INPUT,
              "--sigma: fixed points are those of the noise-free dynamics; set --sigma 0 (got %g)",
              net->p.sigma);
@@ -348,6 +346,11 @@ rc_status rc_fixedpoints_run(const rc_network *net, const rc_fixedpoints_params 
         pt->q = q / (double)N;
         pt->phi2 = p2 / (double)N;
         rc_fixedpoints_jacobian(net, pt->h, w.A);
+        /* stability: the Jacobian of the flow, diag(tau/tau_i) DF (units of 1/tau); the time
+         * constants do not move the points but can change the sign of Re mu */
+        if (net->het)
+            for (int64_t j = 0; j < N; ++j)
+                for (int64_t i = 0; i < N; ++i) w.A[i + j * N] *= net->p.tau / net->tau_i[i];
         const int n = (int)N, ione = 1;
         int info = 0, lwork = -1;
         double wq = 0.0, dummy = 0.0;

@@ -78,9 +78,11 @@ grep -q -- "--dt" dt.err || bad "dt refusal does not name --dt: $(cat dt.err)"
 [ -s dt.out ] && bad "output written despite bad input"
 "$B" eigs --N 100 --g 1 --structure ei --c-EE 0.2 --w-EI-mean 4 --json > eigs.json ||
     bad "eigs of a structured J failed"
-"$B" eigs --N 50 --tau-I-dist gamma --tau-I-spread 0.2 --of jacobian --at zero > ej.out 2> ej.err
-rc=$?
-[ $rc -eq 2 ] && grep -q -- "--tau-E/I" ej.err || bad "eigs Jacobian with tau_i: exit $rc, $(cat ej.err)"
+"$B" eigs --N 50 --g 2 --tau-I-dist gamma --tau-I-spread 0.2 --gain-E-dist lognormal \
+    --gain-E-spread 0.2 --of jacobian --at trajectory --samples 2 --json > ej.json ||
+    bad "eigs of Jacobians with tau_i and gains failed"
+"$B" fixedpoints --N 30 --g 2 --structure ei --w-EI-mean 4 --w-II-mean 4 --tau-I-dist uniform \
+    --tau-I-mean 0.5 --tau-I-spread 0.1 --json > fp.json || bad "fixedpoints with tau_i failed"
 mpiexec -n 2 "$B" spectrum --N 20 --structure ei --grid 2x1 --t-sim 5 > dist.out 2> dist.err
 grep -q -- "--structure.*distributed engine supports the classic model only" dist.err ||
     bad "distributed spectrum of a structured model not refused: $(tail -3 dist.err)"

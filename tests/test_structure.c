@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "rc_test_util.h"
+#include "rnnchaos/eigs.h"
+#include "rnnchaos/fixedpoints.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/rng.h"
 #include "rnnchaos/stats.h"
@@ -386,6 +388,41 @@ static void subcritical_het(void **state)
     }
     print_message("g = 0.6, heterogeneous tau and gains: max |lambda_k - (1/dt) log|eig D|| = "
                   "%.2e (lambda_1 = %.4f, lambda_N = %.4f)\n", worst, r.lambda[0], r.lambda[N - 1]);
+    /* eigs at h = 0 gives mu_k of diag(tau/tau_i)(-I + J diag(gain)): D = I + (dt/tau) A, so
+     * (1/dt) log|1 + dt mu_k/tau| are the same numbers; trace A = -sum_i tau/tau_i (J_ii = 0) */
+    rc_eigs_params ep;
+    rc_eigs_params_default(&ep);
+    ep.of = RC_EIGS_OF_JACOBIAN;
+    ep.at = RC_EIGS_AT_ZERO;
+    rc_eigs_result er;
+    RC_ASSERT_OK(rc_eigs_run(&net, &ep, &er, &err), &err);
+    assert_int_equal(er.n_spectra, 1);
+    double from_eigs[N], tr = 0, tr_expected = 0, edge = -INFINITY;
+    for (int k = 0; k < N; ++k) {
+        const double re = er.spectra[0].re[k], im = er.spectra[0].im[k];
+        from_eigs[k] = log(hypot(1 + p.dt * re / p.tau, p.dt * im / p.tau)) / p.dt;
+        tr += re;
+        tr_expected -= p.tau / rc_model_unit_tau(&p, k);
+        edge = fmax(edge, re);
+    }
+    qsort(from_eigs, N, sizeof(double), cmp_desc);
+    for (int k = 0; k < N; ++k) RC_ASSERT_NEAR(from_eigs[k], expected[k], 1e-10);
+    RC_ASSERT_NEAR(tr, tr_expected, 1e-10 * fabs(tr_expected));
+    RC_ASSERT_NEAR(er.spectra[0].spectral_edge, edge, 0.0);
+    /* below the transition the origin is the only fixed point, stable, with the same edge */
+    rc_fixedpoints_params fpp;
+    rc_fixedpoints_params_default(&fpp);
+    fpp.n_starts = 20;
+    rc_fixedpoints_result fr;
+    RC_ASSERT_OK(rc_fixedpoints_run(&net, &fpp, &fr, &err), &err);
+    assert_int_equal(fr.n_found, 1);
+    assert_int_equal(fr.points[0].n_unstable, 0);
+    RC_ASSERT_NEAR(fr.points[0].q, 0.0, 1e-20);
+    RC_ASSERT_NEAR(fr.points[0].spectral_edge, edge, 1e-12);
+    print_message("eigs and fixedpoints at h = 0: spectral edge %.6f, trace %.6f (expected %.6f)\n",
+                  edge, tr, tr_expected);
+    rc_fixedpoints_result_free(&fr);
+    rc_eigs_result_free(&er);
     rc_lyap_result_free(&r);
     rc_network_free(&net);
 }

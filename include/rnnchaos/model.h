@@ -76,8 +76,9 @@ int rc_model_is_heterogeneous(const rc_model_params *p);
 int64_t rc_model_n_exc(const rc_model_params *p);
 /* tau_i and gain_i of unit i: pure functions of (seed_net, i), RC_STREAM_AUX with
  * a = RC_AUX_TAU / RC_AUX_GAIN, k = i (a uniform or a normal number, by family). */
-#define RC_AUX_TAU ((uint64_t)1 << 40)
-#define RC_AUX_GAIN (((uint64_t)1 << 40) + 1)
+/* (rows 2^40 + k are the fixed-point starts of fixedpoints.h, seeded by seed_ic) */
+#define RC_AUX_TAU ((uint64_t)3 << 60)
+#define RC_AUX_GAIN (((uint64_t)3 << 60) + 1)
 double rc_model_unit_tau(const rc_model_params *p, int64_t i);
 double rc_model_unit_gain(const rc_model_params *p, int64_t i);
 /* A sample of distribution d driven by a standard normal z (constant, gaussian, lognormal)
