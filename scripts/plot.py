@@ -15,6 +15,14 @@ Writes PNGs into FIGDIR (default: figures/) for what applies, and prints each fi
                           `rnnchaos summarize` has been run, else a plain least-squares fit)
   coherence_vs_f*.png     C(f) per parameter group (median over realisations, 20-80% band),
                           with R_lb in the legend
+  coherence_R_lb_vs_b*.png   (b varies) R_lb raw and debiased against b, every realisation and
+                          the median, with the estimator bias and a line proportional to b
+  coherence_tau_eff_vs_b*.png  (b varies, tau_eff measured) tau_eff with its jackknife error
+                          against b, with tau/(1 + b J0 p), its Euler-map value and tau/b
+  common_vs_independent_lambda1*.png  (spectrum tasks varying sigma and/or sigma_c) lambda_1
+                          against input amplitude: sigma_c with sigma = 0 (common, also drawn
+                          against b*sigma_c, its amplitude at a unit) and sigma with
+                          sigma_c = 0 (independent), realisations with 95% CIs and medians
 Parameters other than N, g and the seeds that vary in a kind split its figures (suffixes such
 as _phi-relu_b-2).  Only done tasks are plotted.  Needs nothing but h5py, numpy, matplotlib.
 """
@@ -30,7 +38,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-SKIP = {"N", "g", "n_le", "seed_net", "seed_ic", "seed_ons", "seed_noise"}
+SEEDS = {"seed_net", "seed_ic", "seed_ons", "seed_noise"}
+SKIP = {"N", "g", "n_le"} | SEEDS
 
 
 def load_kind(f, kind):
@@ -190,7 +199,9 @@ def plot_spectrum(f, figdir, written):
                          (" (%s)" % title if title else ""))
             fig.tight_layout()
             save(fig, figdir, "density_vs_g%s.png" % suffix, written)
-        # lambda_1 against g with CIs
+        # lambda_1 against g with CIs (an amplitude sweep at one g has its own figure)
+        if len(gs) == 1 and amplitude_sweep(params):
+            continue
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         span = (gs.max() - gs.min()) if len(gs) > 1 else 1.0
         for k, N0 in enumerate(Ns):
@@ -328,6 +339,132 @@ def plot_coherence(f, figdir, written):
     save(fig, figdir, "coherence_vs_f.png", written)
 
 
+def amplitude_sweep(params):
+    """True when spectrum tasks vary the common (sigma_c) or independent (sigma) amplitude"""
+    return any(k in params and len(np.unique(params[k])) > 1 for k in ("sigma", "sigma_c"))
+
+
+def plot_common_vs_independent(f, figdir, written):
+    params, status, s = load_kind(f, "spectrum")
+    if not amplitude_sweep(params) or "sigma" not in params or "sigma_c" not in params:
+        return
+    n = len(status)
+    lmax = s["lambda_max"][()]
+    ci = s["ci_lambda_max"][()]
+    done = (status == 1) & np.isfinite(lmax)
+    sig, sigc = params["sigma"], params["sigma_c"]
+    failed = status == 2
+    for suffix, title, fam in families(params, n, SEEDS | {"sigma", "sigma_c", "n_le"}):
+        sel = fam & done
+        if not sel.any():
+            continue
+        b = params["b"][np.where(sel)[0][0]] if "b" in params else 0.0
+        curves = [("common: $\\sigma_c$ ($\\sigma$ = 0)", sel & (sig == 0), sigc, 1.0, "C3", "-"),
+                  ("independent: $\\sigma$ ($\\sigma_c$ = 0)", sel & (sigc == 0), sig, 1.0, "C0",
+                   "-")]
+        if b not in (0.0, 1.0):
+            curves.append(("common against $b\\,\\sigma_c$ (its amplitude at a unit)",
+                           sel & (sig == 0), sigc, b, "C3", ":"))
+        pos = np.concatenate([x[m] * scale for _, m, x, scale, _, _ in curves])
+        pos = pos[pos > 0]
+        fig, ax = plt.subplots(figsize=(6.8, 4.4))
+        for k, (lab, m, x, scale, col, ls) in enumerate(curves):
+            rows = np.where(m)[0]
+            if len(rows) == 0:
+                continue
+            amps = np.unique(x[rows])
+            if ls == "-":
+                y = lmax[rows]
+                lo = np.where(np.isfinite(ci[rows, 0]), y - ci[rows, 0], 0)
+                hi = np.where(np.isfinite(ci[rows, 1]), ci[rows, 1] - y, 0)
+                off = np.exp((k - 0.5) * 0.04)  # side by side on the log axis
+                ax.errorbar(x[rows] * scale * off, y, yerr=[lo, hi], fmt="o", ms=2.5,
+                            color=col, alpha=0.6, elinewidth=0.8, capsize=0)
+            med = np.array([stats(lmax[rows][x[rows] == a])[0] for a in amps])
+            ax.plot(amps * scale, med, ls=ls, color=col, lw=1.3,
+                    label="%s, median of %d" % (lab, len(rows) // max(1, len(amps))))
+        nfail = int((fam & failed).sum())
+        ax.axhline(0, color="k", lw=0.5)
+        if len(pos):
+            ax.set_xscale("symlog", linthresh=pos.min(), linscale=0.5)
+            ax.set_xlim(-0.2 * pos.min(), pos.max() * 1.5)
+        ax.set_xlabel("input amplitude ($\\sigma_c$ or $\\sigma$)")
+        ax.set_ylabel(r"$\lambda_1$ [1/$\tau$]")
+        ax.set_title(r"$\lambda_1$: common versus independent input" +
+                     (" (b = %g)" % b) + ("\n" + title if title else "") +
+                     ("; %d failed tasks not shown" % nfail if nfail else ""), fontsize=10)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        save(fig, figdir, "common_vs_independent_lambda1%s.png" % suffix, written)
+
+
+def plot_coherence_vs_b(f, figdir, written):
+    params, status, s = load_kind(f, "coherence")
+    if "b" not in params:
+        return
+    n = len(status)
+    done = status == 1
+    b = params["b"]
+    tau = params["tau"] if "tau" in params else np.ones(n)
+    R, Rd = s["info_rate_lb"][()], s["info_rate_lb_debiased"][()]
+    bias = s["info_rate_lb_bias"][()]
+    te, tee = s["tau_eff"][()], s["tau_eff_err"][()]
+    tth, tthd = s["tau_eff_theory"][()], s["tau_eff_theory_dt"][()]
+    p = s["active_fraction"][()]
+    rng = np.random.default_rng(0)
+    for suffix, title, fam in families(params, n, SEEDS | {"b"}):
+        sel = fam & done
+        bs = np.unique(b[sel])
+        if len(bs) < 2:
+            continue
+        jit = np.exp(rng.uniform(-0.04, 0.04, n))
+        # R_lb against b
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        for val, col, lab in ((R, "C1", "raw"), (Rd, "C0", "debiased")):
+            ok = sel & np.isfinite(val)
+            ax.plot(b[ok] * jit[ok], val[ok], ".", color=col, alpha=0.6, ms=5)
+            med = np.array([stats(val[ok & (b == b0)])[0] for b0 in bs])
+            ax.plot(bs, med, "o-", color=col, ms=3, lw=1.2, label="$R_{lb}$ %s (median)" % lab)
+        bmed = np.array([stats(bias[sel & (b == b0)])[0] for b0 in bs])
+        ax.plot(bs, bmed, "--", color="0.5", lw=1, label="estimator bias (independent signals)")
+        med0 = stats(Rd[sel & (b == bs[0])])[0]
+        if np.isfinite(med0) and med0 > 0:
+            ax.plot(bs, med0 * bs / bs[0], "k:", lw=1,
+                    label="proportional to b (through b = %g)" % bs[0])
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("balance b")
+        ax.set_ylabel(r"$R_{lb}$ [bits/$\tau$]")
+        ax.set_title("Information-rate lower bound against balance (realisations, median)" +
+                     ("\n" + title if title else ""), fontsize=9)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        save(fig, figdir, "coherence_R_lb_vs_b%s.png" % suffix, written)
+        # tau_eff against b
+        ok = sel & np.isfinite(te)
+        if not ok.any():
+            continue
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        ax.errorbar(b[ok] * jit[ok], te[ok], yerr=np.where(np.isfinite(tee[ok]), tee[ok], 0),
+                    fmt="o", ms=3, color="C0", capsize=2, label=r"$\tau_{eff}$ measured (jackknife)")
+        t0 = np.array([stats(tau[sel & (b == b0)])[0] for b0 in bs])
+        for val, sty, lab in ((tth, "s--", r"$\tau/(1 + b J_0 p)$, p measured"),
+                              (tthd, "^:", "same through the Euler map (step dt)")):
+            med = np.array([stats(val[ok & (b == b0)])[0] for b0 in bs])
+            ax.plot(bs, med, sty, color="C3", ms=3, lw=1, label=lab + " (median)")
+        ax.plot(bs, t0 / bs, "k-", lw=0.8, label=r"$\tau/b$")
+        pm = stats(p[ok])
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("balance b")
+        ax.set_ylabel(r"$\tau_{eff}$ [$\tau$]")
+        ax.set_title(r"Balance relaxation time; active fraction p = %.2f (%.2f-%.2f)" % pm +
+                     ("\n" + title if title else ""), fontsize=9)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        save(fig, figdir, "coherence_tau_eff_vs_b%s.png" % suffix, written)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("archive")
@@ -345,8 +482,9 @@ def main():
     os.makedirs(a.output, exist_ok=True)
     plt.rcParams["savefig.dpi"] = a.dpi
     written = []
-    for kind, fn in (("spectrum", plot_spectrum), ("gcrit", plot_gcrit),
-                     ("coherence", plot_coherence)):
+    for kind, fn in (("spectrum", plot_spectrum), ("spectrum", plot_common_vs_independent),
+                     ("gcrit", plot_gcrit), ("coherence", plot_coherence),
+                     ("coherence", plot_coherence_vs_b)):
         if kind in f and np.any(f[kind + "/status"][()] == 1):
             fn(f, a.output, written)
     if not written:

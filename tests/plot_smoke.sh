@@ -1,7 +1,8 @@
 #!/bin/bash
-# scripts/plot.py: on a small archive with all three kinds it writes the five figures, each a
+# scripts/plot.py: on a small archive with all three kinds it writes the seven figures, each a
 # real image (size, shape, many colours); on an archive with one kind it writes only that kind's
-# figures; a /summary/theory table is drawn into lambda_1(g); a non-archive is refused (exit 2).
+# figures; an amplitude sweep of spectrum tasks gives the common-versus-independent figure
+# alone; a /summary/theory table is drawn into lambda_1(g); a non-archive is refused (exit 2).
 # usage: plot_smoke.sh RNNCHAOS WORKDIR
 set -u
 B=$1
@@ -52,7 +53,8 @@ dt = 0.05
 t_seg = 5
 t_sim = 40
 t_transient = 10
-step_trials = 0
+step_trials = 4
+t_step = 1
 EOF
 "$B" run p.ini -o p.h5 > run.out 2> run.err
 [ -f p.h5 ] || { echo "FAIL: the run wrote no archive: $(tail -3 run.err)"; exit 1; }
@@ -90,7 +92,14 @@ for name in sorted(want):
 EOF
 }
 check_pngs figs spectrum_i_over_N.png density_vs_g.png lambda1_vs_g.png gcrit_vs_N.png \
-    coherence_vs_f.png || bad "figures of the full archive"
+    coherence_vs_f.png coherence_R_lb_vs_b.png coherence_tau_eff_vs_b.png \
+    || bad "figures of the full archive"
+
+# an amplitude sweep at one g: lambda_1 against sigma_c (sigma = 0) and sigma (sigma_c = 0) only
+printf '[run]\nrealizations = 2\n[spectrum]\nN = 20\nphi = relu\ng = 2\nb = 4\nI0 = 1\nsigma_c = 0, 0.3, 1\nsigma = 0, 0.3, 1\ndt = 0.05\nt_sim = 20\nt_transient = 5\nt_ons_transient = 5\nn_le = 1\nn_boot = 50\npca = no\n' > c.ini
+"$B" run c.ini -o c.h5 > /dev/null 2>&1 || bad "amplitude-sweep run"
+$PY "$PLOT" c.h5 -o cfigs > /dev/null 2> c.err || bad "plot.py on an amplitude sweep: $(cat c.err)"
+check_pngs cfigs common_vs_independent_lambda1.png || bad "amplitude-sweep figure"
 grep -q "gcrit_vs_N.png" plot.out || bad "plot.py does not list what it wrote"
 
 # one kind only: only its figures, no error
