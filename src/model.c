@@ -122,6 +122,32 @@ double rc_model_unit_gain(const rc_model_params *p, int64_t i)
     return unit_draw(p, &p->gain[pop], RC_AUX_GAIN, i);
 }
 
+/* min_i tau_i without a quantile function per unit: every family is a non-decreasing function
+ * of its one driving number (z or u), so the minimum is the sample at the smallest driver. */
+static double min_unit_tau(const rc_model_params *p)
+{
+    const int64_t NE = rc_model_n_exc(p);
+    double tmin = INFINITY;
+    for (int pop = 0; pop < 2; ++pop) {
+        const int64_t i0 = pop == RC_POP_E ? 0 : NE, i1 = pop == RC_POP_E ? NE : p->N;
+        if (i1 <= i0) continue;
+        const rc_dist *d = &p->tau_rel[pop];
+        if (d->kind == RC_DIST_CONSTANT || d->spread == 0.0) {
+            tmin = fmin(tmin, p->tau * d->mean);
+            continue;
+        }
+        double zmin = INFINITY, umin = INFINITY;
+        for (int64_t i = i0; i < i1; ++i) {
+            if (d->kind == RC_DIST_LOGNORMAL)
+                zmin = fmin(zmin, rc_rng_normal(p->seed_net, RC_STREAM_AUX, RC_AUX_TAU, (uint64_t)i));
+            else
+                umin = fmin(umin, rc_rng_uniform(p->seed_net, RC_STREAM_AUX, RC_AUX_TAU, (uint64_t)i));
+        }
+        tmin = fmin(tmin, p->tau * rc_dist_sample(d, zmin, umin + 0x1.0p-54));
+    }
+    return tmin;
+}
+
 static rc_status validate_unit_dist(const rc_dist *d, const char *what, const char *pop,
                                     rc_error *err)
 {
@@ -201,8 +227,7 @@ rc_status rc_model_params_validate(const rc_model_params *p, rc_error *err)
     RC_CHECK(isfinite(p->dt) && p->dt > 0, err, RC_ERR_INPUT, "--dt: must be > 0, got %g", p->dt);
     RC_TRY(validate_structure(p, err));
     if (rc_model_is_heterogeneous(p)) {
-        double tmin = INFINITY;
-        for (int64_t i = 0; i < p->N; ++i) tmin = fmin(tmin, rc_model_unit_tau(p, i));
+        const double tmin = min_unit_tau(p);
         RC_CHECK(p->dt <= tmin * (1 + 1e-12), err, RC_ERR_INPUT,
                  "--dt: must satisfy dt <= min_i tau_i (= %g for this realisation of the "
                  "time constants), got %g", tmin, p->dt);

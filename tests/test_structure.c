@@ -516,12 +516,13 @@ static void unit_distributions(void **state)
     }
 }
 
-static void validation(void **state)
+static void validation_dt(rc_dist_kind kind)
 {
-    (void)state;
     rc_error err;
     rc_model_params p;
     het_params(&p, 200, 4, 2.0, RC_PHI_TANH);
+    p.tau_rel[1] = (rc_dist){kind, 0.5, 0.2};
+    /* the minimum over the units, drawn one by one here */
     RC_ASSERT_OK(rc_model_params_validate(&p, &err), &err);
     double tmin = INFINITY;
     for (int i = 0; i < 200; ++i) tmin = fmin(tmin, rc_model_unit_tau(&p, i));
@@ -530,6 +531,17 @@ static void validation(void **state)
     assert_non_null(strstr(err.msg, "--dt"));
     p.dt = tmin;
     RC_ASSERT_OK(rc_model_params_validate(&p, &err), &err);
+}
+
+static void validation(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_model_params p;
+    validation_dt(RC_DIST_UNIFORM);
+    validation_dt(RC_DIST_LOGNORMAL);
+    validation_dt(RC_DIST_GAMMA);
+    het_params(&p, 200, 4, 2.0, RC_PHI_TANH);
     p.gain[1] = (rc_dist){RC_DIST_UNIFORM, 1.0, 0.6};
     assert_int_equal(rc_model_params_validate(&p, &err), RC_ERR_INPUT);
     assert_non_null(strstr(err.msg, "--gain-I-spread"));
