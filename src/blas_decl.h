@@ -22,6 +22,7 @@ void dtrsm_(const char *side, const char *uplo, const char *transa, const char *
             double *b, const int *ldb);
 double ddot_(const int *n, const double *x, const int *incx, const double *y, const int *incy);
 double dnrm2_(const int *n, const double *x, const int *incx);
+void daxpy_(const int *n, const double *alpha, const double *x, const int *incx, double *y, const int *incy);
 void dstebz_(const char *range, const char *order, const int *n, const double *vl, const double *vu, const int *il, const int *iu, const double *abstol, const double *d, const double *e, int *m, int *nsplit, double *w, int *iblock, int *isplit, double *work, int *iwork, int *info);
 double dlamch_(const char *cmach);
 void dgemv_(const char *trans, const int *m, const int *n, const double *alpha, const double *a, const int *lda, const double *x, const int *incx, const double *beta, double *y, const int *incy);
