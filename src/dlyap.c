@@ -883,14 +883,7 @@ static rc_status dengine_interval(dengine *e, int phase, rc_error *err)
 
 static double fp_renormalise(dengine *e)
 {
-    double *h = e->W, *hf = e->W + e->N;
-    double d2 = 0.0;
-    for (int64_t i = 0; i < e->N; ++i) d2 += (hf[i] - h[i]) * (hf[i] - h[i]);
-    const double d = sqrt(d2);
-    const double growth = log(d / e->fp_d0);
-    const double scale = e->fp_d0 / d;
-    for (int64_t i = 0; i < e->N; ++i) hf[i] = h[i] + (hf[i] - h[i]) * scale;
-    return growth;
+    return rc_fp_twin_renormalise(e->W, e->W + e->N, e->N, e->fp_d0);
 }
 
 /* sum_i q_i1^4 of the first Lyapunov vector, summed over the grid. */
@@ -994,16 +987,7 @@ static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_model_params *p,
     /* 2. random orthonormal start and the finite-perturbation twin */
     rc_dtangent_random_start(&e.t, g, p->seed_ons);
     RC_GOTO(rc_dreorth_householder(&e.t, g, e.log_r, err));
-    if (e.ntraj == 2) {
-        double *u = e.W + N;
-        rc_rng_normals(p->seed_ons, RC_STREAM_FP, 0, 0, (size_t)N, u);
-        double nrm = 0.0;
-        for (int64_t i = 0; i < N; ++i) nrm += u[i] * u[i];
-        /* 1e-8 per unit: far below the attractor's scale (~1), far above rounding of h */
-        e.fp_d0 = 1e-8 * sqrt((double)N);
-        const double scale = e.fp_d0 / sqrt(nrm);
-        for (int64_t i = 0; i < N; ++i) u[i] = e.W[i] + scale * u[i];
-    }
+    if (e.ntraj == 2) e.fp_d0 = rc_fp_twin_start(p, e.W, e.W + N);
 
     /* 3. the orthonormal system relaxes */
     for (int64_t k = 0; k < n_int_transient; ++k) {

@@ -242,17 +242,32 @@ static rc_status engine_interval(lyap_engine *e, int phase, rc_error *err)
     return rc_reorth_householder(Q, e->N, e->m, e->log_r, &e->ws, err);
 }
 
+double rc_fp_twin_start(const rc_model_params *p, const double *h, double *twin)
+{
+    const int64_t N = p->N;
+    rc_rng_normals(p->seed_ons, RC_STREAM_FP, 0, 0, (size_t)N, twin);
+    double nrm = 0.0;
+    for (int64_t i = 0; i < N; ++i) nrm += twin[i] * twin[i];
+    const double d0 = 1e-8 * sqrt((double)N);
+    const double scale = d0 / sqrt(nrm);
+    for (int64_t i = 0; i < N; ++i) twin[i] = h[i] + scale * twin[i];
+    return d0;
+}
+
+double rc_fp_twin_renormalise(const double *h, double *twin, int64_t N, double d0)
+{
+    double d2 = 0.0;
+    for (int64_t i = 0; i < N; ++i) d2 += (twin[i] - h[i]) * (twin[i] - h[i]);
+    const double d = sqrt(d2);
+    const double scale = d0 / d;
+    for (int64_t i = 0; i < N; ++i) twin[i] = h[i] + (twin[i] - h[i]) * scale;
+    return log(d / d0);
+}
+
 /* Finite perturbation: log of the growth of |h_fp - h| over the interval, then renormalise. */
 static double engine_fp_renormalise(lyap_engine *e)
 {
-    double *h = e->W, *hf = e->W + e->N;
-    double d2 = 0.0;
-    for (int64_t i = 0; i < e->N; ++i) d2 += (hf[i] - h[i]) * (hf[i] - h[i]);
-    double d = sqrt(d2);
-    double growth = log(d / e->fp_d0);
-    double scale = e->fp_d0 / d;
-    for (int64_t i = 0; i < e->N; ++i) hf[i] = h[i] + (hf[i] - h[i]) * scale;
-    return growth;
+    return rc_fp_twin_renormalise(e->W, e->W + e->N, e->N, e->fp_d0);
 }
 
 /* 1 / sum_i v_i^4 of the first Lyapunov vector (unit norm), from whichever precision holds it */
@@ -482,16 +497,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
         RC_GOTO(rc_tangent_sp_init(&e.sp, net, m, err));
         rc_tangent_sp_load(&e.sp, Q);
     }
-    if (e.ntraj == 2) {
-        double *u = e.W + N;
-        rc_rng_normals(p->seed_ons, RC_STREAM_FP, 0, 0, (size_t)N, u);
-        double nrm = 0.0;
-        for (int64_t i = 0; i < N; ++i) nrm += u[i] * u[i];
-        /* 1e-8 per unit: far below the attractor's scale (~1), far above rounding of h. */
-        e.fp_d0 = 1e-8 * sqrt((double)N);
-        const double scale = e.fp_d0 / sqrt(nrm);
-        for (int64_t i = 0; i < N; ++i) u[i] = e.W[i] + scale * u[i];
-    }
+    if (e.ntraj == 2) e.fp_d0 = rc_fp_twin_start(p, e.W, e.W + N);
 
     /* 3. the orthonormal system relaxes */
     for (int64_t k = 0; k < n_int_transient; ++k) {

@@ -95,6 +95,13 @@ rc_status rc_lyap_summarize(const double *local, const double *fp_local, int64_t
                             int64_t N, int64_t m, double t_ons, int n_trace, int n_boot,
                             uint64_t boot_seed, rc_lyap_result *res, rc_error *err);
 
+/* The finite-perturbation twin of both engines: twin = h + d0 u/|u| with u drawn from
+ * (seed_ons, FP) and d0 = 1e-8 sqrt(N) (far below the attractor's scale, far above the rounding
+ * of h); returns d0. */
+double rc_fp_twin_start(const rc_model_params *p, const double *h, double *twin);
+/* Renormalise the twin back to distance d0 from h; returns log(distance / d0) before it. */
+double rc_fp_twin_renormalise(const double *h, double *twin, int64_t N, double d0);
+
 /* Derived quantities of a spectrum (any length m <= N, sorted or not; sorted copies inside). */
 double rc_entropy_rate(const double *lambda, int64_t m);
 /* Returns D or NaN; *lower_bound = 1 if the partial sums of the m values never turn negative. */
