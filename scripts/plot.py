@@ -315,7 +315,10 @@ def plot_coherence(f, figdir, written):
             len(np.unique(params[k][done])) > 1]
     keys = [tuple(params[k][i] for k in vary) for i in range(n)]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    groups = sorted({keys[i] for i in range(n) if done[i]}, key=str)
+    # numeric order (b = 1, 2, 4, ..., not 1, 16, 2, ...)
+    groups = sorted({keys[i] for i in range(n) if done[i]},
+                    key=lambda k: tuple((1, str(v), 0.0) if isinstance(v, str) else (0, "", float(v))
+                                        for v in k))
     for j, key in enumerate(groups):
         rows = [i for i in range(n) if done[i] and keys[i] == key]
         L = int(min(nf[i] for i in rows))
