@@ -573,6 +573,7 @@ typedef struct {
     int64_t step;
     int64_t N;
     double *H;    /* N x 3, column-major: the trajectory and its two stepped copies */
+    double *Jc;   /* column-major J for the active-column step (classic relu), or NULL */
     double *work; /* rc_model_step workspace, 3N + N */
     double *buf;  /* N */
 } sim;
@@ -588,7 +589,10 @@ static double col_mean(const double *h, int64_t N)
  * after the common step: the Euler update is linear in the drive). */
 static rc_status sim_step(sim *S, int ntraj, double dI, rc_error *err)
 {
-    rc_model_step(S->net, S->step, S->drive.value, S->H, S->N, ntraj, S->work);
+    if (S->Jc)
+        rc_model_step_active(S->net, S->Jc, S->step, S->drive.value, S->H, S->N, ntraj, S->work);
+    else
+        rc_model_step(S->net, S->step, S->drive.value, S->H, S->N, ntraj, S->work);
     if (ntraj == 3) {
         const double kick = (S->p->dt / S->p->tau) * S->p->b * dI;
         double *hp = S->H + S->N, *hm = S->H + 2 * S->N;
@@ -665,6 +669,9 @@ rc_status rc_coherence_run(const rc_network *net, const rc_coherence_params *cp,
     RC_CHECK_GOTO(S.H && S.work && S.buf && s && nu, err, RC_ERR_NOMEM,
                   "out of memory for the coherence run (N = %lld, %lld samples)", (long long)N,
                   (long long)n_rec);
+    /* relu: only the active columns of J enter each step (about half of them in the balanced
+     * state), read from a column-major copy */
+    if (p->phi == RC_PHI_RELU && !net->het) RC_GOTO(rc_network_columns(net, &S.Jc, err));
     if (T > 0) {
         gsum = rc_calloc((size_t)(G * nr), sizeof(double), "step responses", err);
         gcount = rc_calloc((size_t)G, sizeof(int64_t), "step responses", err);
@@ -798,6 +805,7 @@ rc_status rc_coherence_run(const rc_network *net, const rc_coherence_params *cp,
 
 cleanup:
     free(S.H);
+    free(S.Jc);
     free(S.work);
     free(S.buf);
     free(s);

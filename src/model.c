@@ -551,6 +551,40 @@ void rc_model_step(const rc_network *net, int64_t step, double Ic, double *H, in
     rc_model_add_drive_noise(&net->p, step, Ic, H, ldh, ntraj, work + (int64_t)N * ntraj);
 }
 
+rc_status rc_network_columns(const rc_network *net, double **Jc, rc_error *err)
+{
+    const int64_t N = net->N;
+    *Jc = rc_aligned_alloc((size_t)(N * N), sizeof(double), "column-major copy of J", err);
+    if (!*Jc) return RC_ERR_NOMEM;
+    enum { B = 64 }; /* blocked transpose: both matrices are walked in cache-sized tiles */
+    for (int64_t i0 = 0; i0 < N; i0 += B)
+        for (int64_t j0 = 0; j0 < N; j0 += B)
+            for (int64_t i = i0; i < i0 + B && i < N; ++i)
+                for (int64_t j = j0; j < j0 + B && j < N; ++j) (*Jc)[j * N + i] = net->J[i * N + j];
+    return RC_OK;
+}
+
+void rc_model_step_active(const rc_network *net, const double *Jc, int64_t step, double Ic,
+                          double *H, int64_t ldh, int ntraj, double *work)
+{
+    const int N = (int)net->N, one = 1;
+    const double alpha = net->p.dt / net->p.tau, beta = 1.0 - alpha;
+    double *phi_h = work;
+    for (int c = 0; c < ntraj; ++c) {
+        double *h = H + (int64_t)c * ldh;
+        rc_phi_eval(RC_PHI_RELU, h, phi_h + (int64_t)c * N, (size_t)N);
+        for (int64_t i = 0; i < N; ++i) h[i] = beta == 0.0 ? 0.0 : beta * h[i];
+    }
+    for (int64_t j = 0; j < N; ++j)
+        for (int c = 0; c < ntraj; ++c) {
+            const double x = phi_h[(int64_t)c * N + j];
+            if (x == 0.0) continue;
+            const double a = alpha * x;
+            daxpy_(&N, &a, Jc + j * N, &one, H + (int64_t)c * ldh, &one);
+        }
+    rc_model_add_drive_noise(&net->p, step, Ic, H, ldh, ntraj, work + (int64_t)N * ntraj);
+}
+
 int rc_state_is_sane(const double *h, size_t n)
 {
     for (size_t i = 0; i < n; ++i)

@@ -177,6 +177,39 @@ static void validation_names_options(void **state)
     assert_non_null(strstr(err.msg, "--phi"));
 }
 
+/* relu: the active-column step equals the full step (up to the order of the additions), for
+ * one and three trajectories, continuous and discrete time. */
+static void active_column_step_matches_full_step(void **state)
+{
+    (void)state;
+    rc_error err;
+    const double dts[2] = {0.1, 1.0};
+    for (int d = 0; d < 2; ++d) {
+        rc_model_params p = params(70, 2.0, 2.0, dts[d]);
+        p.phi = RC_PHI_RELU;
+        p.I0 = 1.0;
+        p.sigma = 0.2;
+        rc_network net;
+        RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+        double *Jc = NULL;
+        RC_ASSERT_OK(rc_network_columns(&net, &Jc, &err), &err);
+        double A[3 * 70], B[3 * 70], work[4 * 70];
+        for (int c = 0; c < 3; ++c) rc_rng_normals(4, RC_STREAM_AUX, (uint64_t)c, 0, 70, A + c * 70);
+        memcpy(B, A, sizeof A);
+        int active = 0;
+        for (int i = 0; i < 70; ++i) active += A[i] > 0;
+        assert_true(active > 10 && active < 60); /* both kinds of unit present */
+        for (int ntraj = 1; ntraj <= 3; ntraj += 2)
+            for (int64_t step = 0; step < 5; ++step) {
+                rc_model_step(&net, step, 0.3, A, 70, ntraj, work);
+                rc_model_step_active(&net, Jc, step, 0.3, B, 70, ntraj, work);
+                for (int k = 0; k < 70 * ntraj; ++k) RC_ASSERT_NEAR(B[k], A[k], 1e-12 * (1 + fabs(A[k])));
+            }
+        free(Jc);
+        rc_network_free(&net);
+    }
+}
+
 /* A drawn J written to HDF5 and read back as --connectivity is the same matrix, same layout
  * (row-major, J[i][j] couples j -> i, as numpy/h5py write it). */
 static void connectivity_file_round_trip(void **state)
@@ -206,6 +239,7 @@ int main(void)
         cmocka_unit_test(noise_is_frozen_across_trajectories),
         cmocka_unit_test(ou_input_stationary_statistics), cmocka_unit_test(validation_names_options),
         cmocka_unit_test(connectivity_file_round_trip),
+        cmocka_unit_test(active_column_step_matches_full_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

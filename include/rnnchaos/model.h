@@ -153,6 +153,15 @@ void rc_model_add_drive_noise(const rc_model_params *p, int64_t step, double Ic,
 void rc_model_step(const rc_network *net, int64_t step, double Ic, double *H, int64_t ldh,
                    int ntraj, double *work);
 
+/* relu without heterogeneity: the state step from the active columns only.  phi(h_j) = 0 for
+ * the inactive units, so J phi(h) = sum over active j of phi(h_j) J[:, j]; with a column-major
+ * copy Jc of J (rc_network_columns) a step reads the p N^2 active entries instead of all N^2.
+ * Same result as rc_model_step up to the order of the additions; several trajectories share
+ * each column read.  work holds N * ntraj + N doubles. */
+rc_status rc_network_columns(const rc_network *net, double **Jc, rc_error *err);
+void rc_model_step_active(const rc_network *net, const double *Jc, int64_t step, double Ic,
+                          double *H, int64_t ldh, int ntraj, double *work);
+
 /* 1 if every entry is finite and |h_i| < 1e12. */
 int rc_state_is_sane(const double *h, size_t n);
 
