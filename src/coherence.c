@@ -569,6 +569,7 @@ void rc_coherence_result_free(rc_coherence_result *res)
 typedef struct {
     const rc_network *net;
     const rc_model_params *p;
+    const rc_coherence_params *cp;
     rc_drive drive;
     int64_t step;
     int64_t N;
@@ -589,6 +590,8 @@ static double col_mean(const double *h, int64_t N)
  * after the common step: the Euler update is linear in the drive). */
 static rc_status sim_step(sim *S, int ntraj, double dI, rc_error *err)
 {
+    RC_CHECK(!S->cp->poll || !S->cp->poll(S->cp->poll_ctx), err, RC_ERR_SIGNAL,
+             "cancelled by a stop request");
     if (S->Jc)
         rc_model_step_active(S->net, S->Jc, S->step, S->drive.value, S->H, S->N, ntraj, S->work);
     else
@@ -658,7 +661,7 @@ rc_status rc_coherence_run(const rc_network *net, const rc_coherence_params *cp,
     const int64_t G = T < 20 ? T : 20;
 
     rc_status st = RC_OK;
-    sim S = {.net = net, .p = p, .step = 0, .N = N};
+    sim S = {.net = net, .p = p, .cp = cp, .step = 0, .N = N};
     double *s = NULL, *nu = NULL, *gsum = NULL, *tt = NULL, *avg = NULL, *jk = NULL;
     int64_t *gcount = NULL;
     S.H = rc_aligned_alloc((size_t)N * 3, sizeof(double), "coherence state", err);

@@ -981,6 +981,8 @@ static rc_status coherence_make_task(const void *config, int64_t realization, vo
     t->model = c.mc.model;
     t->coherence = c.cp;
     t->coherence.h0 = NULL;
+    t->coherence.poll = NULL;
+    t->coherence.poll_ctx = NULL;
     return rc_coherence_params_validate(&t->coherence, &t->model, 0, err);
 }
 
@@ -1104,7 +1106,6 @@ static rc_status coherence_run(const void *params, const rc_task_cancel *cancel,
 {
     const rc_coherence_task *t = params;
     memset(out, 0, sizeof *out);
-    /* rc_coherence_run has no cancellation point: once started, the task runs to its end. */
     RC_CHECK(!cancel_now(cancel), err, RC_ERR_SIGNAL, "cancelled by a stop request");
     rc_network net;
     RC_TRY(rc_network_create(&net, &t->model, err));
@@ -1113,7 +1114,13 @@ static rc_status coherence_run(const void *params, const rc_task_cancel *cancel,
         rc_network_free(&net);
         return RC_ERR_NOMEM;
     }
-    rc_status st = rc_coherence_run(&net, &t->coherence, &o->res, err);
+    /* polled before every step: cancellation, and rank 0 serving the workers meanwhile */
+    rc_coherence_params cp = t->coherence;
+    if (cancel && cancel->requested) {
+        cp.poll = cancel->requested;
+        cp.poll_ctx = cancel->ctx;
+    }
+    rc_status st = rc_coherence_run(&net, &cp, &o->res, err);
     rc_network_free(&net);
     if (st != RC_OK) {
         free(o);
@@ -1228,6 +1235,7 @@ static const rc_task_kind task_kinds[] = {
         .run = coherence_run,
         .output_free = coherence_output_free,
         .describe = coherence_describe,
+        .polls_every_step = 1,
     },
 };
 

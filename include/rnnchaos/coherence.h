@@ -89,6 +89,10 @@ typedef struct {
     int64_t step_trials; /* number of step trials [200]; 0: no tau_eff */
     double t_step;       /* duration of one trial [5] */
     const double *h0;    /* initial state (N values); NULL: drawn from seed_ic */
+    /* Optional, polled before every step: a nonzero return stops the run with RC_ERR_SIGNAL
+     * (cancellation; the scheduler's rank 0 also answers workers from it). */
+    int (*poll)(void *ctx);
+    void *poll_ctx;
 } rc_coherence_params;
 
 void rc_coherence_params_default(rc_coherence_params *cp);
