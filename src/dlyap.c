@@ -1047,6 +1047,19 @@ cleanup:
     return st;
 }
 
+typedef struct {
+    const rc_dgrid *g;
+    const rc_model_params *mp;
+    const rc_dlyap_opts *o;
+} dist_fixed_ctx;
+
+static rc_status dist_run_fixed(void *ctx, const rc_lyap_params *lp, int64_t m,
+                                rc_lyap_result *res, rc_error *err)
+{
+    const dist_fixed_ctx *c = ctx;
+    return dlyap_run_fixed(c->g, c->mp, lp, m, c->o, res, err);
+}
+
 rc_status rc_dlyap_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
                        const rc_lyap_params *lp, const rc_dlyap_opts *opts, rc_lyap_result *res,
                        rc_error *err)
@@ -1085,42 +1098,9 @@ rc_status rc_dlyap_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
         res->wall_s = rc_wall_seconds() - t_start;
         goto cleanup;
     }
-    /* --n-le auto: the pilot scheme of rc_lyap_run (lyap.h), with the same constants */
-    const int64_t N = mp->N;
-    rc_lyap_params pilot = *lp;
-    pilot.t_sim = fmax(lp->t_ons, floor(lp->t_sim / 10.0 / lp->t_ons) * lp->t_ons);
-    pilot.finite_perturbation = 0;
-    pilot.pca = 0;
-    pilot.lyapvec_pr = 0;
-    pilot.n_trace = 0;
-    pilot.n_boot = 0;
-    /* the observer stays: it sees the pilots' steps too, as in rc_lyap_run */
-    int64_t m = N / 8 > 16 ? N / 8 : (N < 16 ? N : 16);
-    double d_pilot = NAN;
-    for (;;) {
-        rc_lyap_result pres;
-        RC_GOTO(dlyap_run_fixed(&g, mp, &pilot, m, o, &pres, err));
-        const int bounded_below = pres.dim_ky_lower_bound;
-        d_pilot = pres.dim_ky;
-        rc_lyap_result_free(&pres);
-        if (!bounded_below || m == N) break;
-        m = 2 * m < N ? 2 * m : N;
-    }
-    const int64_t pilot_m = m;
-    if (isfinite(d_pilot)) {
-        const int64_t want = (int64_t)ceil(1.25 * d_pilot) + 8;
-        m = want < N ? want : N;
-    }
-    for (;;) {
-        RC_GOTO(dlyap_run_fixed(&g, mp, lp, m, o, res, err));
-        if (!res->dim_ky_lower_bound || m == N) break;
-        rc_lyap_result_free(res);
-        m = 2 * m < N ? 2 * m : N;
-    }
-    res->n_le_auto = 1;
-    res->pilot_m = pilot_m;
-    res->pilot_dim_ky = d_pilot;
-    res->wall_s = rc_wall_seconds() - t_start;
+    /* --n-le auto: the pilot scheme of rc_lyap_run, shared through rc_lyap_run_auto */
+    dist_fixed_ctx fc = {&g, mp, o};
+    RC_GOTO(rc_lyap_run_auto(mp->N, lp, dist_run_fixed, &fc, res, err));
 cleanup:
     rc_dgrid_free(&g);
     return st;

@@ -302,13 +302,10 @@ static void trace_points(int64_t n_int, int n_trace, int64_t *at)
 static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_in,
                                 rc_lyap_result *res, rc_error *err);
 
-rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_result *res,
-                      rc_error *err)
+rc_status rc_lyap_run_auto(int64_t N, const rc_lyap_params *lp, rc_lyap_fixed_fn run_fixed,
+                           void *ctx, rc_lyap_result *res, rc_error *err)
 {
-    if (lp->n_le != RC_NLE_AUTO) return lyap_run_fixed(net, lp, res, err);
-    RC_TRY(rc_lyap_params_validate(lp, &net->p, err));
     const double t_start = rc_wall_seconds();
-    const int64_t N = net->N;
     rc_lyap_params pilot = *lp;
     pilot.t_sim = fmax(lp->t_ons, floor(lp->t_sim / 10.0 / lp->t_ons) * lp->t_ons);
     pilot.finite_perturbation = 0;
@@ -320,9 +317,8 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_r
     int64_t m = N / 8 > 16 ? N / 8 : (N < 16 ? N : 16);
     double d_pilot = NAN;
     for (;;) {
-        pilot.n_le = m;
         rc_lyap_result pr;
-        RC_TRY(lyap_run_fixed(net, &pilot, &pr, err));
+        RC_TRY(run_fixed(ctx, &pilot, m, &pr, err));
         const int bounded_below = pr.dim_ky_lower_bound;
         d_pilot = pr.dim_ky;
         rc_lyap_result_free(&pr);
@@ -334,10 +330,8 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_r
         int64_t want = (int64_t)ceil(1.25 * d_pilot) + 8;
         m = want < N ? want : N;
     }
-    rc_lyap_params run = *lp;
     for (;;) {
-        run.n_le = m;
-        RC_TRY(lyap_run_fixed(net, &run, res, err));
+        RC_TRY(run_fixed(ctx, lp, m, res, err));
         if (!res->dim_ky_lower_bound || m == N) break;
         rc_lyap_result_free(res);
         m = 2 * m < N ? 2 * m : N;
@@ -347,6 +341,22 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_r
     res->pilot_dim_ky = d_pilot;
     res->wall_s = rc_wall_seconds() - t_start;
     return RC_OK;
+}
+
+static rc_status local_run_fixed(void *ctx, const rc_lyap_params *lp, int64_t m,
+                                 rc_lyap_result *res, rc_error *err)
+{
+    rc_lyap_params run = *lp;
+    run.n_le = m;
+    return lyap_run_fixed(ctx, &run, res, err);
+}
+
+rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_result *res,
+                      rc_error *err)
+{
+    if (lp->n_le != RC_NLE_AUTO) return lyap_run_fixed(net, lp, res, err);
+    RC_TRY(rc_lyap_params_validate(lp, &net->p, err));
+    return rc_lyap_run_auto(net->N, lp, local_run_fixed, (void *)net, res, err);
 }
 
 rc_status rc_lyap_summarize(const double *local, const double *fp_local, int64_t n_int,

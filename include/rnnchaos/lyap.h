@@ -87,6 +87,13 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_r
                       rc_error *err);
 void rc_lyap_result_free(rc_lyap_result *res);
 
+/* The --n-le auto scheme of rc_lyap_run for any engine: run_fixed(ctx, lp, m, res, err) computes
+ * m exponents (lp->n_le is to be ignored); N is the network size. */
+typedef rc_status (*rc_lyap_fixed_fn)(void *ctx, const rc_lyap_params *lp, int64_t m,
+                                      rc_lyap_result *res, rc_error *err);
+rc_status rc_lyap_run_auto(int64_t N, const rc_lyap_params *lp, rc_lyap_fixed_fn run_fixed,
+                           void *ctx, rc_lyap_result *res, rc_error *err);
+
 /* Everything derived from the per-interval local exponents local[k*m + j] = log R_jj / t_ons
  * (n_int x m) and, if not NULL, the finite-perturbation series fp_local[k]: lambda, lbar, H, D,
  * counts, block-bootstrap CIs (seeded by boot_seed), the convergence trace.  Fills those fields
