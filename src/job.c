@@ -1,6 +1,7 @@
 /* Job files -> deterministic task lists (job.h).  The INI syntax is libinih's; this file adds
  * the value grammar, the [run] keys, the task kinds and the line numbers for every message. */
 #include "rnnchaos/job.h"
+#include "job_kinds.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -291,7 +292,7 @@ cleanup:
  * What every kind shares: the model options of its section.
  * ============================================================================================ */
 
-static void job_model_default(rc_model_config *mc, uint64_t seed)
+void rc_job_model_default(rc_model_config *mc, uint64_t seed)
 {
     rc_model_config_default(mc);
     mc->seed = seed;
@@ -301,8 +302,8 @@ static void job_model_default(rc_model_config *mc, uint64_t seed)
 /* A model key of a task section.  Tasks are scheduled and costed from N before anything is read;
  * an input file would have to be opened on every rank to know it, so files stay with the
  * single-task commands. */
-static rc_status job_model_set(rc_model_config *mc, const char *command, const char *key,
-                               const char *value, rc_error *err)
+rc_status rc_job_model_set(rc_model_config *mc, const char *command, const char *key,
+                           const char *value, rc_error *err)
 {
     char norm[64];
     rc_option_normalize(key, norm, sizeof norm);
@@ -323,7 +324,7 @@ typedef struct {
 static void spectrum_config_default(void *config, uint64_t seed)
 {
     spectrum_config *c = config;
-    job_model_default(&c->mc, seed);
+    rc_job_model_default(&c->mc, seed);
     rc_lyap_params_default(&c->lp);
 }
 
@@ -336,7 +337,7 @@ static rc_status spectrum_config_set(void *config, const char *key, const char *
                                      rc_error *err)
 {
     spectrum_config *c = config;
-    if (rc_model_config_has_key(key)) return job_model_set(&c->mc, "spectrum", key, value, err);
+    if (rc_model_config_has_key(key)) return rc_job_model_set(&c->mc, "spectrum", key, value, err);
     return rc_lyap_params_set(&c->lp, key, value, err);
 }
 
@@ -409,39 +410,6 @@ static const rc_result_column spectrum_results[SR_COUNT] = {
     [SR_REORTH_FB] = {"reorth_fallbacks", RC_COL_I64, 0, "CholeskyQR2 intervals redone with Householder"},
 };
 
-/* Structured-network parameter columns (model.h), shared by every kind that draws a network;
- * enumerations are stored as their codes (docs/archive.md). */
-#define RC_STRUCT_PARAM_COLUMNS(T, M)                                                           \
-    {"structure", RC_COL_INT, offsetof(T, M.structure), "connectivity: 0 dense, 1 ei (E/I blocks)"},                                                                                         \
-    {"f_E", RC_COL_F64, offsetof(T, M.f_E), "fraction of excitatory units"},                                                                                         \
-    {"c_EE", RC_COL_F64, offsetof(T, M.c[0][0]), "connection probability E -> E (ei)"},                                                                                         \
-    {"c_EI", RC_COL_F64, offsetof(T, M.c[0][1]), "connection probability I -> E (ei)"},                                                                                         \
-    {"c_IE", RC_COL_F64, offsetof(T, M.c[1][0]), "connection probability E -> I (ei)"},                                                                                         \
-    {"c_II", RC_COL_F64, offsetof(T, M.c[1][1]), "connection probability I -> I (ei)"},                                                                                         \
-    {"w_EE_dist", RC_COL_INT, offsetof(T, M.w[0][0].kind), "weight magnitude distribution E -> E: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
-    {"w_EE_mean", RC_COL_F64, offsetof(T, M.w[0][0].mean), "mean weight magnitude E -> E"},                                                                                         \
-    {"w_EE_spread", RC_COL_F64, offsetof(T, M.w[0][0].spread), "weight magnitude spread E -> E"},                                                                                         \
-    {"w_EI_dist", RC_COL_INT, offsetof(T, M.w[0][1].kind), "weight magnitude distribution I -> E: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
-    {"w_EI_mean", RC_COL_F64, offsetof(T, M.w[0][1].mean), "mean weight magnitude I -> E"},                                                                                         \
-    {"w_EI_spread", RC_COL_F64, offsetof(T, M.w[0][1].spread), "weight magnitude spread I -> E"},                                                                                         \
-    {"w_IE_dist", RC_COL_INT, offsetof(T, M.w[1][0].kind), "weight magnitude distribution E -> I: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
-    {"w_IE_mean", RC_COL_F64, offsetof(T, M.w[1][0].mean), "mean weight magnitude E -> I"},                                                                                         \
-    {"w_IE_spread", RC_COL_F64, offsetof(T, M.w[1][0].spread), "weight magnitude spread E -> I"},                                                                                         \
-    {"w_II_dist", RC_COL_INT, offsetof(T, M.w[1][1].kind), "weight magnitude distribution I -> I: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
-    {"w_II_mean", RC_COL_F64, offsetof(T, M.w[1][1].mean), "mean weight magnitude I -> I"},                                                                                         \
-    {"w_II_spread", RC_COL_F64, offsetof(T, M.w[1][1].spread), "weight magnitude spread I -> I"},                                                                                         \
-    {"tau_E_dist", RC_COL_INT, offsetof(T, M.tau_rel[0].kind), "tau_i/tau distribution of E units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
-    {"tau_E_mean", RC_COL_F64, offsetof(T, M.tau_rel[0].mean), "mean of tau_i/tau, E units"},                                                                                         \
-    {"tau_E_spread", RC_COL_F64, offsetof(T, M.tau_rel[0].spread), "standard deviation of tau_i/tau, E units"},                                                                                         \
-    {"tau_I_dist", RC_COL_INT, offsetof(T, M.tau_rel[1].kind), "tau_i/tau distribution of I units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
-    {"tau_I_mean", RC_COL_F64, offsetof(T, M.tau_rel[1].mean), "mean of tau_i/tau, I units"},                                                                                         \
-    {"tau_I_spread", RC_COL_F64, offsetof(T, M.tau_rel[1].spread), "standard deviation of tau_i/tau, I units"},                                                                                         \
-    {"gain_E_dist", RC_COL_INT, offsetof(T, M.gain[0].kind), "gain_i distribution of E units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
-    {"gain_E_mean", RC_COL_F64, offsetof(T, M.gain[0].mean), "mean of gain_i, E units"},                                                                                         \
-    {"gain_E_spread", RC_COL_F64, offsetof(T, M.gain[0].spread), "standard deviation of gain_i, E units"},                                                                                         \
-    {"gain_I_dist", RC_COL_INT, offsetof(T, M.gain[1].kind), "gain_i distribution of I units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
-    {"gain_I_mean", RC_COL_F64, offsetof(T, M.gain[1].mean), "mean of gain_i, I units"},                                                                                         \
-    {"gain_I_spread", RC_COL_F64, offsetof(T, M.gain[1].spread), "standard deviation of gain_i, I units"}
 
 #define SP_FIELD(f) offsetof(rc_spectrum_task, f)
 static const rc_param_column spectrum_params[] = {
@@ -632,30 +600,13 @@ static void spectrum_describe(const void *params, char *buf, size_t len)
  * per-step hook (g_crit checks between probes, coherence before it starts).
  * ============================================================================================ */
 
-static int cancel_now(const rc_task_cancel *cancel)
+int rc_task_cancel_now(const rc_task_cancel *cancel)
 {
     if (!cancel) return 0;
     if (cancel->requested_now) return cancel->requested_now(cancel->ctx);
     return cancel->requested ? cancel->requested(cancel->ctx) : 0;
 }
 
-/* Parameter columns shared by every kind that draws one network (science.md section 1). */
-#define RC_MODEL_PARAM_COLUMNS(T, M)                                                            \
-    {"N", RC_COL_I64, offsetof(T, M.N), "number of units"},                                    \
-    {"b", RC_COL_F64, offsetof(T, M.b), "balance"},                                            \
-    {"J0", RC_COL_F64, offsetof(T, M.J0), "mean inhibitory coupling scale"},                   \
-    {"I0", RC_COL_F64, offsetof(T, M.I0), "constant drive"},                                   \
-    {"sigma", RC_COL_F64, offsetof(T, M.sigma), "independent noise amplitude"},                \
-    {"sigma_c", RC_COL_F64, offsetof(T, M.sigma_c), "common OU input standard deviation"},     \
-    {"tau_s", RC_COL_F64, offsetof(T, M.tau_s), "common input correlation time"},              \
-    {"tau", RC_COL_F64, offsetof(T, M.tau), "membrane time constant"},                         \
-    {"dt", RC_COL_F64, offsetof(T, M.dt), "Euler step"},                                       \
-    {"phi", RC_COL_PHI, offsetof(T, M.phi), "transfer function"},                              \
-    {"seed_net", RC_COL_U64, offsetof(T, M.seed_net), "connectivity seed"},                    \
-    {"seed_ic", RC_COL_U64, offsetof(T, M.seed_ic), "initial-condition seed"},                 \
-    {"seed_ons", RC_COL_U64, offsetof(T, M.seed_ons), "orthonormal-system and bootstrap seed"}, \
-    {"seed_noise", RC_COL_U64, offsetof(T, M.seed_noise), "noise and common-input seed"},      \
-    RC_STRUCT_PARAM_COLUMNS(T, M)
 
 /* ============================================================================================
  * The gcrit task kind (science.md section 3): rc_gcrit_run on one realisation, exactly as
@@ -671,7 +622,7 @@ typedef struct {
 static void gcrit_config_default(void *config, uint64_t seed)
 {
     gcrit_config *c = config;
-    job_model_default(&c->mc, seed);
+    rc_job_model_default(&c->mc, seed);
     rc_lyap_params_default(&c->lp);
     rc_gcrit_params_default(&c->gp);
 }
@@ -697,7 +648,7 @@ static rc_status gcrit_config_set(void *config, const char *key, const char *val
         RC_CHECK(strcmp(norm, gcrit_fixed_keys[k]) != 0, err, RC_ERR_INPUT,
                  "set by the g_crit search itself (lambda_1 only, run length from t_min/t_max)");
     if (rc_gcrit_params_has_key(key)) return rc_gcrit_params_set(&c->gp, key, value, err);
-    if (rc_model_config_has_key(key)) return job_model_set(&c->mc, "gcrit", key, value, err);
+    if (rc_model_config_has_key(key)) return rc_job_model_set(&c->mc, "gcrit", key, value, err);
     return rc_lyap_params_set(&c->lp, key, value, err);
 }
 
@@ -850,7 +801,7 @@ static void gcrit_output_free(rc_task_output *out)
  * (a probe has no cancellation point of its own). */
 static rc_status gcrit_build(void *ctx, const rc_model_params *p, rc_network *net, rc_error *err)
 {
-    RC_CHECK(!cancel_now(ctx), err, RC_ERR_SIGNAL, "cancelled by a stop request");
+    RC_CHECK(!rc_task_cancel_now(ctx), err, RC_ERR_SIGNAL, "cancelled by a stop request");
     return rc_network_create(net, p, err);
 }
 
@@ -955,7 +906,7 @@ typedef struct {
 static void coherence_config_default(void *config, uint64_t seed)
 {
     coherence_config *c = config;
-    job_model_default(&c->mc, seed);
+    rc_job_model_default(&c->mc, seed);
     rc_coherence_params_default(&c->cp);
 }
 
@@ -968,7 +919,7 @@ static rc_status coherence_config_set(void *config, const char *key, const char 
                                       rc_error *err)
 {
     coherence_config *c = config;
-    if (rc_model_config_has_key(key)) return job_model_set(&c->mc, "coherence", key, value, err);
+    if (rc_model_config_has_key(key)) return rc_job_model_set(&c->mc, "coherence", key, value, err);
     return rc_coherence_params_set(&c->cp, key, value, err);
 }
 
@@ -1106,7 +1057,7 @@ static rc_status coherence_run(const void *params, const rc_task_cancel *cancel,
 {
     const rc_coherence_task *t = params;
     memset(out, 0, sizeof *out);
-    RC_CHECK(!cancel_now(cancel), err, RC_ERR_SIGNAL, "cancelled by a stop request");
+    RC_CHECK(!rc_task_cancel_now(cancel), err, RC_ERR_SIGNAL, "cancelled by a stop request");
     rc_network net;
     RC_TRY(rc_network_create(&net, &t->model, err));
     coherence_output *o = rc_calloc(1, sizeof *o, "coherence result", err);
@@ -1179,65 +1130,69 @@ static void coherence_describe(const void *params, char *buf, size_t len)
              (unsigned long long)t->model.seed_net);
 }
 
-static const rc_task_kind task_kinds[] = {
-    {
-        .name = "spectrum",
-        .config_size = sizeof(spectrum_config),
-        .params = spectrum_params,
-        .n_params = (int)(sizeof spectrum_params / sizeof spectrum_params[0]),
-        .results = spectrum_results,
-        .n_results = SR_COUNT,
-        .headline = "lambda_max",
-        .config_default = spectrum_config_default,
-        .has_key = spectrum_has_key,
-        .config_set = spectrum_config_set,
-        .make_task = spectrum_make_task,
-        .estimate = spectrum_estimate,
-        .result_dims = spectrum_result_dims,
-        .run = spectrum_run,
-        .output_free = spectrum_output_free,
-        .describe = spectrum_describe,
-        .polls_every_step = 1,
-    },
-    {
-        .name = "gcrit",
-        .config_size = sizeof(gcrit_config),
-        .params = gcrit_params,
-        .n_params = (int)(sizeof gcrit_params / sizeof gcrit_params[0]),
-        .results = gcrit_results,
-        .n_results = GR_COUNT,
-        .headline = "g_crit",
-        .config_default = gcrit_config_default,
-        .has_key = gcrit_has_key,
-        .config_set = gcrit_config_set,
-        .make_task = gcrit_make_task,
-        .estimate = gcrit_estimate,
-        .result_dims = gcrit_result_dims,
-        .run = gcrit_run,
-        .output_free = gcrit_output_free,
-        .describe = gcrit_describe,
-        .polls_every_step = 1,
-    },
-    {
-        .name = "coherence",
-        .config_size = sizeof(coherence_config),
-        .params = coherence_params,
-        .n_params = (int)(sizeof coherence_params / sizeof coherence_params[0]),
-        .results = coherence_results,
-        .n_results = CR_COUNT,
-        .headline = "info_rate_lb",
-        .config_default = coherence_config_default,
-        .has_key = coherence_has_key,
-        .config_set = coherence_config_set,
-        .make_task = coherence_make_task,
-        .estimate = coherence_estimate,
-        .result_dims = coherence_result_dims,
-        .run = coherence_run,
-        .output_free = coherence_output_free,
-        .describe = coherence_describe,
-        .polls_every_step = 1,
-    },
+const rc_task_kind rc_kind_spectrum = {
+    .name = "spectrum",
+    .config_size = sizeof(spectrum_config),
+    .params = spectrum_params,
+    .n_params = (int)(sizeof spectrum_params / sizeof spectrum_params[0]),
+    .results = spectrum_results,
+    .n_results = SR_COUNT,
+    .headline = "lambda_max",
+    .config_default = spectrum_config_default,
+    .has_key = spectrum_has_key,
+    .config_set = spectrum_config_set,
+    .make_task = spectrum_make_task,
+    .estimate = spectrum_estimate,
+    .result_dims = spectrum_result_dims,
+    .run = spectrum_run,
+    .output_free = spectrum_output_free,
+    .describe = spectrum_describe,
+    .polls_every_step = 1,
 };
+
+const rc_task_kind rc_kind_gcrit = {
+    .name = "gcrit",
+    .config_size = sizeof(gcrit_config),
+    .params = gcrit_params,
+    .n_params = (int)(sizeof gcrit_params / sizeof gcrit_params[0]),
+    .results = gcrit_results,
+    .n_results = GR_COUNT,
+    .headline = "g_crit",
+    .config_default = gcrit_config_default,
+    .has_key = gcrit_has_key,
+    .config_set = gcrit_config_set,
+    .make_task = gcrit_make_task,
+    .estimate = gcrit_estimate,
+    .result_dims = gcrit_result_dims,
+    .run = gcrit_run,
+    .output_free = gcrit_output_free,
+    .describe = gcrit_describe,
+    .polls_every_step = 1,
+};
+
+const rc_task_kind rc_kind_coherence = {
+    .name = "coherence",
+    .config_size = sizeof(coherence_config),
+    .params = coherence_params,
+    .n_params = (int)(sizeof coherence_params / sizeof coherence_params[0]),
+    .results = coherence_results,
+    .n_results = CR_COUNT,
+    .headline = "info_rate_lb",
+    .config_default = coherence_config_default,
+    .has_key = coherence_has_key,
+    .config_set = coherence_config_set,
+    .make_task = coherence_make_task,
+    .estimate = coherence_estimate,
+    .result_dims = coherence_result_dims,
+    .run = coherence_run,
+    .output_free = coherence_output_free,
+    .describe = coherence_describe,
+    .polls_every_step = 1,
+};
+
+/* The kind codes stored in archives are these positions: append, never reorder. */
+static const rc_task_kind *const task_kinds[] = {&rc_kind_spectrum, &rc_kind_gcrit,
+                                                 &rc_kind_coherence};
 
 _Static_assert(sizeof(rc_spectrum_task) <= RC_TASK_PARAMS_MAX, "task params too large");
 _Static_assert(sizeof(rc_gcrit_task) <= RC_TASK_PARAMS_MAX, "task params too large");
@@ -1250,13 +1205,13 @@ int rc_task_kind_count(void) { return (int)(sizeof task_kinds / sizeof task_kind
 
 const rc_task_kind *rc_task_kind_get(int kind)
 {
-    return kind >= 0 && kind < rc_task_kind_count() ? &task_kinds[kind] : NULL;
+    return kind >= 0 && kind < rc_task_kind_count() ? task_kinds[kind] : NULL;
 }
 
 int rc_task_kind_find(const char *name)
 {
     for (int k = 0; k < rc_task_kind_count(); ++k)
-        if (strcmp(task_kinds[k].name, name) == 0) return k;
+        if (strcmp(task_kinds[k]->name, name) == 0) return k;
     return -1;
 }
 

@@ -1,0 +1,76 @@
+/* Private to the job module: what the task-kind descriptors share (job.c holds the kind table
+ * and the spectrum, gcrit and coherence kinds; other job_*.c files hold further kinds). */
+#ifndef RNNCHAOS_JOB_KINDS_H
+#define RNNCHAOS_JOB_KINDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rnnchaos/job.h"
+#include "rnnchaos/options.h"
+
+/* The model options of a task section: defaults for the job's seed, and one key (files such as
+ * --connectivity stay with the single-task commands, named in the message). */
+void rc_job_model_default(rc_model_config *mc, uint64_t seed);
+rc_status rc_job_model_set(rc_model_config *mc, const char *command, const char *key,
+                           const char *value, rc_error *err);
+
+/* A thorough cancellation check for kinds whose module offers no per-step hook. */
+int rc_task_cancel_now(const rc_task_cancel *cancel);
+
+/* Structured-network parameter columns (model.h), shared by every kind that draws a network;
+ * enumerations are stored as their codes (docs/archive.md). */
+#define RC_STRUCT_PARAM_COLUMNS(T, M)                                                           \
+    {"structure", RC_COL_INT, offsetof(T, M.structure), "connectivity: 0 dense, 1 ei (E/I blocks)"},                                                                                         \
+    {"f_E", RC_COL_F64, offsetof(T, M.f_E), "fraction of excitatory units"},                                                                                         \
+    {"c_EE", RC_COL_F64, offsetof(T, M.c[0][0]), "connection probability E -> E (ei)"},                                                                                         \
+    {"c_EI", RC_COL_F64, offsetof(T, M.c[0][1]), "connection probability I -> E (ei)"},                                                                                         \
+    {"c_IE", RC_COL_F64, offsetof(T, M.c[1][0]), "connection probability E -> I (ei)"},                                                                                         \
+    {"c_II", RC_COL_F64, offsetof(T, M.c[1][1]), "connection probability I -> I (ei)"},                                                                                         \
+    {"w_EE_dist", RC_COL_INT, offsetof(T, M.w[0][0].kind), "weight magnitude distribution E -> E: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
+    {"w_EE_mean", RC_COL_F64, offsetof(T, M.w[0][0].mean), "mean weight magnitude E -> E"},                                                                                         \
+    {"w_EE_spread", RC_COL_F64, offsetof(T, M.w[0][0].spread), "weight magnitude spread E -> E"},                                                                                         \
+    {"w_EI_dist", RC_COL_INT, offsetof(T, M.w[0][1].kind), "weight magnitude distribution I -> E: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
+    {"w_EI_mean", RC_COL_F64, offsetof(T, M.w[0][1].mean), "mean weight magnitude I -> E"},                                                                                         \
+    {"w_EI_spread", RC_COL_F64, offsetof(T, M.w[0][1].spread), "weight magnitude spread I -> E"},                                                                                         \
+    {"w_IE_dist", RC_COL_INT, offsetof(T, M.w[1][0].kind), "weight magnitude distribution E -> I: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
+    {"w_IE_mean", RC_COL_F64, offsetof(T, M.w[1][0].mean), "mean weight magnitude E -> I"},                                                                                         \
+    {"w_IE_spread", RC_COL_F64, offsetof(T, M.w[1][0].spread), "weight magnitude spread E -> I"},                                                                                         \
+    {"w_II_dist", RC_COL_INT, offsetof(T, M.w[1][1].kind), "weight magnitude distribution I -> I: 0 constant, 1 gaussian, 2 lognormal"},                                                                                         \
+    {"w_II_mean", RC_COL_F64, offsetof(T, M.w[1][1].mean), "mean weight magnitude I -> I"},                                                                                         \
+    {"w_II_spread", RC_COL_F64, offsetof(T, M.w[1][1].spread), "weight magnitude spread I -> I"},                                                                                         \
+    {"tau_E_dist", RC_COL_INT, offsetof(T, M.tau_rel[0].kind), "tau_i/tau distribution of E units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
+    {"tau_E_mean", RC_COL_F64, offsetof(T, M.tau_rel[0].mean), "mean of tau_i/tau, E units"},                                                                                         \
+    {"tau_E_spread", RC_COL_F64, offsetof(T, M.tau_rel[0].spread), "standard deviation of tau_i/tau, E units"},                                                                                         \
+    {"tau_I_dist", RC_COL_INT, offsetof(T, M.tau_rel[1].kind), "tau_i/tau distribution of I units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
+    {"tau_I_mean", RC_COL_F64, offsetof(T, M.tau_rel[1].mean), "mean of tau_i/tau, I units"},                                                                                         \
+    {"tau_I_spread", RC_COL_F64, offsetof(T, M.tau_rel[1].spread), "standard deviation of tau_i/tau, I units"},                                                                                         \
+    {"gain_E_dist", RC_COL_INT, offsetof(T, M.gain[0].kind), "gain_i distribution of E units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
+    {"gain_E_mean", RC_COL_F64, offsetof(T, M.gain[0].mean), "mean of gain_i, E units"},                                                                                         \
+    {"gain_E_spread", RC_COL_F64, offsetof(T, M.gain[0].spread), "standard deviation of gain_i, E units"},                                                                                         \
+    {"gain_I_dist", RC_COL_INT, offsetof(T, M.gain[1].kind), "gain_i distribution of I units: 0 constant, 2 lognormal, 3 uniform, 4 gamma"},                                                                                         \
+    {"gain_I_mean", RC_COL_F64, offsetof(T, M.gain[1].mean), "mean of gain_i, I units"},                                                                                         \
+    {"gain_I_spread", RC_COL_F64, offsetof(T, M.gain[1].spread), "standard deviation of gain_i, I units"}
+
+/* Parameter columns shared by every kind that draws one network (science.md section 1). */
+#define RC_MODEL_PARAM_COLUMNS(T, M)                                                            \
+    {"N", RC_COL_I64, offsetof(T, M.N), "number of units"},                                    \
+    {"b", RC_COL_F64, offsetof(T, M.b), "balance"},                                            \
+    {"J0", RC_COL_F64, offsetof(T, M.J0), "mean inhibitory coupling scale"},                   \
+    {"I0", RC_COL_F64, offsetof(T, M.I0), "constant drive"},                                   \
+    {"sigma", RC_COL_F64, offsetof(T, M.sigma), "independent noise amplitude"},                \
+    {"sigma_c", RC_COL_F64, offsetof(T, M.sigma_c), "common OU input standard deviation"},     \
+    {"tau_s", RC_COL_F64, offsetof(T, M.tau_s), "common input correlation time"},              \
+    {"tau", RC_COL_F64, offsetof(T, M.tau), "membrane time constant"},                         \
+    {"dt", RC_COL_F64, offsetof(T, M.dt), "Euler step"},                                       \
+    {"phi", RC_COL_PHI, offsetof(T, M.phi), "transfer function"},                              \
+    {"seed_net", RC_COL_U64, offsetof(T, M.seed_net), "connectivity seed"},                    \
+    {"seed_ic", RC_COL_U64, offsetof(T, M.seed_ic), "initial-condition seed"},                 \
+    {"seed_ons", RC_COL_U64, offsetof(T, M.seed_ons), "orthonormal-system and bootstrap seed"}, \
+    {"seed_noise", RC_COL_U64, offsetof(T, M.seed_noise), "noise and common-input seed"},      \
+    RC_STRUCT_PARAM_COLUMNS(T, M)
+
+/* The kind descriptors (job.c's table lists them in archive kind-code order). */
+extern const rc_task_kind rc_kind_spectrum, rc_kind_gcrit, rc_kind_coherence;
+
+#endif
