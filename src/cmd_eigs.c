@@ -38,16 +38,17 @@ static const char eigs_help[] =
 
 typedef struct {
     rc_model_config mc;
-    rc_eigs_params ep;
-    int json, n_given, of_given, at_given;
+    rc_eigs_options eo; /* shared with [eigs] job sections (eigs.h) */
+    rc_eigs_params ep;  /* eo.ep, resolved */
+    int json, n_given;
 } eigs_args;
 
 static rc_status parse_args(int argc, char **argv, eigs_args *a, int *help, rc_error *err)
 {
     static const char *const flags[] = {"json", "help", NULL};
     rc_model_config_default(&a->mc);
-    rc_eigs_params_default(&a->ep);
-    a->json = a->n_given = a->of_given = a->at_given = 0;
+    rc_eigs_options_default(&a->eo);
+    a->json = a->n_given = 0;
     *help = 0;
     rc_argiter it;
     rc_argiter_init(&it, argc, argv, flags);
@@ -59,11 +60,9 @@ static rc_status parse_args(int argc, char **argv, eigs_args *a, int *help, rc_e
             a->json = 1;
         else if (strcmp(norm, "help") == 0)
             *help = 1;
-        else if (rc_eigs_params_has_key(it.key)) {
-            RC_TRY(rc_eigs_params_set(&a->ep, it.key, it.value, err));
-            if (strcmp(norm, "of") == 0) a->of_given = 1;
-            if (strcmp(norm, "at") == 0) a->at_given = 1;
-        } else if (rc_model_config_has_key(it.key)) {
+        else if (rc_eigs_params_has_key(it.key))
+            RC_TRY(rc_eigs_options_set(&a->eo, it.key, it.value, err));
+        else if (rc_model_config_has_key(it.key)) {
             RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
             if (strcmp(norm, "N") == 0) a->n_given = 1;
         } else
@@ -72,23 +71,8 @@ static rc_status parse_args(int argc, char **argv, eigs_args *a, int *help, rc_e
     }
     if (r < 0) return err->status;
     rc_model_config_resolve_seeds(&a->mc, 0);
-    const int has_h0 = a->mc.h0[0] != '\0';
-    if (!a->of_given && (a->at_given || has_h0)) a->ep.of = RC_EIGS_OF_JACOBIAN;
-    if (!a->at_given && has_h0 && a->ep.of == RC_EIGS_OF_JACOBIAN) a->ep.at = RC_EIGS_AT_H0;
-    if (has_h0) {
-        RC_CHECK(a->ep.of == RC_EIGS_OF_JACOBIAN, err, RC_ERR_INPUT,
-                 "--h0: J does not depend on the state (use --of jacobian)");
-        RC_CHECK(a->ep.at == RC_EIGS_AT_H0 || a->ep.at == RC_EIGS_AT_TRAJECTORY, err,
-                 RC_ERR_INPUT, "--h0: not used by --at %s", rc_eigs_at_name(a->ep.at));
-    } else {
-        RC_CHECK(a->ep.at != RC_EIGS_AT_H0, err, RC_ERR_INPUT,
-                 "--h0: --at h0 needs a state (--h0 FILE.h5:/DATASET)");
-    }
-    /* everything but the state itself, checked before any file is read or matrix drawn */
-    rc_eigs_params check = a->ep;
-    static const double dummy = 0.0;
-    if (check.at == RC_EIGS_AT_H0) check.h0 = &dummy;
-    RC_TRY(rc_eigs_params_validate(&check, err));
+    RC_TRY(rc_eigs_options_finish(&a->eo, a->mc.h0[0] != '\0', err));
+    a->ep = a->eo.ep;
     return RC_OK;
 }
 
@@ -96,16 +80,7 @@ static rc_status validate_run(void *ctx, const rc_model_params *mp, int from_fil
 {
     (void)from_file;
     const eigs_args *a = ctx;
-    RC_CHECK(mp->N <= 46340, err, RC_ERR_INPUT, "--N: %lld is too large for dense eigenvalues",
-             (long long)mp->N);
-    if (a->ep.of == RC_EIGS_OF_JACOBIAN && a->ep.at == RC_EIGS_AT_FIXEDPOINTS) {
-        RC_CHECK(mp->sigma == 0.0, err, RC_ERR_INPUT,
-                 "--sigma: fixed points are those of the noise-free dynamics; set --sigma 0");
-        RC_CHECK(mp->sigma_c == 0.0, err, RC_ERR_INPUT,
-                 "--sigma-c: fixed points are those of the dynamics without common input; set "
-                 "--sigma-c 0");
-    }
-    return rc_model_params_validate(mp, err);
+    return rc_eigs_check_model(&a->ep, mp, err);
 }
 
 static json_t *pairs_json(const double *re, const double *im, int64_t n)

@@ -24,6 +24,8 @@ static const char fixedpoints_help[] =
     "Newton options: --starts K [100] --start-scale [1] (start k: scale (0.25..2) x start-scale\n"
     "  times Gaussian) --tol [1e-10] (max |F_i|) --max-iter [200] --dedup-tol [1e-6]\n"
     "  --antithetic yes|no [yes] (starts in mirror pairs z, -z)\n"
+    "Coordinate histogram (points other than h = 0, pooled): --coord-bins [40]\n"
+    "  --coord-max X [0 = auto: 4 g] (range [-X, X])\n"
     "Output: a table, or with --json one JSON object on stdout.\n";
 
 typedef struct {
@@ -71,14 +73,7 @@ static rc_status validate_run(void *ctx, const rc_model_params *mp, int from_fil
 {
     (void)ctx;
     (void)from_file;
-    RC_CHECK(mp->sigma == 0.0, err, RC_ERR_INPUT,
-             "--sigma: fixed points are those of the noise-free dynamics; set --sigma 0");
-    RC_CHECK(mp->sigma_c == 0.0, err, RC_ERR_INPUT,
-             "--sigma-c: fixed points are those of the dynamics without common input; set "
-             "--sigma-c 0");
-    RC_CHECK(mp->N <= 46340, err, RC_ERR_INPUT, "--N: %lld is too large for dense Newton",
-             (long long)mp->N);
-    return rc_model_params_validate(mp, err);
+    return rc_fixedpoints_check_model(mp, err);
 }
 
 static json_t *fp_json(const rc_network *net, const rc_fixedpoints_params *fp,
@@ -103,6 +98,8 @@ static json_t *fp_json(const rc_network *net, const rc_fixedpoints_params *fp,
         json_t *q = json_object();
         json_object_set_new(q, "q", rc_json_number(p->q));
         json_object_set_new(q, "phi2", rc_json_number(p->phi2));
+        json_object_set_new(q, "kappa", net->external ? json_null()
+                                                      : rc_json_number(net->p.g * net->p.g * p->phi2));
         json_object_set_new(q, "n_unstable", json_integer(p->n_unstable));
         json_object_set_new(q, "spectral_edge", rc_json_number(p->spectral_edge));
         json_object_set_new(q, "residual", rc_json_number(p->residual));
@@ -112,6 +109,14 @@ static json_t *fp_json(const rc_network *net, const rc_fixedpoints_params *fp,
         json_array_append_new(pts, q);
     }
     json_object_set_new(o, "points", pts);
+    json_t *h = json_object();
+    json_object_set_new(h, "lo", rc_json_number(r->coord.lo));
+    json_object_set_new(h, "hi", rc_json_number(r->coord.hi));
+    json_object_set_new(h, "density", rc_json_array(r->coord.density, r->coord.n_bins));
+    json_object_set_new(h, "below", json_integer(r->coord.below));
+    json_object_set_new(h, "above", json_integer(r->coord.above));
+    json_object_set_new(h, "count", json_integer(r->coord_count));
+    json_object_set_new(o, "coordinate_histogram", h);
     json_object_set_new(o, "seeds", json_pack("{s:I,s:I}", "net", (json_int_t)net->p.seed_net,
                                               "ic", (json_int_t)net->p.seed_ic));
     json_object_set_new(o, "wall_s", json_real(r->wall_s));

@@ -13,6 +13,7 @@
 #include "rnnchaos/archive.h"
 #include "rnnchaos/cli.h"
 #include "rnnchaos/commands.h"
+#include "rnnchaos/dlyap.h"
 #include "rnnchaos/job.h"
 #include "rnnchaos/sched.h"
 
@@ -114,6 +115,20 @@ static rc_status load_job_everywhere(const char *path, int rank, rc_job *job, rc
     return st;
 }
 
+/* A distributed task's memory per rank is that of the grid it asks for (the job decides it,
+ * not the number of ranks this run happens to have); the engine checks the grid it gets. */
+static void dist_memory_estimates(rc_job *job)
+{
+    for (int64_t i = 0; i < job->n_tasks; ++i) {
+        rc_task *t = &job->tasks[i];
+        if (t->ranks <= 1) continue;
+        int Pr, Pc;
+        rc_dlyap_default_grid(t->ranks, &Pr, &Pc);
+        t->mem_bytes = rc_dlyap_memory_bytes(&t->p.spectrum.model, &t->p.spectrum.lyap, Pr, Pc,
+                                             0, 1);
+    }
+}
+
 static void print_dry_run(const rc_job *job, const char *output)
 {
     printf("job %s (sha256 %.16s...): %lld tasks, archive %s (~%.3g MiB)\n", job->name,
@@ -136,11 +151,14 @@ static void print_dry_run(const rc_job *job, const char *output)
                 if (tr->mem_bytes > kind_mem) kind_mem = tr->mem_bytes;
             }
             if (rows++ < max_rows) {
-                char desc[256];
+                char desc[256], grid[64];
+                int Pr = 1, Pc = 1;
+                rc_dlyap_default_grid(t->ranks, &Pr, &Pc);
+                snprintf(grid, sizeof grid, " [distributed, %d ranks, grid %dx%d]", t->ranks, Pr, Pc);
                 kind->describe(t->p.raw, desc, sizeof desc);
                 printf("%-10s %6lld %6lld %12.4g %10.4g  %s%s\n", kind->name, (long long)t->id,
                        (long long)sec->realizations, t->cost_flops * 1e-9,
-                       t->mem_bytes / 1048576.0, desc, t->ranks > 1 ? " [distributed]" : "");
+                       t->mem_bytes / 1048576.0, desc, t->ranks > 1 ? grid : "");
             }
         }
         if (rows > max_rows) printf("... (%lld more rows)\n", (long long)(rows - max_rows));
@@ -292,20 +310,12 @@ int rc_cmd_run(int argc, char **argv)
         return finish(code);
     }
     const char *output = a.output ? a.output : job.output;
+    dist_memory_estimates(&job);
     if (a.dry_run) {
         if (rank == 0) print_dry_run(&job, output);
         rc_job_free(&job);
         return finish(0);
     }
-    for (int64_t i = 0; i < job.n_tasks; ++i)
-        if (job.tasks[i].ranks > 1) {
-            rc_fail(&err, RC_ERR_INPUT, "%s: task %lld needs %d ranks (N >= dist_min_N = %lld): "
-                    "distributed tasks are not available in this build; raise dist_min_N",
-                    job.name, (long long)i, job.tasks[i].ranks, (long long)job.dist_min_N);
-            int code = rank == 0 ? rc_cli_report("run", &err) : 2;
-            rc_job_free(&job);
-            return finish(code);
-        }
 
     /* Never overwrite: a new archive needs a new file, --resume an existing one. */
     int exists = rank == 0 ? access(output, F_OK) == 0 : 0;
@@ -391,7 +401,9 @@ int rc_cmd_run(int argc, char **argv)
                                                 : " (rank 0 dispatches)")
                          : "");
     }
-    rc_sched_params sp = {&job, ar, MPI_COMM_WORLD, status, rank == 0 ? stderr : NULL};
+    rc_sched_params sp = {&job, ar, MPI_COMM_WORLD, status, rank == 0 ? stderr : NULL, 0.0};
+    if (rc_memory_per_rank(MPI_COMM_WORLD, 0.0, &sp.mem_per_rank, &err) != RC_OK)
+        sp.mem_per_rank = INFINITY; /* unknown: let the allocations decide */
     rc_sched_result sr;
     st = rc_sched_run(&sp, &sr, &err);
     rc_error cerr;

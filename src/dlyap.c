@@ -201,13 +201,10 @@ double rc_dlyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp
     return memory_for_m(mp, lp, Pr, Pc, nb, model_m(mp, lp), with_root, 0);
 }
 
-/* Bytes one rank may use: the option, else physical memory (or the cgroup limit, if lower)
- * shared among the ranks of this node. */
-static rc_status memory_available(MPI_Comm comm, const rc_dlyap_opts *o, double *avail,
-                                  rc_error *err)
+rc_status rc_memory_per_rank(MPI_Comm comm, double limit, double *avail, rc_error *err)
 {
-    if (o->mem_per_rank > 0) {
-        *avail = o->mem_per_rank;
+    if (limit > 0) {
+        *avail = limit;
         return RC_OK;
     }
     double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
@@ -241,7 +238,7 @@ static rc_status check_memory(MPI_Comm comm, const rc_model_params *mp, const rc
     int rank;
     MPI_Comm_rank(comm, &rank);
     double v[2] = {memory_for_m(mp, lp, Pr, Pc, nb, m, rank == 0, read_J), 0.0};
-    RC_TRY(memory_available(comm, o, &v[1], err));
+    RC_TRY(rc_memory_per_rank(comm, o->mem_per_rank, &v[1], err));
     v[1] = -v[1];
     MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, v, 2, MPI_DOUBLE, MPI_MAX, comm), "MPI_Allreduce");
     const double need = v[0], avail = -v[1];

@@ -38,6 +38,8 @@ void rc_eigs_params_default(rc_eigs_params *ep)
     ep->outlier_margin = -1.0;
     ep->n_bins = 40;
     ep->hist_range = 1.5;
+    ep->poll = NULL;
+    ep->poll_ctx = NULL;
 }
 
 rc_status rc_eigs_params_validate(const rc_eigs_params *ep, rc_error *err)
@@ -148,6 +150,58 @@ rc_status rc_eigs_params_set(rc_eigs_params *ep, const char *key, const char *va
     }
     }
     return rc_fail(err, RC_ERR_INTERNAL, "unhandled option type");
+}
+
+void rc_eigs_options_default(rc_eigs_options *o)
+{
+    rc_eigs_params_default(&o->ep);
+    o->of_given = o->at_given = 0;
+}
+
+rc_status rc_eigs_options_set(rc_eigs_options *o, const char *key, const char *value,
+                              rc_error *err)
+{
+    RC_TRY(rc_eigs_params_set(&o->ep, key, value, err));
+    char norm[64];
+    rc_option_normalize(key, norm, sizeof norm);
+    if (strcmp(norm, "of") == 0) o->of_given = 1;
+    if (strcmp(norm, "at") == 0) o->at_given = 1;
+    return RC_OK;
+}
+
+rc_status rc_eigs_options_finish(rc_eigs_options *o, int has_h0, rc_error *err)
+{
+    rc_eigs_params *ep = &o->ep;
+    if (!o->of_given && (o->at_given || has_h0)) ep->of = RC_EIGS_OF_JACOBIAN;
+    if (!o->at_given && has_h0 && ep->of == RC_EIGS_OF_JACOBIAN) ep->at = RC_EIGS_AT_H0;
+    if (has_h0) {
+        RC_CHECK(ep->of == RC_EIGS_OF_JACOBIAN, err, RC_ERR_INPUT,
+                 "--h0: J does not depend on the state (use --of jacobian)");
+        RC_CHECK(ep->at == RC_EIGS_AT_H0 || ep->at == RC_EIGS_AT_TRAJECTORY, err, RC_ERR_INPUT,
+                 "--h0: not used by --at %s", rc_eigs_at_name(ep->at));
+    } else {
+        RC_CHECK(ep->at != RC_EIGS_AT_H0, err, RC_ERR_INPUT,
+                 "--h0: --at h0 needs a state (--h0 FILE.h5:/DATASET)");
+    }
+    /* everything but the state itself, checked before any file is read or matrix drawn */
+    rc_eigs_params check = *ep;
+    static const double dummy = 0.0;
+    if (check.at == RC_EIGS_AT_H0) check.h0 = &dummy;
+    return rc_eigs_params_validate(&check, err);
+}
+
+rc_status rc_eigs_check_model(const rc_eigs_params *ep, const rc_model_params *mp, rc_error *err)
+{
+    RC_CHECK(mp->N <= 46340, err, RC_ERR_INPUT, "--N: %lld is too large for dense eigenvalues",
+             (long long)mp->N);
+    if (ep->of == RC_EIGS_OF_JACOBIAN && ep->at == RC_EIGS_AT_FIXEDPOINTS) {
+        RC_CHECK(mp->sigma == 0.0, err, RC_ERR_INPUT,
+                 "--sigma: fixed points are those of the noise-free dynamics; set --sigma 0");
+        RC_CHECK(mp->sigma_c == 0.0, err, RC_ERR_INPUT,
+                 "--sigma-c: fixed points are those of the dynamics without common input; set "
+                 "--sigma-c 0");
+    }
+    return rc_model_params_validate(mp, err);
 }
 
 /* ---- one spectrum ------------------------------------------------------------------------- */
@@ -390,11 +444,16 @@ static rc_status sample_trajectory(const rc_network *net, const rc_eigs_params *
     rc_status st = RC_OK;
     for (int s = 0; s < ep->n_samples && st == RC_OK; ++s) {
         const int64_t target = n_tr + (int64_t)s * n_between;
-        while (step < target) {
+        while (step < target && st == RC_OK) {
+            if (ep->poll && ep->poll(ep->poll_ctx)) {
+                st = rc_fail(err, RC_ERR_SIGNAL, "cancelled by a stop request");
+                break;
+            }
             rc_model_step(net, step, drive.value, h, N, 1, work);
             rc_drive_advance(&drive, p, step);
             step++;
         }
+        if (st != RC_OK) break;
         if (!rc_state_is_sane(h, (size_t)N))
             st = rc_fail(err, RC_ERR_NUMERIC, "trajectory diverged (non-finite or |h| > 1e12) "
                          "before t = %g", (double)step * p->dt);
@@ -429,10 +488,14 @@ rc_status rc_eigs_run(const rc_network *net, const rc_eigs_params *ep, rc_eigs_r
             state0 = states;
             break;
         case RC_EIGS_AT_H0: state0 = ep->h0; break;
-        case RC_EIGS_AT_FIXEDPOINTS:
-            RC_TRY(rc_fixedpoints_run(net, &ep->fp, &res->fp, err));
+        case RC_EIGS_AT_FIXEDPOINTS: {
+            rc_fixedpoints_params fp = ep->fp;
+            fp.poll = ep->poll;
+            fp.poll_ctx = ep->poll_ctx;
+            RC_TRY(rc_fixedpoints_run(net, &fp, &res->fp, err));
             n = res->fp.n_found;
             break;
+        }
         case RC_EIGS_AT_TRAJECTORY:
             n = ep->n_samples;
             states = rc_calloc((size_t)n * (size_t)N, sizeof(double), "trajectory samples", err);
@@ -454,6 +517,8 @@ rc_status rc_eigs_run(const rc_network *net, const rc_eigs_params *ep, rc_eigs_r
         goto cleanup;
     }
     for (int s = 0; s < n; ++s) {
+        RC_CHECK_GOTO(!(ep->poll && ep->poll(ep->poll_ctx)), err, RC_ERR_SIGNAL,
+                      "cancelled by a stop request");
         const double *h = NULL;
         if (ep->of == RC_EIGS_OF_JACOBIAN) {
             if (ep->at == RC_EIGS_AT_FIXEDPOINTS) h = res->fp.points[s].h;

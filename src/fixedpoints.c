@@ -19,6 +19,10 @@ void rc_fixedpoints_params_default(rc_fixedpoints_params *fp)
     fp->max_iter = 200;
     fp->dedup_tol = 1e-6;
     fp->antithetic = 1;
+    fp->coord_bins = 40;
+    fp->coord_max = 0.0;
+    fp->poll = NULL;
+    fp->poll_ctx = NULL;
 }
 
 rc_status rc_fixedpoints_params_validate(const rc_fixedpoints_params *fp, rc_error *err)
@@ -36,7 +40,23 @@ rc_status rc_fixedpoints_params_validate(const rc_fixedpoints_params *fp, rc_err
     RC_CHECK(fp->dedup_tol > fp->tol, err, RC_ERR_INPUT,
              "--dedup-tol: must exceed --tol (%g): converged copies of one point differ by ~tol, "
              "got %g", fp->tol, fp->dedup_tol);
+    RC_CHECK(fp->coord_bins >= 1 && fp->coord_bins <= 100000, err, RC_ERR_INPUT,
+             "--coord-bins: expected 1..100000, got %d", fp->coord_bins);
+    RC_CHECK(isfinite(fp->coord_max) && fp->coord_max >= 0, err, RC_ERR_INPUT,
+             "--coord-max: must be > 0 (or 0: auto), got %g", fp->coord_max);
     return RC_OK;
+}
+
+rc_status rc_fixedpoints_check_model(const rc_model_params *mp, rc_error *err)
+{
+    RC_CHECK(mp->sigma == 0.0, err, RC_ERR_INPUT,
+             "--sigma: fixed points are those of the noise-free dynamics; set --sigma 0");
+    RC_CHECK(mp->sigma_c == 0.0, err, RC_ERR_INPUT,
+             "--sigma-c: fixed points are those of the dynamics without common input; set "
+             "--sigma-c 0");
+    RC_CHECK(mp->N <= 46340, err, RC_ERR_INPUT, "--N: %lld is too large for dense Newton",
+             (long long)mp->N);
+    return rc_model_params_validate(mp, err);
 }
 
 /* ---- options ------------------------------------------------------------------------------ */
@@ -55,6 +75,8 @@ static const rc_fp_opt fp_opts[] = {
     {"max-iter", FOPT_INT, offsetof(rc_fixedpoints_params, max_iter)},
     {"dedup-tol", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, dedup_tol)},
     {"antithetic", FOPT_BOOL, offsetof(rc_fixedpoints_params, antithetic)},
+    {"coord-bins", FOPT_INT, offsetof(rc_fixedpoints_params, coord_bins)},
+    {"coord-max", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, coord_max)},
 };
 
 static const rc_fp_opt *find_fp_opt(const char *key)
@@ -155,11 +177,14 @@ static int try_step(newton_ws *w, double *h, double a, double shrink, double *f,
     return 1;
 }
 
+#define NEWTON_CANCELLED (-1)
+
 /* Damped Newton from h (overwritten); where the line search fails (DF nearly singular: the
  * Newton step is huge and f grows along it) one Levenberg-Marquardt step
  * (DF^T DF + lambda I) d = -DF^T F replaces it, lambda adapted (x1/3 on success, x4 on
  * failure, from lambda = 1e-3 ||DF^T DF||_max), so the iteration can leave the near-singular
- * region and Newton resumes.  1: converged (*iters set), 0: failed. */
+ * region and Newton resumes.  1: converged (*iters set), 0: failed, NEWTON_CANCELLED: fp->poll
+ * asked to stop. */
 static int newton(newton_ws *w, double *h, const rc_fixedpoints_params *fp, int *iters)
 {
     const int64_t N = w->N;
@@ -174,6 +199,7 @@ static int newton(newton_ws *w, double *h, const rc_fixedpoints_params *fp, int 
             return 1;
         }
         if (it == fp->max_iter || !isfinite(f)) return 0;
+        if (fp->poll && fp->poll(fp->poll_ctx)) return NEWTON_CANCELLED;
         rc_fixedpoints_jacobian(w->net, h, w->A);
         memcpy(w->G, w->A, (size_t)(N * N) * sizeof(double)); /* DF, kept for LM */
         for (int64_t i = 0; i < N; ++i) w->d[i] = -w->F[i];
@@ -266,6 +292,57 @@ static void draw_start(const rc_model_params *p, const rc_fixedpoints_params *fp
     for (int64_t i = 0; i < N; ++i) h[i] = mirror ? -(s * h[i]) : s * h[i];
 }
 
+static int is_origin(const double *h, int64_t N, double tol)
+{
+    for (int64_t i = 0; i < N; ++i)
+        if (!(fabs(h[i]) <= tol)) return 0;
+    return 1;
+}
+
+static rc_status coordinate_histogram(const rc_network *net, const rc_fixedpoints_params *fp,
+                                      rc_fixedpoints_result *res, rc_error *err)
+{
+    const int64_t N = res->N;
+    rc_histogram *hg = &res->coord;
+    double X = fp->coord_max;
+    if (!(X > 0)) {
+        if (!net->external) {
+            X = 4.0 * net->p.g;
+        } else {
+            double qmax = 0.0;
+            for (int p = 0; p < res->n_found; ++p) qmax = fmax(qmax, res->points[p].q);
+            X = qmax > 0 ? 4.0 * sqrt(qmax) : 1.0;
+        }
+        if (!(X > 0)) X = 1.0; /* g = 0 */
+    }
+    hg->lo = -X;
+    hg->hi = X;
+    hg->n_bins = fp->coord_bins;
+    hg->density = rc_calloc((size_t)fp->coord_bins, sizeof(double), "coordinate histogram", err);
+    if (!hg->density) return RC_ERR_NOMEM;
+    const double width = (hg->hi - hg->lo) / hg->n_bins;
+    int64_t total = 0;
+    for (int p = 0; p < res->n_found; ++p) {
+        const double *h = res->points[p].h;
+        if (is_origin(h, N, fp->dedup_tol)) continue;
+        for (int64_t i = 0; i < N; ++i) {
+            const double x = h[i];
+            if (x < hg->lo) {
+                hg->below++;
+                continue;
+            }
+            const int64_t b = (int64_t)floor((x - hg->lo) / width);
+            if (b >= hg->n_bins) hg->above++;
+            else hg->density[b] += 1.0;
+        }
+        total += N;
+    }
+    res->coord_count = total;
+    if (total > 0)
+        for (int b = 0; b < hg->n_bins; ++b) hg->density[b] /= (double)total * width;
+    return RC_OK;
+}
+
 rc_status rc_fixedpoints_run(const rc_network *net, const rc_fixedpoints_params *fp,
                              rc_fixedpoints_result *res, rc_error *err)
 {
@@ -314,9 +391,13 @@ rc_status rc_fixedpoints_run(const rc_network *net, const rc_fixedpoints_params 
         res->origin_added = 1;
     }
     for (int64_t k = 0; k < fp->n_starts; ++k) {
+        RC_CHECK_GOTO(!(fp->poll && fp->poll(fp->poll_ctx)), err, RC_ERR_SIGNAL,
+                      "cancelled by a stop request");
         draw_start(&net->p, fp, k, h);
         int iters = 0;
-        if (!newton(&w, h, fp, &iters)) continue;
+        const int conv = newton(&w, h, fp, &iters);
+        RC_CHECK_GOTO(conv != NEWTON_CANCELLED, err, RC_ERR_SIGNAL, "cancelled by a stop request");
+        if (!conv) continue;
         res->n_converged++;
         int found = -1;
         for (int p = 0; p < res->n_found && found < 0; ++p)
@@ -336,6 +417,8 @@ rc_status rc_fixedpoints_run(const rc_network *net, const rc_fixedpoints_params 
 
     /* Per point: q, <phi^2>, residual, and the spectrum of DF(h*). */
     for (int p = 0; p < res->n_found; ++p) {
+        RC_CHECK_GOTO(!(fp->poll && fp->poll(fp->poll_ctx)), err, RC_ERR_SIGNAL,
+                      "cancelled by a stop request");
         rc_fixedpoint *pt = &res->points[p];
         pt->residual = rc_fixedpoints_residual(net, pt->h, w.F, w.work);
         double q = 0.0, p2 = 0.0;
@@ -389,6 +472,7 @@ rc_status rc_fixedpoints_run(const rc_network *net, const rc_fixedpoints_params 
             }
         }
     }
+    RC_GOTO(coordinate_histogram(net, fp, res, err));
     res->wall_s = rc_wall_seconds() - t0;
 
 cleanup:
@@ -408,4 +492,6 @@ void rc_fixedpoints_result_free(rc_fixedpoints_result *res)
     free(res->points);
     res->points = NULL;
     res->n_found = 0;
+    free(res->coord.density);
+    res->coord.density = NULL;
 }

@@ -374,7 +374,7 @@ enum {
     SR_N_LE, SR_T_ACC, SR_N_INT, SR_LMAX, SR_LMIN, SR_LMEAN, SR_H, SR_D, SR_D_LB, SR_NPOS,
     SR_LMAX_FP, SR_CI_LMAX, SR_CI_LMIN, SR_CI_H, SR_CI_D, SR_CI_LMAX_FP, SR_BLOCK_LEN,
     SR_N_BLOCKS, SR_LV_PR, SR_PCA_H, SR_PCA_PHI, SR_LAMBDA, SR_N_TRACE, SR_TRACE_T,
-    SR_TRACE_H, SR_TRACE_LAMBDA, SR_PILOT_M, SR_PILOT_D, SR_REORTH, SR_REORTH_FB, SR_COUNT
+    SR_TRACE_H, SR_TRACE_LAMBDA, SR_PILOT_M, SR_PILOT_D, SR_REORTH, SR_REORTH_FB, SR_GRID_ROWS, SR_GRID_COLS, SR_COUNT
 };
 
 static const rc_result_column spectrum_results[SR_COUNT] = {
@@ -408,6 +408,8 @@ static const rc_result_column spectrum_results[SR_COUNT] = {
     [SR_PILOT_D] = {"pilot_dim_ky", RC_COL_F64, 0, "n_le = auto: Kaplan-Yorke dimension of the pilot"},
     [SR_REORTH] = {"reorth_used", RC_COL_I64, 0, "reorthonormalisation used: 1 Householder, 2 CholeskyQR2"},
     [SR_REORTH_FB] = {"reorth_fallbacks", RC_COL_I64, 0, "CholeskyQR2 intervals redone with Householder"},
+    [SR_GRID_ROWS] = {"grid_rows", RC_COL_I64, 0, "process rows Pr of the grid the task ran on (1: one rank)"},
+    [SR_GRID_COLS] = {"grid_cols", RC_COL_I64, 0, "process columns Pc of the grid the task ran on"},
 };
 
 
@@ -503,6 +505,8 @@ static void spectrum_output_free(rc_task_output *out)
     out->owner = NULL;
 }
 
+static void spectrum_pack(spectrum_output *o, int Pr, int Pc, rc_task_output *out);
+
 static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
                               rc_task_output *out, rc_error *err)
 {
@@ -539,6 +543,28 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
         free(o);
         return st;
     }
+    spectrum_pack(o, 1, 1, out);
+    return RC_OK;
+}
+
+rc_status rc_spectrum_output_take(rc_lyap_result *res, int Pr, int Pc, rc_task_output *out,
+                                  rc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    spectrum_output *o = rc_calloc(1, sizeof *o, "spectrum result", err);
+    if (!o) {
+        rc_lyap_result_free(res);
+        return RC_ERR_NOMEM;
+    }
+    o->res = *res;
+    memset(res, 0, sizeof *res);
+    spectrum_pack(o, Pr, Pc, out);
+    return RC_OK;
+}
+
+/* The output cells of a spectrum task point into o (which out then owns). */
+static void spectrum_pack(spectrum_output *o, int Pr, int Pc, rc_task_output *out)
+{
     const rc_lyap_result *r = &o->res;
     const rc_ci cis[5] = {r->ci_lambda_max, r->ci_lambda_min, r->ci_entropy_H, r->ci_dim_ky,
                           r->ci_lambda_max_fp};
@@ -577,9 +603,10 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
     c[SR_PILOT_D].f = r->n_le_auto ? r->pilot_dim_ky : NAN;
     c[SR_REORTH].i = r->reorth_used;
     c[SR_REORTH_FB].i = r->reorth_fallbacks;
+    c[SR_GRID_ROWS].i = Pr;
+    c[SR_GRID_COLS].i = Pc;
     out->headline = r->lambda_max;
     out->owner = o;
-    return RC_OK;
 }
 
 static void spectrum_describe(const void *params, char *buf, size_t len)
@@ -1148,6 +1175,7 @@ const rc_task_kind rc_kind_spectrum = {
     .output_free = spectrum_output_free,
     .describe = spectrum_describe,
     .polls_every_step = 1,
+    .distributable = 1,
 };
 
 const rc_task_kind rc_kind_gcrit = {
@@ -1192,7 +1220,8 @@ const rc_task_kind rc_kind_coherence = {
 
 /* The kind codes stored in archives are these positions: append, never reorder. */
 static const rc_task_kind *const task_kinds[] = {&rc_kind_spectrum, &rc_kind_gcrit,
-                                                 &rc_kind_coherence};
+                                                 &rc_kind_coherence, &rc_kind_eigs,
+                                                 &rc_kind_fixedpoints};
 
 _Static_assert(sizeof(rc_spectrum_task) <= RC_TASK_PARAMS_MAX, "task params too large");
 _Static_assert(sizeof(rc_gcrit_task) <= RC_TASK_PARAMS_MAX, "task params too large");
@@ -1595,7 +1624,8 @@ static rc_status build_tasks(ini_state *s, rc_job *job)
                     break;
                 }
                 kind->estimate(t->p.raw, &t->cost_flops, &t->mem_bytes);
-                if (job->dist_min_N > 0 && task_param_N(kind, t) >= job->dist_min_N)
+                if (kind->distributable && job->dist_min_N > 0 &&
+                    task_param_N(kind, t) >= job->dist_min_N)
                     t->ranks = (int)job->ranks_per_dist_task;
                 ++id;
             }

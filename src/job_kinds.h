@@ -72,5 +72,7 @@ int rc_task_cancel_now(const rc_task_cancel *cancel);
 
 /* The kind descriptors (job.c's table lists them in archive kind-code order). */
 extern const rc_task_kind rc_kind_spectrum, rc_kind_gcrit, rc_kind_coherence;
+extern const rc_task_kind rc_kind_eigs;        /* job_eigs.c */
+extern const rc_task_kind rc_kind_fixedpoints; /* job_fixedpoints.c */
 
 #endif

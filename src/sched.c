@@ -1,6 +1,8 @@
 /* Master/worker scheduling (sched.h). */
 #include "rnnchaos/sched.h"
 
+#include "rnnchaos/dlyap.h"
+
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -83,13 +85,17 @@ enum { TAG_REPORT = 11, TAG_TASK = 12, TAG_STOP = 13 };
 
 enum { OUT_NONE = 0, OUT_DONE, OUT_FAILED, OUT_ABANDONED, OUT_IO_ERROR };
 
+/* Master -> worker, TAG_TASK: int64 words {task, k, member_1 .. member_k}; k = 0 for a task the
+ * worker runs alone, else the k ranks (ascending, the first one leads) that run it together. */
+enum { MSG_TASK = 0, MSG_GROUP_SIZE = 1, MSG_MEMBERS = 2 };
+
 /* Worker -> master: the outcome of the last task (if any) and whether the worker leaves. */
 typedef struct {
     int64_t task;     /* -1: no task to report */
     int32_t outcome;  /* OUT_* */
     int32_t bye;      /* 1: the worker leaves the loop after this message */
     int32_t signal;   /* a stop signal the worker received, or 0 */
-    int32_t pad;
+    int32_t left_group; /* 1: the worker has just left a distributed task's group */
     double wall_s;
     double headline;
     char reason[RC_ARCHIVE_REASON_LEN];
@@ -162,7 +168,14 @@ static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cance
     rc_task_cancel cancel = {cancel_requested, cs, cancel_requested_now};
     rc_task_output out;
     const double t0 = now_s();
-    rc_status st = kind->run(t->p.raw, &cancel, &out, &err);
+    rc_status st = RC_OK;
+    /* refuse what cannot fit instead of dying in the middle of it */
+    if (t->mem_bytes > p->mem_per_rank)
+        st = rc_fail(&err, RC_ERR_NOMEM, "the task needs about %.3g GiB, only %.3g GiB available "
+                     "per rank (physical memory / ranks per node): use fewer ranks per node",
+                     t->mem_bytes / 1073741824.0, p->mem_per_rank / 1073741824.0);
+    else
+        st = kind->run(t->p.raw, &cancel, &out, &err);
     rep->wall_s = now_s() - t0;
     rc_error werr;
     rc_error_clear(&werr);
@@ -186,6 +199,78 @@ static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cance
         snprintf(rep->reason, sizeof rep->reason, "rank %d, task %lld: %.200s", rank, (long long)id,
                  werr.msg);
     }
+}
+
+/* Called by rc_dlyap_run on every rank of the group once per t_ons interval; the engine agrees
+ * on the answer across the group, so every member stops at the same step. */
+static int group_cancel_requested(void *ctx) { return cancel_requested_now(ctx); }
+
+/* Runs distributed task id on sub (every member calls this); the lowest rank of the group
+ * (rank 0 of sub) records it in the archive and fills rep with the outcome, the others report
+ * no task. */
+static void run_distributed(const rc_sched_params *p, int64_t id, MPI_Comm sub, int rank,
+                            cancel_state *cs, report_msg *rep)
+{
+    const rc_task *t = &p->job->tasks[id];
+    const rc_task_kind *kind = rc_task_kind_get(t->kind);
+    rc_error err, werr;
+    rc_error_clear(&err);
+    rc_error_clear(&werr);
+    memset(rep, 0, sizeof *rep);
+    rep->task = id;
+    rep->headline = NAN;
+    int sub_rank = 0, sub_size = 1, Pr, Pc;
+    MPI_Comm_rank(sub, &sub_rank);
+    MPI_Comm_size(sub, &sub_size);
+    rc_dlyap_default_grid(sub_size, &Pr, &Pc);
+    rc_dlyap_opts opts;
+    rc_dlyap_opts_default(&opts);
+    opts.cancel = group_cancel_requested;
+    opts.cancel_ctx = cs;
+    rc_lyap_result res;
+    memset(&res, 0, sizeof res);
+    const double t0 = now_s();
+    rc_status st = rc_dlyap_run(sub, Pr, Pc, &t->p.spectrum.model, &t->p.spectrum.lyap, &opts,
+                                &res, &err);
+    rep->wall_s = now_s() - t0;
+    if (st == RC_ERR_SIGNAL) {
+        rep->outcome = OUT_ABANDONED; /* stays pending in the archive */
+        if (sub_rank != 0) rep->task = -1;
+        return;
+    }
+    if (sub_rank != 0) { /* the leader records it */
+        if (st == RC_OK) rc_lyap_result_free(&res);
+        rep->task = -1;
+        return;
+    }
+    rc_status wst;
+    rc_task_output out;
+    if (st == RC_OK) st = rc_spectrum_output_take(&res, Pr, Pc, &out, &err);
+    if (st == RC_OK) {
+        rep->headline = out.headline;
+        wst = rc_archive_write_done(p->ar, t, &out, rank, rep->wall_s, &werr);
+        kind->output_free(&out);
+        rep->outcome = OUT_DONE;
+    } else {
+        snprintf(rep->reason, sizeof rep->reason, "%s on a %dx%d grid: %.220s",
+                 rc_status_name(st), Pr, Pc, err.msg);
+        wst = rc_archive_write_failed(p->ar, t, rep->reason, rank, rep->wall_s, &werr);
+        rep->outcome = OUT_FAILED;
+    }
+    if (wst != RC_OK) {
+        rep->outcome = OUT_IO_ERROR;
+        snprintf(rep->reason, sizeof rep->reason, "rank %d, task %lld: %.200s", rank, (long long)id,
+                 werr.msg);
+    }
+}
+
+/* One rank runs every task: a distributed one on a 1 x 1 grid of its own. */
+static void run_any(const rc_sched_params *p, int64_t id, cancel_state *cs, report_msg *rep)
+{
+    if (p->job->tasks[id].ranks > 1)
+        run_distributed(p, id, MPI_COMM_SELF, 0, cs, rep);
+    else
+        run_and_record(p, id, 0, cs, rep);
 }
 
 /* ---- progress ------------------------------------------------------------------------------ */
@@ -254,8 +339,9 @@ static int by_cost_desc(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Pending task ids, largest estimated cost first; ties by id (a total order: deterministic). */
-static int64_t *pending_queue(const rc_sched_params *p, int64_t *n, rc_error *err)
+/* Pending task ids, largest estimated cost first; ties by id (a total order: deterministic).
+ * dist = 1: the distributed tasks (ranks > 1), 0: the others, -1: all. */
+static int64_t *pending_queue(const rc_sched_params *p, int dist, int64_t *n, rc_error *err)
 {
     const int64_t nt = p->job->n_tasks;
     int64_t *q = rc_calloc((size_t)nt + 1, sizeof(int64_t), "task queue", err);
@@ -267,7 +353,8 @@ static int64_t *pending_queue(const rc_sched_params *p, int64_t *n, rc_error *er
     }
     *n = 0;
     for (int64_t i = 0; i < nt; ++i)
-        if (p->status[i] == RC_TASK_PENDING) {
+        if (p->status[i] == RC_TASK_PENDING &&
+            (dist < 0 || (p->job->tasks[i].ranks > 1) == dist)) {
             e[*n].cost = p->job->tasks[i].cost_flops;
             e[*n].id = i;
             (*n)++;
@@ -278,8 +365,7 @@ static int64_t *pending_queue(const rc_sched_params *p, int64_t *n, rc_error *er
     return q;
 }
 
-static void progress_init(progress_state *ps, const rc_sched_params *p, const int64_t *q,
-                          int64_t nq)
+static void progress_init(progress_state *ps, const rc_sched_params *p)
 {
     memset(ps, 0, sizeof *ps);
     ps->p = p;
@@ -287,8 +373,8 @@ static void progress_init(progress_state *ps, const rc_sched_params *p, const in
     for (int64_t i = 0; i < p->job->n_tasks; ++i) {
         ps->done += p->status[i] == RC_TASK_DONE;
         ps->failed += p->status[i] == RC_TASK_FAILED;
+        if (p->status[i] == RC_TASK_PENDING) ps->cost_left += p->job->tasks[i].cost_flops;
     }
-    for (int64_t i = 0; i < nq; ++i) ps->cost_left += p->job->tasks[q[i]].cost_flops;
     ps->t_start = now_s();
 }
 
@@ -297,10 +383,10 @@ static void progress_init(progress_state *ps, const rc_sched_params *p, const in
 static rc_status run_alone(const rc_sched_params *p, rc_sched_result *res, rc_error *err)
 {
     int64_t nq;
-    int64_t *q = pending_queue(p, &nq, err);
+    int64_t *q = pending_queue(p, -1, &nq, err);
     if (!q) return RC_ERR_NOMEM;
     progress_state ps;
-    progress_init(&ps, p, q, nq);
+    progress_init(&ps, p);
     cancel_state cs = {p->comm, 0, 0, 0, 0.0, NULL, NULL};
     for (int64_t k = 0; k < nq; ++k) {
         if (stop_signal_received) {
@@ -308,7 +394,7 @@ static rc_status run_alone(const rc_sched_params *p, rc_sched_result *res, rc_er
             break;
         }
         report_msg rep;
-        run_and_record(p, q[k], 0, &cs, &rep);
+        run_any(p, q[k], &cs, &rep);
         if (rep.outcome == OUT_ABANDONED) {
             res->outcome = RC_SCHED_SIGNAL;
             res->abandoned++;
@@ -341,8 +427,14 @@ static rc_status run_alone(const rc_sched_params *p, rc_sched_result *res, rc_er
 typedef struct {
     const rc_sched_params *p;
     int size, active, stopping;
-    int64_t *q, head, tail; /* pending tasks by decreasing cost: workers take q[head++], rank 0
-                               takes q[--tail] */
+    int64_t *q, head, tail; /* pending one-rank tasks by decreasing cost: workers take
+                               q[head++], rank 0 takes q[--tail] */
+    int64_t *dq, dhead, dn; /* pending distributed tasks by decreasing cost */
+    int group_k;            /* ranks per distributed task: min(ranks_per_dist_task, workers) */
+    int group_slots;        /* workers that may be in groups at once: whole groups only */
+    int in_groups;          /* workers running a distributed task now */
+    int *pool, pool_n;      /* idle workers waiting for their group to fill (ascending) */
+    int64_t *task_msg;      /* MSG_* words of one task message */
     char *stop_sent;
     MPI_Request *stop_req, rreq;
     report_msg rep;
@@ -360,6 +452,7 @@ static void master_note_report(master_state *ms, const report_msg *r, int w)
         res->outcome = RC_SCHED_SIGNAL;
         res->signal = r->signal;
     }
+    if (r->left_group) ms->in_groups--;
     if (r->task < 0) return;
     switch (r->outcome) {
     case OUT_DONE:
@@ -395,6 +488,46 @@ static void master_note_report(master_state *ms, const report_msg *r, int w)
         }                                                                                      \
     } while (0)
 
+/* Gives idle worker w something to do (policy: docs/user-guide.md, "Mixed sweeps"):
+ *  - while distributed tasks are pending and whole groups can still form, w joins the pool; a
+ *    full pool (group_k workers) starts the most expensive distributed task;
+ *  - else the most expensive one-rank task;
+ *  - else STOP: nothing is left that w could help with (the ranks in groups are enough to run
+ *    the remaining distributed tasks).
+ * Returns 0 after an MPI failure. */
+static int master_assign(master_state *ms, int w)
+{
+    const rc_sched_params *p = ms->p;
+    static const int64_t stop_word = -1;
+    if (!ms->stopping && ms->dhead < ms->dn && ms->in_groups + ms->pool_n < ms->group_slots) {
+        ms->pool[ms->pool_n++] = w;
+        for (int i = ms->pool_n - 1; i > 0 && ms->pool[i] < ms->pool[i - 1]; --i) {
+            const int tmp = ms->pool[i];
+            ms->pool[i] = ms->pool[i - 1];
+            ms->pool[i - 1] = tmp;
+        }
+        if (ms->pool_n < ms->group_k) return 1;
+        int64_t *m = ms->task_msg;
+        m[MSG_TASK] = ms->dq[ms->dhead++];
+        m[MSG_GROUP_SIZE] = ms->group_k;
+        for (int i = 0; i < ms->group_k; ++i) m[MSG_MEMBERS + i] = ms->pool[i];
+        for (int i = 0; i < ms->group_k; ++i)
+            MS_TRY(MPI_Send(m, MSG_MEMBERS + ms->group_k, MPI_INT64_T, ms->pool[i], TAG_TASK,
+                            p->comm));
+        ms->in_groups += ms->group_k;
+        ms->pool_n = 0;
+        return 1;
+    }
+    if (!ms->stopping && ms->head < ms->tail) {
+        const int64_t m[2] = {ms->q[ms->head++], 0};
+        MS_TRY(MPI_Send(m, 2, MPI_INT64_T, w, TAG_TASK, p->comm));
+        return 1;
+    }
+    MS_TRY(MPI_Isend(&stop_word, 1, MPI_INT64_T, w, TAG_STOP, p->comm, &ms->stop_req[w]));
+    ms->stop_sent[w] = 1;
+    return 1;
+}
+
 /* Handles every report that has arrived; returns how many. */
 static int master_serve(master_state *ms)
 {
@@ -428,13 +561,7 @@ static int master_serve(master_state *ms)
             continue;
         }
         if (ms->stop_sent[w]) continue; /* its STOP is already on the way */
-        if (ms->stopping || ms->head >= ms->tail) {
-            MS_TRY(MPI_Isend(&stop_word, 1, MPI_INT64_T, w, TAG_STOP, p->comm, &ms->stop_req[w]));
-            ms->stop_sent[w] = 1;
-        } else {
-            MS_TRY(MPI_Send(&ms->q[ms->head], 1, MPI_INT64_T, w, TAG_TASK, p->comm));
-            ms->head++;
-        }
+        if (!master_assign(ms, w)) return served;
     }
     return served;
 }
@@ -447,6 +574,16 @@ static int master_service_hook(void *ctx)
     return ms->stopping;
 }
 
+static void master_free(master_state *ms)
+{
+    free(ms->q);
+    free(ms->dq);
+    free(ms->stop_sent);
+    free(ms->stop_req);
+    free(ms->pool);
+    free(ms->task_msg);
+}
+
 static rc_status master(const rc_sched_params *p, int size, rc_sched_result *res, rc_error *err)
 {
     master_state ms_, *ms = &ms_;
@@ -457,18 +594,23 @@ static rc_status master(const rc_sched_params *p, int size, rc_sched_result *res
     ms->err = err;
     ms->active = size - 1;
     int64_t nq;
-    ms->q = pending_queue(p, &nq, err);
+    ms->q = pending_queue(p, 0, &nq, err);
     ms->tail = nq;
+    ms->dq = pending_queue(p, 1, &ms->dn, err);
+    const int workers = size - 1;
+    ms->group_k = p->job->ranks_per_dist_task < workers ? (int)p->job->ranks_per_dist_task
+                                                         : workers;
+    ms->group_slots = workers / ms->group_k * ms->group_k;
     ms->stop_sent = rc_calloc((size_t)size, 1, "worker state", err);
     ms->stop_req = rc_calloc((size_t)size, sizeof(MPI_Request), "worker state", err);
-    if (!ms->q || !ms->stop_sent || !ms->stop_req) {
-        free(ms->q);
-        free(ms->stop_sent);
-        free(ms->stop_req);
+    ms->pool = rc_calloc((size_t)size, sizeof(int), "worker state", err);
+    ms->task_msg = rc_calloc((size_t)size + MSG_MEMBERS, sizeof(int64_t), "worker state", err);
+    if (!ms->q || !ms->dq || !ms->stop_sent || !ms->stop_req || !ms->pool || !ms->task_msg) {
+        master_free(ms);
         return RC_ERR_NOMEM;
     }
     for (int w = 0; w < size; ++w) ms->stop_req[w] = MPI_REQUEST_NULL;
-    progress_init(&ms->ps, p, ms->q, nq);
+    progress_init(&ms->ps, p);
     MPI_TRY(MPI_Irecv(&ms->rep, (int)sizeof ms->rep, MPI_BYTE, MPI_ANY_SOURCE, TAG_REPORT, p->comm,
                       &ms->rreq));
     cancel_state cs = {p->comm, 0, 0, 0, now_s(), master_service_hook, ms};
@@ -496,50 +638,101 @@ static rc_status master(const rc_sched_params *p, int size, rc_sched_result *res
     MPI_Wait(&ms->rreq, MPI_STATUS_IGNORE);
     for (int w = 1; w < size; ++w)
         if (ms->stop_req[w] != MPI_REQUEST_NULL) quiet_wait(&ms->stop_req[w], NULL, 5000);
-    if (res->outcome == RC_SCHED_COMPLETE && ms->head < ms->tail) res->outcome = RC_SCHED_SIGNAL;
-    free(ms->q);
-    free(ms->stop_sent);
-    free(ms->stop_req);
+    if (res->outcome == RC_SCHED_COMPLETE && (ms->head < ms->tail || ms->dhead < ms->dn))
+        res->outcome = RC_SCHED_SIGNAL;
+    master_free(ms);
     return ms->mpi_st;
 }
 
 /* ---- a worker ------------------------------------------------------------------------------ */
 
-static rc_status worker(const rc_sched_params *p, int rank, rc_error *err)
+#define WORKER_MPI(call)                                                                       \
+    do {                                                                                       \
+        int mpi_rc_ = (call);                                                                  \
+        if (mpi_rc_ != MPI_SUCCESS) {                                                          \
+            st = rc_fail(err, RC_ERR_MPI, "MPI: %s failed (%d)", #call, mpi_rc_);               \
+            goto done;                                                                         \
+        }                                                                                      \
+    } while (0)
+
+/* Worker side of a distributed task: forms the group's communicator with the other members
+ * (collective over the members only) and runs the task on it. */
+static rc_status worker_run_group(const rc_sched_params *p, const int64_t *msg, int rank,
+                                  cancel_state *cs, report_msg *rep, rc_error *err)
+{
+    const int64_t id = msg[MSG_TASK];
+    const int k = (int)msg[MSG_GROUP_SIZE];
+    int *members = rc_calloc((size_t)k, sizeof(int), "task group", err);
+    if (!members) return RC_ERR_NOMEM;
+    for (int i = 0; i < k; ++i) members[i] = (int)msg[MSG_MEMBERS + i];
+    MPI_Group all, grp;
+    MPI_Comm sub = MPI_COMM_NULL;
+    int rc = MPI_Comm_group(p->comm, &all);
+    if (rc == MPI_SUCCESS) {
+        rc = MPI_Group_incl(all, k, members, &grp);
+        MPI_Group_free(&all);
+    }
+    if (rc == MPI_SUCCESS) {
+        /* groups running at the same time are disjoint; the tag only has to be valid */
+        rc = MPI_Comm_create_group(p->comm, grp, (int)(id % 32000), &sub);
+        MPI_Group_free(&grp);
+    }
+    free(members);
+    if (rc != MPI_SUCCESS)
+        return rc_fail(err, RC_ERR_MPI, "MPI: could not form the group of task %lld (%d)",
+                       (long long)id, rc);
+    run_distributed(p, id, sub, rank, cs, rep);
+    rep->left_group = 1;
+    MPI_Comm_free(&sub);
+    return RC_OK;
+}
+
+static rc_status worker(const rc_sched_params *p, int rank, int size, rc_error *err)
 {
     cancel_state cs = {p->comm, 1, 0, 0, now_s(), NULL, NULL};
     report_msg rep;
     memset(&rep, 0, sizeof rep);
     rep.task = -1;
+    int64_t *msg = rc_calloc((size_t)size + MSG_MEMBERS, sizeof(int64_t), "task message", err);
+    if (!msg) return RC_ERR_NOMEM;
+    rc_status st = RC_OK;
     for (;;) {
         rep.signal = (int32_t)stop_signal_received;
         if (cs.got_stop) { /* the master already said stop: leave without waiting for a reply */
             rep.bye = 1;
-            MPI_TRY(MPI_Send(&rep, (int)sizeof rep, MPI_BYTE, 0, TAG_REPORT, p->comm));
+            WORKER_MPI(MPI_Send(&rep, (int)sizeof rep, MPI_BYTE, 0, TAG_REPORT, p->comm));
             break;
         }
-        MPI_TRY(MPI_Send(&rep, (int)sizeof rep, MPI_BYTE, 0, TAG_REPORT, p->comm));
-        int64_t id;
+        WORKER_MPI(MPI_Send(&rep, (int)sizeof rep, MPI_BYTE, 0, TAG_REPORT, p->comm));
         MPI_Request req;
         MPI_Status mst;
-        MPI_TRY(MPI_Irecv(&id, 1, MPI_INT64_T, 0, MPI_ANY_TAG, p->comm, &req));
-        MPI_TRY(quiet_wait(&req, &mst, 2000));
+        WORKER_MPI(MPI_Irecv(msg, size + MSG_MEMBERS, MPI_INT64_T, 0, MPI_ANY_TAG, p->comm, &req));
+        WORKER_MPI(quiet_wait(&req, &mst, 2000));
         memset(&rep, 0, sizeof rep);
         rep.task = -1;
         if (mst.MPI_TAG == TAG_STOP) {
             rep.bye = 1;
             rep.signal = (int32_t)stop_signal_received;
-            MPI_TRY(MPI_Send(&rep, (int)sizeof rep, MPI_BYTE, 0, TAG_REPORT, p->comm));
+            WORKER_MPI(MPI_Send(&rep, (int)sizeof rep, MPI_BYTE, 0, TAG_REPORT, p->comm));
             break;
         }
+        /* A distributed task starts even after a stop signal: the group's members must meet in
+         * it, and the engine cancels it at its first poll (it stays pending). */
+        if (msg[MSG_GROUP_SIZE] > 0) {
+            st = worker_run_group(p, msg, rank, &cs, &rep, err);
+            if (st != RC_OK) break;
+            continue;
+        }
         if (stop_signal_received) { /* do not start it: it stays pending */
-            rep.task = id;
+            rep.task = msg[MSG_TASK];
             rep.outcome = OUT_ABANDONED;
             continue;
         }
-        run_and_record(p, id, rank, &cs, &rep);
+        run_and_record(p, msg[MSG_TASK], rank, &cs, &rep);
     }
-    return RC_OK;
+done:
+    free(msg);
+    return st;
 }
 
 rc_status rc_sched_run(const rc_sched_params *p, rc_sched_result *res, rc_error *err)
@@ -555,7 +748,7 @@ rc_status rc_sched_run(const rc_sched_params *p, rc_sched_result *res, rc_error 
     else if (rank == 0)
         st = master(p, size, res, err);
     else
-        st = worker(p, rank, err);
+        st = worker(p, rank, size, err);
     /* Everyone learns how the run ended (the exit code and the summary depend on it). */
     int outcome = (int)res->outcome, sig = res->signal;
     if (rank == 0 && res->outcome == RC_SCHED_SIGNAL && sig == 0) sig = (int)stop_signal_received;

@@ -21,3 +21,5 @@ rc_add_script_test(run_kinds run_kinds.sh LABELS mpi TIMEOUT 120)
 rc_add_script_test(summarize summarize.sh LABELS cli TIMEOUT 120)
 # scripts/plot.py renders every figure that applies to an archive (PNG files checked)
 rc_add_script_test(plot_smoke plot_smoke.sh LABELS cli TIMEOUT 120)
+# issue 4: mixed sweeps (one-rank and distributed tasks), grids archived, stop and resume
+rc_add_script_test(run_dist_mixed run_dist_mixed.sh LABELS mpi TIMEOUT 300)

@@ -69,6 +69,9 @@ int rc_dlyap_block_size(int64_t N, int Pr, int Pc, int requested);
 double rc_dlyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp, int Pr, int Pc,
                              int nb, int with_root);
 
+/* Collective (unless limit > 0): bytes one rank may use: limit if > 0, else physical memory
+ * (or the cgroup limit, if lower) shared among the job's ranks on this node. */
+rc_status rc_memory_per_rank(MPI_Comm comm, double limit, double *avail, rc_error *err);
 /* "PRxPC" (e.g. "2x3") -> Pr, Pc >= 1; RC_ERR_INPUT naming --grid. */
 rc_status rc_dlyap_parse_grid(const char *s, int *Pr, int *Pc, rc_error *err);
 /* A grid for `size` ranks: Pr * Pc = size, Pc the largest divisor <= sqrt(size) (tall grids

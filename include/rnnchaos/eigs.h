@@ -68,6 +68,10 @@ typedef struct {
     double outlier_margin;   /* relative margin beyond R; < 0: 3/sqrt(N) [-1] */
     int n_bins;              /* histogram bins [40] */
     double hist_range;       /* histogram range in units of R [1.5] */
+    int (*poll)(void *ctx);  /* cancellation (NULL: none): called before every spectrum, every
+                                trajectory step and (through fp) every Newton iteration;
+                                nonzero stops the run with RC_ERR_SIGNAL */
+    void *poll_ctx;
 } rc_eigs_params;
 
 void rc_eigs_params_default(rc_eigs_params *ep);
@@ -79,6 +83,25 @@ rc_status rc_eigs_params_validate(const rc_eigs_params *ep, rc_error *err);
 int rc_eigs_params_has_key(const char *key);
 rc_status rc_eigs_params_set(rc_eigs_params *ep, const char *key, const char *value,
                              rc_error *err);
+
+/* The options of `rnnchaos eigs` as given (command line or job section), with the defaults that
+ * depend on what was given: --of defaults to J, or to jacobian when --at or a state (--h0) is
+ * given; --at defaults to h0 when a state is given, else zero. */
+typedef struct {
+    rc_eigs_params ep;
+    int of_given, at_given;
+} rc_eigs_options;
+
+void rc_eigs_options_default(rc_eigs_options *o);
+/* One option (rc_eigs_params_set), remembering whether of / at were given. */
+rc_status rc_eigs_options_set(rc_eigs_options *o, const char *key, const char *value,
+                              rc_error *err);
+/* Resolves the defaults above (has_h0: a state will be read) and checks everything but the state
+ * itself; messages name the option. */
+rc_status rc_eigs_options_finish(rc_eigs_options *o, int has_h0, rc_error *err);
+/* The model checks of `rnnchaos eigs` (dense N; noise-free model for --at fixedpoints), then
+ * rc_model_params_validate. */
+rc_status rc_eigs_check_model(const rc_eigs_params *ep, const rc_model_params *mp, rc_error *err);
 
 typedef struct {
     double *re, *im;            /* N eigenvalues in LAPACK order (conjugate pairs adjacent) */
@@ -95,12 +118,7 @@ typedef struct {
     double t;                   /* trajectory: sample time; NaN otherwise */
 } rc_eigs_spectrum;
 
-typedef struct {
-    double lo, hi;
-    int n_bins;
-    double *density;        /* n_bins values: count / (n_total * bin width) */
-    int64_t below, above;   /* values outside [lo, hi) */
-} rc_histogram;
+/* rc_histogram: fixedpoints.h */
 
 typedef struct {
     int64_t N;

@@ -25,6 +25,16 @@
  * The origin.  When phi(0) = 0 (all three phis) and b I0 = 0, h = 0 is a fixed point; it is
  * always reported (origin_added = 1, first_start = -1 unless a random start also found it).
  *
+ * Coordinate histogram.  The coordinates h*_i of every point but the origin (max_i |h*_i| <=
+ * dedup_tol), pooled, on [-X, X] with coord_bins bins, as a density normalised by the number of
+ * pooled coordinates (those outside are counted in below/above).  X = coord_max, or with
+ * coord_max = 0 (auto) 4 g for a drawn network (|h*_i| ~ g sqrt(<phi^2>) <= g for tanh: the
+ * same range for every realisation, so densities average) and 4 sqrt(max q) (1 if no point)
+ * for a file matrix.
+ *
+ * Cancellation.  poll (may be NULL) is called before every start and every Newton iteration;
+ * when it returns nonzero the run stops with RC_ERR_SIGNAL.
+ *
  * Local computation: no MPI, no HDF5, no printing. */
 #ifndef RNNCHAOS_FIXEDPOINTS_H
 #define RNNCHAOS_FIXEDPOINTS_H
@@ -44,16 +54,33 @@ typedef struct {
     int max_iter;       /* Newton iterations per start [200] */
     double dedup_tol;   /* two points are one when max_i |h_i - h'_i| <= dedup_tol [1e-6] */
     int antithetic;     /* starts in mirror pairs (z, -z) [1] */
+    int coord_bins;     /* bins of the coordinate histogram [40] */
+    double coord_max;   /* its range [-X, X]; 0: auto (see above) [0] */
+    int (*poll)(void *ctx); /* cancellation (NULL: none) */
+    void *poll_ctx;
 } rc_fixedpoints_params;
 
 void rc_fixedpoints_params_default(rc_fixedpoints_params *fp);
 /* Checks every field; messages name the option (--starts, --tol, ...).  RC_ERR_INPUT. */
 rc_status rc_fixedpoints_params_validate(const rc_fixedpoints_params *fp, rc_error *err);
 /* Table-driven options shared by the command line and job files: starts, start-scale, tol,
- * max-iter, dedup-tol, antithetic. */
+ * max-iter, dedup-tol, antithetic, coord-bins, coord-max. */
 int rc_fixedpoints_params_has_key(const char *key);
 rc_status rc_fixedpoints_params_set(rc_fixedpoints_params *fp, const char *key, const char *value,
                                     rc_error *err);
+
+/* The model checks of `rnnchaos fixedpoints` (and of job files): no noise, no common input, N
+ * small enough for dense LAPACK; then rc_model_params_validate.  Messages name the option. */
+rc_status rc_fixedpoints_check_model(const rc_model_params *mp, rc_error *err);
+
+/* A histogram as a density: density[b] = count_b / (n_total * width), values outside [lo, hi)
+ * counted in below/above (and in n_total). */
+typedef struct {
+    double lo, hi;
+    int n_bins;
+    double *density;        /* n_bins values: count / (n_total * bin width) */
+    int64_t below, above;   /* values outside [lo, hi) */
+} rc_histogram;
 
 typedef struct {
     double *h;            /* the point, N values (owned) */
@@ -76,6 +103,8 @@ typedef struct {
     int origin_added;  /* 1 when h = 0 is a fixed point by symmetry and was added */
     int n_mirror;      /* points whose mirror -h* is also in the list (0 when phi is not odd) */
     rc_fixedpoint *points;
+    rc_histogram coord;   /* coordinates of the points other than the origin (see above) */
+    int64_t coord_count;  /* coordinates pooled into it (N times the points) */
     double wall_s;
 } rc_fixedpoints_result;
 

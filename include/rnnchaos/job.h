@@ -11,7 +11,8 @@
  *
  * Task kinds are described by a small descriptor (rc_task_kind): how a section's keys are
  * parsed, the parameter columns and result columns the archive stores, a cost model and the
- * function that runs one task.  Kinds: spectrum, gcrit, coherence (kind codes 0, 1, 2).
+ * function that runs one task.  Kinds: spectrum, gcrit, coherence, eigs, fixedpoints (kind codes
+ * 0, 1, 2, 3, 4; eigs and fixedpoints in src/job_eigs.c, src/job_fixedpoints.c).
  *
  * Local: no MPI, no HDF5, no printing. */
 #ifndef RNNCHAOS_JOB_H
@@ -138,6 +139,10 @@ typedef struct rc_task_kind {
     /* 1: run() polls cancel->requested before every time step, so rank 0 can run such a task
      * and still answer workers within milliseconds */
     int polls_every_step;
+    /* 1: tasks with N >= dist_min_N run on a group of ranks (the scheduler runs them with the
+     * distributed engine and packs the result with rc_spectrum_output_take); 0: always one
+     * rank, whatever N */
+    int distributable;
 } rc_task_kind;
 
 /* Registered kinds, in a fixed order (their index is the archive's kind code). */
@@ -154,7 +159,8 @@ typedef struct {
     int64_t kind_index;  /* row of the kind's tables in the archive */
     int64_t combo;       /* index of the parameter combination within its section */
     int64_t realization; /* 0 .. realizations-1, added to the seeds */
-    int ranks;           /* ranks the task needs (1; > 1 for distributed tasks, not yet run) */
+    int ranks;           /* ranks the task asks for: 1, or ranks_per_dist_task for a spectrum
+                            task with N >= dist_min_N (the scheduler may give it fewer) */
     double cost_flops;   /* estimated work */
     double mem_bytes;    /* estimated memory per rank */
     union {
@@ -220,6 +226,12 @@ void rc_job_free(rc_job *job);
  * significant digits, so 0.1:0.1:0.3 gives "0.1", "0.2", "0.3". */
 rc_status rc_job_expand_value(const char *value, char ***items, int *n_items, rc_error *err);
 void rc_job_free_items(char **items, int n_items);
+
+/* The output of a spectrum task from a finished result computed elsewhere (the distributed
+ * engine): the same cells as the kind's own run, with the Pr x Pc grid it ran on.  Takes
+ * ownership of res's arrays (res is cleared), also on failure. */
+rc_status rc_spectrum_output_take(rc_lyap_result *res, int Pr, int Pc, rc_task_output *out,
+                                  rc_error *err);
 
 /* Number of tasks of one kind in a job. */
 int64_t rc_job_kind_tasks(const rc_job *job, int kind);

@@ -7,6 +7,14 @@
  * master_computes = no it only dispatches and sleeps between non-blocking probes while it
  * waits.  Workers wait for replies the same way (no busy-polling inside MPI_Recv).
  *
+ * Mixed sweeps: spectrum tasks with N >= dist_min_N run on groups of ranks_per_dist_task
+ * workers (fewer if the run has fewer workers) that form their own communicator
+ * (MPI_Comm_create_group, collective over the members only) and a BLACS grid on it
+ * (rc_dlyap_run).  Idle workers join a pool while distributed tasks are pending and whole
+ * groups can still form; a full pool starts the most expensive one.  Workers that could not
+ * complete another group take one-rank tasks; rank 0 never joins a group (it keeps serving).
+ * With one rank, a distributed task runs on a 1 x 1 grid.
+ *
  * Each worker writes its task's rows into the archive (results, then status) and then reports
  * to the master, so every count the master prints is already in the archive.  A task that fails
  * is recorded with its reason and the run goes on; max_failures stops the run early.
@@ -32,6 +40,9 @@ typedef struct {
     MPI_Comm comm;
     const int8_t *status; /* rank 0: status of every task when the run starts */
     FILE *progress;       /* rank 0: where progress lines go (stderr), NULL for none */
+    double mem_per_rank;  /* bytes a rank may use (rc_memory_per_rank): one-rank tasks whose
+                             estimate exceeds it fail at once with the reason; distributed tasks
+                             are checked by the engine for their grid */
 } rc_sched_params;
 
 typedef enum {
