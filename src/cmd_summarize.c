@@ -36,6 +36,10 @@ static const char summarize_help[] =
     "  gcrit:     g_crit (decided realisations only; the others are counted as non-finite)\n"
     "  coherence: info_rate_lb, info_rate_lb_debiased, tau_eff, tau_eff_theory,\n"
     "             active_fraction, rate_mean\n"
+    "  eigs:      spectral_edge, bulk_edge, bulk_radius, bulk_radius_theory, n_outliers,\n"
+    "             outlier1_re/_im/_distance, outlier2_re/_im (the farthest outliers; realisations\n"
+    "             without one are counted as non-finite)\n"
+    "  fixedpoints: n_found, n_nontrivial, n_stable, n_converged, q_mean\n"
     "and, for groups that differ only in N (at least 3 sizes), least-squares fits with 95% CIs:\n"
     "  H and D against N, H/N and D/N against N (slope CI containing 0: constant across N);\n"
     "  log(g_crit - 1) against log N (the exponent; -1/2 expected).\n"
@@ -77,11 +81,33 @@ static const quantity coherence_quantities[] = {
     {"rate_mean", "rate_mean", 0, "mean population rate"},
     {NULL, NULL, 0, NULL}};
 
+static const quantity eigs_quantities[] = {
+    {"spectral_edge", "spectral_edge", 0, "largest real part of the eigenvalues"},
+    {"bulk_edge", "bulk_edge", 0, "largest real part of the bulk (outliers left out)"},
+    {"bulk_radius", "bulk_radius", 0, "bulk radius R (quantile estimate)"},
+    {"bulk_radius_theory", "bulk_radius_theory", 0, "g sqrt(<phi'^2>) (NaN: no reference)"},
+    {"n_outliers", "n_outliers", 0, "eigenvalues outside R (1 + margin)"},
+    {"outlier1_re", "outlier1_re", 0, "farthest outlier, real part (realisations with one)"},
+    {"outlier1_im", "outlier1_im", 0, "farthest outlier, imaginary part"},
+    {"outlier1_distance", "outlier1_distance", 0, "farthest outlier, |mu - c| - R"},
+    {"outlier2_re", "outlier2_re", 0, "second farthest outlier, real part"},
+    {"outlier2_im", "outlier2_im", 0, "second farthest outlier, imaginary part"},
+    {NULL, NULL, 0, NULL}};
+static const quantity fixedpoints_quantities[] = {
+    {"n_found", "n_found", 0, "distinct fixed points (h = 0 included)"},
+    {"n_nontrivial", "n_nontrivial", 0, "fixed points other than h = 0"},
+    {"n_stable", "n_stable", 0, "fixed points without unstable directions"},
+    {"n_converged", "n_converged", 0, "starts that converged"},
+    {"q_mean", "q_mean", 0, "mean q = |h*|^2/N of the non-trivial points"},
+    {NULL, NULL, 0, NULL}};
+
 static const quantity *kind_quantities(const char *kind)
 {
     if (strcmp(kind, "spectrum") == 0) return spectrum_quantities;
     if (strcmp(kind, "gcrit") == 0) return gcrit_quantities;
     if (strcmp(kind, "coherence") == 0) return coherence_quantities;
+    if (strcmp(kind, "eigs") == 0) return eigs_quantities;
+    if (strcmp(kind, "fixedpoints") == 0) return fixedpoints_quantities;
     return NULL;
 }
 

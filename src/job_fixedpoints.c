@@ -221,7 +221,7 @@ static rc_status fixedpoints_run_task(const void *params, const rc_task_cancel *
     c[FR_C_BELOW].i = r->coord.below;
     c[FR_C_ABOVE].i = r->coord.above;
     c[FR_C_COUNT].i = r->coord_count;
-    out->headline = (double)n;
+    out->headline = c[FR_Q_MEAN].f;
     out->owner = o;
     return RC_OK;
 }
@@ -241,7 +241,7 @@ const rc_task_kind rc_kind_fixedpoints = {
     .n_params = (int)(sizeof fixedpoints_params / sizeof fixedpoints_params[0]),
     .results = fixedpoints_results,
     .n_results = FR_COUNT,
-    .headline = "n_found",
+    .headline = "q_mean", /* a float scalar (the progress lines' number) */
     .config_default = fixedpoints_config_default,
     .has_key = fixedpoints_has_key,
     .config_set = fixedpoints_config_set,
