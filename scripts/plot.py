@@ -23,6 +23,13 @@ Writes PNGs into FIGDIR (default: figures/) for what applies, and prints each fi
                           against input amplitude: sigma_c with sigma = 0 (common, also drawn
                           against b*sigma_c, its amplitude at a unit) and sigma with
                           sigma_c = 0 (independent), realisations with 95% CIs and medians
+  eigs_cloud*.png         (eigs) the eigenvalues of every realisation of a parameter group in
+                          the complex plane, outliers marked, with the theory disc of radius
+                          g sqrt(<phi'^2>) around the centre (the estimated bulk radius, dashed,
+                          where there is no theory), and -b J0 shifted by the centre when b J0 != 0
+  fixedpoints_coords*.png (fixedpoints) density of the fixed-point coordinates h*_i (mean over
+                          realisations) per group against the Gaussian of variance mean q
+Eigs and fixedpoints figures are one per group of every non-seed parameter.
 Parameters other than N, g and the seeds that vary in a kind split its figures (suffixes such
 as _phi-relu_b-2).  Only done tasks are plotted.  Needs nothing but h5py, numpy, matplotlib.
 """
@@ -342,6 +349,91 @@ def plot_coherence(f, figdir, written):
     save(fig, figdir, "coherence_vs_f.png", written)
 
 
+def groups_of(params, done):
+    """[(suffix, title, rows)] for the groups of all non-seed parameters (done rows only)"""
+    n = len(done)
+    vary = [k for k in sorted(params) if k not in SEEDS and len(np.unique(params[k][done])) > 1]
+    keys = [tuple(params[k][i] for k in vary) for i in range(n)]
+    out = []
+    for key in sorted({keys[i] for i in range(n) if done[i]}, key=str):
+        rows = [i for i in range(n) if done[i] and keys[i] == key]
+        def fmt(x):
+            return ("%g" % x) if isinstance(x, (float, np.floating)) else str(x)
+        suffix = "".join("_%s-%s" % (k, fmt(v)) for k, v in zip(vary, key))
+        title = ", ".join("%s = %s" % (k, fmt(v)) for k, v in zip(vary, key))
+        out.append((suffix, title, rows))
+    return out
+
+
+def plot_eigs(f, figdir, written):
+    params, status, s = load_kind(f, "eigs")
+    done = status == 1
+    ev, ol = s["eigenvalues"], s["outliers"]
+    for suffix, title, rows in groups_of(params, done):
+        fig, ax = plt.subplots(figsize=(5.2, 5.0))
+        for k, i in enumerate(rows):
+            e = ev[i]
+            e = e[np.isfinite(e[:, 0])]
+            ax.plot(e[:, 0], e[:, 1], ".", ms=2, color="C0", alpha=0.5,
+                    label="eigenvalues (%d realisations)" % len(rows) if k == 0 else None)
+            o = ol[i]
+            o = o[np.isfinite(o[:, 0])]
+            if len(o):
+                ax.plot(o[:, 0], o[:, 1], "o", mfc="none", color="C3", ms=6,
+                        label="outliers" if k == 0 else None)
+        c = float(np.nanmean(s["center"][rows]))
+        th = s["bulk_radius_theory"][rows]
+        t = np.linspace(0, 2 * np.pi, 400)
+        if np.all(np.isfinite(th)):
+            R = float(np.mean(th))
+            ax.plot(c + R * np.cos(t), R * np.sin(t), "k-", lw=1.2,
+                    label=r"theory disc $g\sqrt{\langle\phi'^2\rangle}$ = %.3g" % R)
+        else:
+            R = float(np.nanmean(s["bulk_radius"][rows]))
+            ax.plot(c + R * np.cos(t), R * np.sin(t), "k--", lw=1.0,
+                    label="estimated bulk radius %.3g" % R)
+        bJ0 = float(params["b"][rows[0]] * params["J0"][rows[0]])
+        if bJ0 != 0 and params["structure"][rows[0]] == 0:
+            ax.plot([c - bJ0], [0], "kx", ms=9, mew=2, label=r"$-bJ_0$ (balanced mean)")
+        ax.axvline(0, color="0.7", lw=0.6)
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_xlabel(r"Re $\mu$")
+        ax.set_ylabel(r"Im $\mu$")
+        ax.set_title(("Eigenvalues" + (": " + title if title else "")), fontsize=9)
+        ax.legend(fontsize=6, loc="upper left")
+        fig.tight_layout()
+        save(fig, figdir, "eigs_cloud%s.png" % suffix, written)
+
+
+def plot_fixedpoints(f, figdir, written):
+    params, status, s = load_kind(f, "fixedpoints")
+    done = status == 1
+    for suffix, title, rows in groups_of(params, done):
+        rows = [i for i in rows if s["coord_count"][i] > 0]
+        if not rows:
+            continue
+        lo, hi = s["coord_lo"][rows[0]], s["coord_hi"][rows[0]]
+        d = s["coord_density"][rows]
+        d = d[:, np.all(np.isfinite(d), axis=0)]
+        nb = d.shape[1]
+        x = lo + (np.arange(nb) + 0.5) * (hi - lo) / nb
+        fig, ax = plt.subplots(figsize=(5.6, 4.0))
+        ax.step(x, d.mean(axis=0), where="mid", color="C0",
+                label="fixed-point coordinates (%d realisations)" % len(rows))
+        q = float(np.nanmean(s["q_mean"][rows]))
+        xx = np.linspace(lo, hi, 400)
+        ax.plot(xx, np.exp(-xx ** 2 / (2 * q)) / np.sqrt(2 * np.pi * q), "k--", lw=1,
+                label="Gaussian, variance mean q = %.3g" % q)
+        ax.set_xlabel(r"$h^*_i$")
+        ax.set_ylabel("density")
+        nf = np.mean(s["n_found"][rows])
+        ax.set_title("Fixed points (mean %.3g found)%s" % (nf, (": " + title) if title else ""),
+                     fontsize=9)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        save(fig, figdir, "fixedpoints_coords%s.png" % suffix, written)
+
+
 def amplitude_sweep(params):
     """True when spectrum tasks vary the common (sigma_c) or independent (sigma) amplitude"""
     return any(k in params and len(np.unique(params[k])) > 1 for k in ("sigma", "sigma_c"))
@@ -487,7 +579,8 @@ def main():
     written = []
     for kind, fn in (("spectrum", plot_spectrum), ("spectrum", plot_common_vs_independent),
                      ("gcrit", plot_gcrit), ("coherence", plot_coherence),
-                     ("coherence", plot_coherence_vs_b)):
+                     ("coherence", plot_coherence_vs_b), ("eigs", plot_eigs),
+                     ("fixedpoints", plot_fixedpoints)):
         if kind in f and np.any(f[kind + "/status"][()] == 1):
             fn(f, a.output, written)
     if not written:
