@@ -160,9 +160,10 @@ static void bench_reorth_shapes(int N)
     }
 }
 
-/* The lambda_1-only step (state + one tangent vector: a 2-column product, J read once) against
- * the time to stream J once from memory (DDOT of J with itself: one read, vectorised). */
-static void bench_lambda1_step(int N)
+/* The lambda_1-only step (state + one tangent vector: a 2-column product, J read once; with the
+ * finite-perturbation twin, the default, 3 columns) against the time to stream J once from
+ * memory (DDOT of J with itself: one read, vectorised). */
+static void bench_lambda1_step(int N, int ntraj)
 {
     rc_error err;
     rc_model_params p;
@@ -171,19 +172,21 @@ static void bench_lambda1_step(int N)
     p.g = 5;
     rc_network net;
     rc_tangent_ws ws;
-    double *W = malloc(sizeof(double) * 2 * (size_t)N), *dphi = malloc(sizeof(double) * (size_t)N);
+    const int ncol = ntraj + 1;
+    double *W = malloc(sizeof(double) * (size_t)ncol * (size_t)N);
+    double *dphi = malloc(sizeof(double) * (size_t)N);
     if (!W || !dphi || rc_network_create(&net, &p, &err) != RC_OK ||
-        rc_tangent_ws_init(&ws, N, 2, p.phi, &err) != RC_OK) {
+        rc_tangent_ws_init(&ws, N, ncol, p.phi, &err) != RC_OK) {
         fprintf(stderr, "bench: out of memory\n");
         exit(1);
     }
-    fill(W, 2 * (size_t)N, 4);
+    fill(W, (size_t)ncol * (size_t)N, 4);
     for (int i = 0; i < N; ++i) dphi[i] = 0.5;
     double t_step, t_stream, sink = 0;
-    BEST_TIME(t_step, 0.5, rc_tangent_step(&net, dphi, W, 1, 1, &ws));
+    BEST_TIME(t_step, 0.5, rc_tangent_step(&net, dphi, W, ntraj, 1, &ws));
     const int nn = N * N, one = 1;
     BEST_TIME(t_stream, 0.5, sink += ddot_(&nn, net.J, &one, net.J, &one));
-    printf("%6d %12.3f %12.3f %8.2fx %10.1f\n", N, 1e3 * t_step, 1e3 * t_stream, t_step / t_stream,
+    printf("%6d %6d %12.3f %12.3f %8.2fx %10.1f\n", N, ncol, 1e3 * t_step, 1e3 * t_stream, t_step / t_stream,
            8.0 * N * (double)N / t_stream * 1e-9 + 0 * sink);
     rc_tangent_ws_free(&ws);
     rc_network_free(&net);
@@ -229,6 +232,7 @@ static void bench_task(int N, double t_sim, machine_rates rates)
 
 int main(int argc, char **argv)
 {
+    int only_lambda1 = 0;
     int sizes[16] = {250, 500, 1000, 2000}, nsizes = 4, task_Ns[8] = {500}, ntask = 1, do_task = 1;
     double task_t_sim = 1000;
     for (int i = 1; i < argc; ++i) {
@@ -244,9 +248,11 @@ int main(int argc, char **argv)
             task_t_sim = atof(argv[++i]);
         } else if (strcmp(argv[i], "--no-task") == 0) {
             do_task = 0;
+        } else if (strcmp(argv[i], "--lambda1-only") == 0) {
+            only_lambda1 = 1;
         } else {
             fprintf(stderr, "usage: rnnchaos_bench [--sizes a,b,..] [--task-N N[,N..]] [--task-t-sim T] "
-                            "[--no-task]\n");
+                            "[--no-task] [--lambda1-only]\n");
             return 2;
         }
     }
@@ -256,10 +262,13 @@ int main(int argc, char **argv)
     printf("%6s %10s %10s %9s %10s %10s %9s\n", "N=m", "DGEMM", "tangent", "%DGEMM", "dgeqrf",
            "reorth", "%dgeqrf");
     machine_rates rates[16];
-    for (int k = 0; k < nsizes; ++k) rates[k] = bench_size(sizes[k], 1);
-    printf("\nlambda_1-only step (state + 1 tangent vector) vs streaming J once (target <= 1.3x)\n"
-           "%6s %12s %12s %9s %10s\n", "N", "step [ms]", "stream [ms]", "ratio", "GB/s");
-    for (int k = 0; k < nsizes; ++k) bench_lambda1_step(sizes[k]);
+    for (int k = 0; k < nsizes && !only_lambda1; ++k) rates[k] = bench_size(sizes[k], 1);
+    printf("\nlambda_1-only step (state [+ twin] + 1 tangent vector) vs streaming J once (target "
+           "<= 1.3x)\n%6s %6s %12s %12s %9s %10s\n", "N", "cols", "step [ms]", "stream [ms]", "ratio",
+           "GB/s");
+    for (int k = 0; k < nsizes; ++k)
+        for (int ntraj = 1; ntraj <= 2; ++ntraj) bench_lambda1_step(sizes[k], ntraj);
+    if (only_lambda1) return 0;
     printf("\nReorthonormalisation of an N x m panel: Householder (dgeqrf + dorgqr) vs CholeskyQR2 "
            "(+ check)\n%6s %6s %12s %12s %9s %10s\n", "N", "m", "HH [ms]", "CQR2 [ms]", "speed-up",
            "fallbacks");

@@ -7,6 +7,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "blas_decl.h"
+#include "skinny.h"
 #include "rnnchaos/rng.h"
 
 static const char *const pop_name[2] = {"E", "I"};
@@ -522,8 +523,7 @@ static void model_step_het(const rc_network *net, int64_t step, double Ic, doubl
         rc_network_phi(net, h, phi_h + (int64_t)c * N);
         for (int i = 0; i < N; ++i) h[i] *= net->beta_i[i];
     }
-    const int ld = (int)ldh;
-    dgemm_("T", "N", &N, &ntraj, &N, &one, net->Jr, &N, phi_h, &N, &one, H, &ld);
+    rc_dense_product(N, ntraj, one, net->Jr, phi_h, N, one, H, ldh);
     rc_network_add_drive_noise(net, step, Ic, H, ldh, ntraj, work + (int64_t)N * ntraj);
 }
 
@@ -541,13 +541,9 @@ void rc_model_step(const rc_network *net, int64_t step, double Ic, double *H, in
     double *phi_h = work;
     for (int c = 0; c < ntraj; ++c)
         rc_phi_eval(net->p.phi, H + (int64_t)c * ldh, phi_h + (int64_t)c * N, (size_t)N);
-    const int ld = (int)ldh, one = 1;
-    /* J is row-major, i.e. J^T in column-major storage: op = 'T'.  One trajectory: DGEMV, which
-     * streams J at memory speed (a one-column DGEMM runs at about half of that). */
-    if (ntraj == 1)
-        dgemv_("T", &N, &N, &alpha, net->J, &N, phi_h, &one, &beta, H, &one);
-    else
-        dgemm_("T", "N", &N, &ntraj, &N, &alpha, net->J, &N, phi_h, &N, &beta, H, &ld);
+    /* One pass over J for every trajectory (a one-column DGEMM runs at half of DGEMV's speed,
+     * and a few-column one re-packs J: skinny.h). */
+    rc_dense_product(N, ntraj, alpha, net->J, phi_h, N, beta, H, ldh);
     rc_model_add_drive_noise(&net->p, step, Ic, H, ldh, ntraj, work + (int64_t)N * ntraj);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "blas_decl.h"
+#include "skinny.h"
 
 rc_status rc_tangent_ws_init(rc_tangent_ws *ws, int64_t N, int64_t ncols, rc_phi_kind phi,
                              rc_error *err)
@@ -111,8 +112,7 @@ static void tangent_step_het(const rc_network *net, const double *dphi, double *
                              int64_t m, rc_tangent_ws *ws)
 {
     const int64_t N = net->N;
-    const int n = (int)N, ncol = ntraj + (int)m;
-    const double one = 1.0;
+    const int ncol = ntraj + (int)m;
     const double *beta = net->beta_i;
     double *S = ws->S;
     for (int c = 0; c < ntraj; ++c) {
@@ -128,7 +128,7 @@ static void tangent_step_het(const rc_network *net, const double *dphi, double *
             q[i] *= beta[i];
         }
     }
-    dgemm_("T", "N", &n, &ncol, &n, &one, net->Jr, &n, S, &n, &one, W, &n);
+    rc_dense_product(N, ncol, 1.0, net->Jr, S, N, 1.0, W, N);
 }
 
 void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int ntraj, int64_t m,
@@ -155,7 +155,7 @@ void rc_tangent_step(const rc_network *net, const double *dphi, double *W, int n
             double *s = S + (ntraj + k) * N;
             for (int64_t i = 0; i < N; ++i) s[i] = dphi[i] * q[i];
         }
-        dgemm_("T", "N", &n, &ncol, &n, &alpha, net->J, &n, S, &n, &beta, W, &n);
+        rc_dense_product(N, ncol, alpha, net->J, S, N, beta, W, N);
     } else if (net->p.phi == RC_PHI_RELU) {
         /* phi(h) and phi'(h) vanish on the same units; the twin trajectory adds its own. */
         int na = 0;

@@ -322,14 +322,17 @@ static void job_errors(void **state)
 static void kinds(void **state)
 {
     (void)state;
-    /* kind codes are stored in archives: spectrum 0, gcrit 1, coherence 2, forever */
-    assert_int_equal(rc_task_kind_count(), 3);
+    /* kind codes are stored in archives: spectrum 0, gcrit 1, coherence 2, eigs 3,
+     * fixedpoints 4, forever */
+    assert_int_equal(rc_task_kind_count(), 5);
     assert_int_equal(rc_task_kind_find("spectrum"), 0);
     assert_int_equal(rc_task_kind_find("gcrit"), 1);
     assert_int_equal(rc_task_kind_find("coherence"), 2);
+    assert_int_equal(rc_task_kind_find("eigs"), 3);
+    assert_int_equal(rc_task_kind_find("fixedpoints"), 4);
     assert_int_equal(rc_task_kind_find("nonsense"), -1);
     assert_null(rc_task_kind_get(-1));
-    assert_null(rc_task_kind_get(3));
+    assert_null(rc_task_kind_get(5));
     for (int k = 0; k < rc_task_kind_count(); ++k) {
         const rc_task_kind *kind = rc_task_kind_get(k);
         /* column names are unique, the headline is a scalar result column, texts are scalars */

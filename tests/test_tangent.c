@@ -6,6 +6,7 @@
 
 #include "blas_decl.h"
 #include "rc_test_util.h"
+#include "skinny.h"
 #include "rnnchaos/rng.h"
 #include "rnnchaos/tangent.h"
 
@@ -46,7 +47,55 @@ static void check_step(rc_phi_kind phi, double dt, int ntraj, int64_t m)
     free(Wref);
 }
 
-static void step_tanh(void **s) { (void)s; check_step(RC_PHI_TANH, 0.1, 1, 57); check_step(RC_PHI_TANH, 1.0, 2, 9); }
+static void step_tanh(void **s)
+{
+    (void)s;
+    check_step(RC_PHI_TANH, 0.1, 1, 57);
+    check_step(RC_PHI_TANH, 1.0, 2, 9);
+    /* 2..4 columns: the one-pass kernel of skinny.c (lambda_1-only runs, with and without twin) */
+    check_step(RC_PHI_TANH, 0.1, 1, 1);
+    check_step(RC_PHI_TANH, 0.1, 2, 1);
+    check_step(RC_PHI_TANH, 0.1, 2, 2);
+    check_step(RC_PHI_TANH, 0.1, 1, 3);
+}
+
+/* J times 1..6 vectors, odd and even N, padded leading dimensions: the dispatcher and the
+ * one-pass kernel against plain loops (summation order differs: rounding only). */
+static void dense_product_matches_reference(void **state)
+{
+    (void)state;
+    for (int64_t N = 1; N <= 70; N += 23) {
+        const int64_t ldx = N + 3, ldy = N + 5;
+        double *J = malloc(sizeof(double) * (size_t)(N * N));
+        double *X = malloc(sizeof(double) * (size_t)(ldx * 6));
+        double *Y = malloc(sizeof(double) * (size_t)(ldy * 6));
+        double *Yref = malloc(sizeof(double) * (size_t)(ldy * 6));
+        assert_non_null(J);
+        assert_non_null(X);
+        assert_non_null(Y);
+        assert_non_null(Yref);
+        rc_rng_normals(7, RC_STREAM_AUX, 0, 0, (size_t)(N * N), J);
+        rc_rng_normals(7, RC_STREAM_AUX, 1, 0, (size_t)(ldx * 6), X);
+        for (int ncol = 1; ncol <= 6; ++ncol) {
+            rc_rng_normals(7, RC_STREAM_AUX, 2, 0, (size_t)(ldy * 6), Y);
+            memcpy(Yref, Y, sizeof(double) * (size_t)(ldy * 6));
+            rc_dense_product(N, ncol, 0.3, J, X, ldx, 0.7, Y, ldy);
+            rc_skinny_product_ref(N, ncol, 0.3, J, X, ldx, 0.7, Yref, ldy);
+            for (int c = 0; c < 6; ++c)
+                for (int64_t i = 0; i < ldy; ++i) {
+                    const double want = Yref[c * ldy + i];
+                    if (c < ncol && i < N) /* computed */
+                        RC_ASSERT_NEAR(Y[c * ldy + i], want, 1e-13 * (1 + sqrt((double)N)));
+                    else /* untouched: padding rows and columns beyond ncol */
+                        assert_true(Y[c * ldy + i] == want);
+                }
+        }
+        free(J);
+        free(X);
+        free(Y);
+        free(Yref);
+    }
+}
 static void step_relu(void **s) { (void)s; check_step(RC_PHI_RELU, 0.1, 2, 57); check_step(RC_PHI_RELU, 1.0, 1, 3); }
 static void step_hardtanh(void **s) { (void)s; check_step(RC_PHI_HARDTANH, 0.1, 2, 20); check_step(RC_PHI_HARDTANH, 1.0, 1, 57); }
 
@@ -133,6 +182,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(step_tanh), cmocka_unit_test(step_relu), cmocka_unit_test(step_hardtanh),
+        cmocka_unit_test(dense_product_matches_reference),
         cmocka_unit_test(householder_matches_gram_schmidt),
         cmocka_unit_test(cholqr2_matches_householder_and_falls_back),
     };
