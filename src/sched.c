@@ -154,6 +154,33 @@ static int cancel_requested_now(void *ctx)
     return flag;
 }
 
+/* Writes a finished task's row (st == RC_OK: out, which is released) or its failure (the reason
+ * from err, with `where` after the status name) and sets rep's outcome; an archive write that
+ * fails turns the outcome into OUT_IO_ERROR, which stops the run. */
+static void record(const rc_sched_params *p, const rc_task *t, rc_status st, rc_task_output *out,
+                   const rc_error *err, const char *where, int rank, report_msg *rep)
+{
+    rc_error werr;
+    rc_error_clear(&werr);
+    rc_status wst;
+    if (st == RC_OK) {
+        rep->headline = out->headline;
+        wst = rc_archive_write_done(p->ar, t, out, rank, rep->wall_s, &werr);
+        rc_task_kind_get(t->kind)->output_free(out);
+        rep->outcome = OUT_DONE;
+    } else {
+        snprintf(rep->reason, sizeof rep->reason, "%s%s: %.200s", rc_status_name(st), where,
+                 err->msg);
+        wst = rc_archive_write_failed(p->ar, t, rep->reason, rank, rep->wall_s, &werr);
+        rep->outcome = OUT_FAILED;
+    }
+    if (wst != RC_OK) {
+        rep->outcome = OUT_IO_ERROR;
+        snprintf(rep->reason, sizeof rep->reason, "rank %d, task %lld: %.200s", rank,
+                 (long long)t->id, werr.msg);
+    }
+}
+
 /* Runs task id and records it in the archive; fills the report. */
 static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cancel_state *cs,
                            report_msg *rep)
@@ -177,28 +204,11 @@ static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cance
     else
         st = kind->run(t->p.raw, &cancel, &out, &err);
     rep->wall_s = now_s() - t0;
-    rc_error werr;
-    rc_error_clear(&werr);
     if (st == RC_ERR_SIGNAL) {
         rep->outcome = OUT_ABANDONED; /* stays pending in the archive */
         return;
     }
-    rc_status wst;
-    if (st == RC_OK) {
-        rep->headline = out.headline;
-        wst = rc_archive_write_done(p->ar, t, &out, rank, rep->wall_s, &werr);
-        kind->output_free(&out);
-        rep->outcome = OUT_DONE;
-    } else {
-        snprintf(rep->reason, sizeof rep->reason, "%s: %.240s", rc_status_name(st), err.msg);
-        wst = rc_archive_write_failed(p->ar, t, rep->reason, rank, rep->wall_s, &werr);
-        rep->outcome = OUT_FAILED;
-    }
-    if (wst != RC_OK) {
-        rep->outcome = OUT_IO_ERROR;
-        snprintf(rep->reason, sizeof rep->reason, "rank %d, task %lld: %.200s", rank, (long long)id,
-                 werr.msg);
-    }
+    record(p, t, st, &out, &err, "", rank, rep);
 }
 
 /* Called by rc_dlyap_run on every rank of the group once per t_ons interval; the engine agrees
@@ -212,10 +222,8 @@ static void run_distributed(const rc_sched_params *p, int64_t id, MPI_Comm sub, 
                             cancel_state *cs, report_msg *rep)
 {
     const rc_task *t = &p->job->tasks[id];
-    const rc_task_kind *kind = rc_task_kind_get(t->kind);
-    rc_error err, werr;
+    rc_error err;
     rc_error_clear(&err);
-    rc_error_clear(&werr);
     memset(rep, 0, sizeof *rep);
     rep->task = id;
     rep->headline = NAN;
@@ -243,25 +251,11 @@ static void run_distributed(const rc_sched_params *p, int64_t id, MPI_Comm sub, 
         rep->task = -1;
         return;
     }
-    rc_status wst;
     rc_task_output out;
     if (st == RC_OK) st = rc_spectrum_output_take(&res, Pr, Pc, &out, &err);
-    if (st == RC_OK) {
-        rep->headline = out.headline;
-        wst = rc_archive_write_done(p->ar, t, &out, rank, rep->wall_s, &werr);
-        kind->output_free(&out);
-        rep->outcome = OUT_DONE;
-    } else {
-        snprintf(rep->reason, sizeof rep->reason, "%s on a %dx%d grid: %.220s",
-                 rc_status_name(st), Pr, Pc, err.msg);
-        wst = rc_archive_write_failed(p->ar, t, rep->reason, rank, rep->wall_s, &werr);
-        rep->outcome = OUT_FAILED;
-    }
-    if (wst != RC_OK) {
-        rep->outcome = OUT_IO_ERROR;
-        snprintf(rep->reason, sizeof rep->reason, "rank %d, task %lld: %.200s", rank, (long long)id,
-                 werr.msg);
-    }
+    char where[48];
+    snprintf(where, sizeof where, " on a %dx%d grid", Pr, Pc);
+    record(p, t, st, &out, &err, where, rank, rep);
 }
 
 /* One rank runs every task: a distributed one on a 1 x 1 grid of its own. */

@@ -4,18 +4,8 @@
 # figures; an amplitude sweep of spectrum tasks gives the common-versus-independent figure
 # alone; a /summary/theory table is drawn into lambda_1(g); a non-archive is refused (exit 2).
 # usage: plot_smoke.sh RNNCHAOS WORKDIR
-set -u
-B=$1
-W=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/lib.sh"
 PLOT="$HERE/../scripts/plot.py"
-PY=/usr/bin/python3
-rm -rf "$W"
-mkdir -p "$W"
-cd "$W" || exit 1
-export OPENBLAS_NUM_THREADS=1
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 
 cat > p.ini <<'EOF'
 [run]

@@ -11,18 +11,8 @@
 #  D  SIGTERM to the ranks while distributed tasks run: exit 3, tasks left pending; --resume on
 #     -n 3 completes the archive, bitwise equal to A (same grids, deterministic engine).
 # usage: run_dist_mixed.sh RNNCHAOS WORKDIR
-set -u
-B=$1
-W=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-rm -rf "$W"
-mkdir -p "$W"
-cd "$W" || exit 1
-export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+. "$(dirname "$0")/lib.sh"
 MPI="mpiexec -x OPENBLAS_NUM_THREADS=1 --oversubscribe --mca mpi_yield_when_idle 1"
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 
 cat > job.ini <<'EOF'
 [run]

@@ -5,17 +5,7 @@
 # the command line parser and the JSON writer against the job parser, the kind descriptor and
 # the archive); a diverging coherence task is recorded as failed with its reason.
 # usage: run_kinds.sh RNNCHAOS WORKDIR
-set -u
-B=$1
-W=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-rm -rf "$W"
-mkdir -p "$W"
-cd "$W" || exit 1
-export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 # 4 gcrit tasks (small networks: decided, undecided and multiple crossings all occur) and
 # 4 coherence tasks, of which b = 1, seed 3 diverges (balance too weak for g = 2).

@@ -4,18 +4,7 @@
 # others complete; the archive holds exactly what `rnnchaos spectrum --json` computes for the
 # same task; max_failures stops the run early and leaves the rest pending.
 # usage: run_mpi.sh RNNCHAOS WORKDIR
-set -u
-B=$1
-W=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-rm -rf "$W"
-mkdir -p "$W"
-cd "$W" || exit 1
-export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPI="mpiexec -x OPENBLAS_NUM_THREADS=1"
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 # 16 tasks; relu with g = 4 and no balance diverges (|h| > 1e12 within t = 40): 4 failures.
 cat > sweep.ini <<'EOF'

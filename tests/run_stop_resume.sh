@@ -6,18 +6,7 @@
 # leaves an archive that --resume completes.  Every completed archive equals an uninterrupted
 # run bit for bit.
 # usage: run_stop_resume.sh RNNCHAOS WORKDIR
-set -u
-B=$1
-W=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-rm -rf "$W"
-mkdir -p "$W"
-cd "$W" || exit 1
-export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPI="mpiexec -x OPENBLAS_NUM_THREADS=1"
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 # 16 tasks of ~0.2 s
 cat > job.ini <<'EOF'

@@ -6,16 +6,7 @@
 # parser, kind descriptor and archive).  Kinds that support only the classic model refuse
 # structured ones with exit code 2 and a message naming the option.
 # usage: run_structure.sh RNNCHAOS WORKDIR
-set -u
-B=$1
-W=$2
-PY=/usr/bin/python3
-rm -rf "$W"
-mkdir -p "$W"
-cd "$W" || exit 1
-export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 KEYS="N=40 g=3 dt=0.05 structure=ei f_E=0.75 c_EE=0.5 c_II=0.8 w_EE_dist=gaussian w_EE_mean=1
 w_EE_spread=0.4 w_EI_dist=lognormal w_EI_mean=1.5 w_EI_spread=0.5 w_IE_mean=0.8 w_II_mean=1.2

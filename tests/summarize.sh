@@ -4,16 +4,7 @@
 # (g_crit - 1 = 2 N^(-1/2) exactly gives exponent -0.5; H proportional to N is "constant per
 # N", H ~ N^2 is not); /summary written and replaced; bad input exits 2 and writes nothing.
 # usage: summarize.sh RNNCHAOS WORKDIR
-set -u
-B=$1
-W=$2
-PY=/usr/bin/python3
-rm -rf "$W"
-mkdir -p "$W"
-cd "$W" || exit 1
-export OPENBLAS_NUM_THREADS=1
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 cat > small.ini <<'EOF'
 [run]
