@@ -70,6 +70,18 @@ int rc_task_cancel_now(const rc_task_cancel *cancel);
     {"seed_noise", RC_COL_U64, offsetof(T, M.seed_noise), "noise and common-input seed"},      \
     RC_STRUCT_PARAM_COLUMNS(T, M)
 
+/* The descriptor fields a kind fills from its own definitions named <prefix>_<field>: the types
+ * <prefix>_config, the column tables <prefix>_params and <prefix>_results, and the functions. */
+#define RC_TASK_KIND_FUNCTIONS(prefix)                                                        \
+    .config_size = sizeof(prefix##_config), .params = prefix##_params,                         \
+    .n_params = (int)(sizeof prefix##_params / sizeof prefix##_params[0]),                     \
+    .results = prefix##_results,                                                               \
+    .n_results = (int)(sizeof prefix##_results / sizeof prefix##_results[0]),                  \
+    .config_default = prefix##_config_default, .has_key = prefix##_has_key,                    \
+    .config_set = prefix##_config_set, .make_task = prefix##_make_task,                        \
+    .estimate = prefix##_estimate, .result_dims = prefix##_result_dims, .run = prefix##_run,   \
+    .output_free = prefix##_output_free, .describe = prefix##_describe
+
 /* The kind descriptors (job.c's table lists them in archive kind-code order). */
 extern const rc_task_kind rc_kind_spectrum, rc_kind_gcrit, rc_kind_coherence;
 extern const rc_task_kind rc_kind_eigs;        /* job_eigs.c */
