@@ -483,6 +483,32 @@ void rc_dtangent_step(rc_dtangent *t, const rc_dgrid *g, const double *dphi, dou
             t->descQ, &beta, t->Q, &i_one, &i_one, t->descQ);
 }
 
+void rc_dtangent_step_rows(rc_dtangent *t, const rc_dgrid *g, const double *dphi,
+                           const double *rate, const double *beta)
+{
+    /* Q_i <- beta_i Q_i + rate_i (J S)_i as rate_i ((beta_i / rate_i) Q_i + (J S)_i): one
+     * pdgemm with unit coefficients between two row scalings of the local panel
+     * (rate_i = dt/tau_i > 0 by validation) */
+    const int64_t lld = g->lr > 0 ? g->lr : 1;
+    for (int lj = 0; lj < t->lcq; ++lj) {
+        double *q = t->Q + lj * lld;
+        double *s = t->S + lj * lld;
+        for (int li = 0; li < g->lr; ++li) {
+            const int64_t i = g->grow[li];
+            s[li] = dphi[i] * q[li];
+            q[li] *= beta[i] / rate[i];
+        }
+    }
+    const int n = (int)g->N, m = (int)t->m;
+    const double one = 1.0;
+    pdgemm_("N", "N", &n, &m, &n, &one, g->J, &i_one, &i_one, g->descJ, t->S, &i_one, &i_one,
+            t->descQ, &one, t->Q, &i_one, &i_one, t->descQ);
+    for (int lj = 0; lj < t->lcq; ++lj) {
+        double *q = t->Q + lj * lld;
+        for (int li = 0; li < g->lr; ++li) q[li] *= rate[g->grow[li]];
+    }
+}
+
 /* Local row of global row k if this process row owns it, else -1. */
 static int local_row_of(const rc_dgrid *g, int64_t k)
 {
@@ -722,6 +748,7 @@ typedef struct {
     double fp_d0;
     MPI_Request req;
     const rc_dlyap_opts *o;
+    rc_network units; /* per-unit tau_i, gains (heterogeneous models), no J: rc_network_units */
 } dengine;
 
 /* Collective: any rank's cancel() stops every rank at this same point. */
@@ -739,6 +766,7 @@ static rc_status check_cancel(const dengine *e, rc_error *err)
 static void dengine_free(dengine *e)
 {
     rc_dtangent_free(&e->t);
+    rc_network_free(&e->units);
     free(e->W);
     free(e->y);
     free(e->dphi);
@@ -774,6 +802,7 @@ static rc_status dengine_init(dengine *e, const rc_dgrid *g, const rc_model_para
     e->log_r = rc_calloc((size_t)m, sizeof(double), "log R_kk", err);
     rc_status st = (e->W && e->y && e->dphi && e->noise && e->phi_loc && e->ypart && e->yall &&
                     e->log_r) ? RC_OK : RC_ERR_NOMEM;
+    if (st == RC_OK) st = rc_network_units(&e->units, p, err);
     st = rc_dist_agree(g->comm, st, err);
     if (st == RC_OK && with_tangent) st = rc_dtangent_init(&e->t, g, m, err);
     if (st != RC_OK) dengine_free(e);
@@ -790,6 +819,8 @@ static rc_status state_begin(dengine *e, rc_error *err)
         double *ph = e->phi_loc + (int64_t)c * lc;
         const double *h = e->W + (int64_t)c * e->N;
         for (int lj = 0; lj < lc; ++lj) ph[lj] = h[g->gcol[lj]];
+        if (e->units.het) /* phi_j(h_j) = phi(gain_j h_j), as rc_network_phi */
+            for (int lj = 0; lj < lc; ++lj) ph[lj] *= e->units.gain_i[g->gcol[lj]];
         rc_phi_eval(e->p->phi, ph, ph, (size_t)lc);
     }
     if (lr > 0 && lc > 0) {
@@ -819,9 +850,16 @@ static rc_status state_end(dengine *e, rc_error *err)
             for (int li = 0; li < lrq; ++li)
                 e->y[c * N + global_index(li, g->nb, pr, g->Pr)] += part[c * ldp + li];
     }
-    const double alpha = e->p->dt / e->p->tau, beta = 1.0 - alpha;
-    for (int64_t k = 0; k < N * e->ntraj; ++k) e->W[k] = beta * e->W[k] + alpha * e->y[k];
-    rc_model_add_drive_noise(e->p, e->step, e->drive.value, e->W, N, e->ntraj, e->noise);
+    if (e->units.het) {
+        const double *a = e->units.rate_i, *b = e->units.beta_i;
+        for (int c = 0; c < e->ntraj; ++c)
+            for (int64_t i = 0; i < N; ++i)
+                e->W[c * N + i] = b[i] * e->W[c * N + i] + a[i] * e->y[c * N + i];
+    } else {
+        const double alpha = e->p->dt / e->p->tau, beta = 1.0 - alpha;
+        for (int64_t k = 0; k < N * e->ntraj; ++k) e->W[k] = beta * e->W[k] + alpha * e->y[k];
+    }
+    rc_network_add_drive_noise(&e->units, e->step, e->drive.value, e->W, N, e->ntraj, e->noise);
     rc_drive_advance(&e->drive, e->p, e->step);
     e->step++;
     return RC_OK;
@@ -844,7 +882,7 @@ static rc_status dengine_relax(dengine *e, int64_t nsteps, rc_error *err)
     rc_status st = RC_OK;
     for (int64_t s = 0; s < nsteps && st == RC_OK; ++s) {
         if (e->lp->observer) {
-            rc_dphi_eval(e->p->phi, e->W, e->dphi, (size_t)e->N);
+            rc_network_dphi(&e->units, e->W, e->dphi);
             e->lp->observer(e->lp->observer_ctx, e->step, 0, e->W, e->dphi);
         }
         st = state_begin(e, err);
@@ -867,10 +905,13 @@ static rc_status dengine_interval(dengine *e, int phase, rc_error *err)
 {
     const double alpha = e->p->dt / e->p->tau, beta = 1.0 - alpha;
     for (int64_t s = 0; s < e->spi; ++s) {
-        rc_dphi_eval(e->p->phi, e->W, e->dphi, (size_t)e->N);
+        rc_network_dphi(&e->units, e->W, e->dphi);
         if (e->lp->observer) e->lp->observer(e->lp->observer_ctx, e->step, phase, e->W, e->dphi);
         RC_TRY(state_begin(e, err));
-        rc_dtangent_step(&e->t, e->g, e->dphi, alpha, beta);
+        if (e->units.het)
+            rc_dtangent_step_rows(&e->t, e->g, e->dphi, e->units.rate_i, e->units.beta_i);
+        else
+            rc_dtangent_step(&e->t, e->g, e->dphi, alpha, beta);
         RC_TRY(state_end(e, err));
     }
     RC_TRY(check_state(e, e->ntraj, err));
@@ -1011,7 +1052,7 @@ static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_model_params *p,
             fp_local[k] = growth / lp->t_ons;
             if (do_pca) {
                 rc_cov_add(&cov_h, e.W);
-                rc_phi_eval(p->phi, e.W, phi_h, (size_t)N);
+                rc_network_phi(&e.units, e.W, phi_h);
                 rc_cov_add(&cov_phi, phi_h);
             }
         }
@@ -1063,8 +1104,6 @@ rc_status rc_dlyap_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
 {
     const double t_start = rc_wall_seconds();
     memset(res, 0, sizeof *res);
-    RC_CHECK(rc_model_is_classic(mp), err, RC_ERR_INPUT, "--structure, --tau-*, --gain-*: the "
-             "distributed engine supports the classic model only; run without --grid");
     rc_dlyap_opts dflt;
     rc_dlyap_opts_default(&dflt);
     const rc_dlyap_opts *o = opts ? opts : &dflt;

@@ -1586,21 +1586,8 @@ static rc_status build_tasks(ini_state *s, rc_job *job)
                 }
                 kind->estimate(t->p.raw, &t->cost_flops, &t->mem_bytes);
                 if (kind->distributable && job->dist_min_N > 0 &&
-                    task_param_N(kind, t) >= job->dist_min_N) {
+                    task_param_N(kind, t) >= job->dist_min_N)
                     t->ranks = (int)job->ranks_per_dist_task;
-                    /* the distributed engine has the classic model only: say so now, not after
-                     * hours of other tasks */
-                    if (!rc_model_is_classic(&t->p.spectrum.model)) {
-                        state_fail(s, sec->line, NULL,
-                                   "[%s]: N = %lld >= dist_min_N = %lld would run distributed, "
-                                   "which supports the classic dense model only (no structure, "
-                                   "tau_* or gain_* keys): raise dist_min_N in [run]",
-                                   kind->name, (long long)task_param_N(kind, t),
-                                   (long long)job->dist_min_N);
-                        st = RC_ERR_INPUT;
-                        break;
-                    }
-                }
                 ++id;
             }
         }

@@ -313,7 +313,7 @@ void rc_network_fill_block(const rc_model_params *p, int64_t row0, int64_t nrows
     }
 }
 
-/* Per-unit time constants and gains (het networks only). */
+/* Per-unit time constants and gains (het networks only); Jr = diag(rate) J when J is here. */
 static rc_status network_init_het(rc_network *net, rc_error *err)
 {
     const rc_model_params *p = &net->p;
@@ -324,17 +324,30 @@ static rc_status network_init_het(rc_network *net, rc_error *err)
     net->gain_i = rc_calloc((size_t)N, sizeof(double), "gains", err);
     net->rate_i = rc_calloc((size_t)N, sizeof(double), "dt/tau_i", err);
     net->beta_i = rc_calloc((size_t)N, sizeof(double), "1 - dt/tau_i", err);
-    net->Jr = rc_aligned_alloc((size_t)N * (size_t)N, sizeof(double), "diag(dt/tau) J", err);
-    if (!net->tau_i || !net->gain_i || !net->rate_i || !net->beta_i || !net->Jr)
+    if (net->J)
+        net->Jr = rc_aligned_alloc((size_t)N * (size_t)N, sizeof(double), "diag(dt/tau) J", err);
+    if (!net->tau_i || !net->gain_i || !net->rate_i || !net->beta_i || (net->J && !net->Jr))
         return RC_ERR_NOMEM;
     for (int64_t i = 0; i < N; ++i) {
         net->tau_i[i] = rc_model_unit_tau(p, i);
         net->gain_i[i] = rc_model_unit_gain(p, i);
         net->rate_i[i] = p->dt / net->tau_i[i];
         net->beta_i[i] = 1.0 - net->rate_i[i];
-        for (int64_t j = 0; j < N; ++j) net->Jr[i * N + j] = net->rate_i[i] * net->J[i * N + j];
+        if (net->J)
+            for (int64_t j = 0; j < N; ++j) net->Jr[i * N + j] = net->rate_i[i] * net->J[i * N + j];
     }
     return RC_OK;
+}
+
+rc_status rc_network_units(rc_network *net, const rc_model_params *p, rc_error *err)
+{
+    memset(net, 0, sizeof *net);
+    RC_TRY(rc_model_params_validate(p, err));
+    net->p = *p;
+    net->N = p->N;
+    rc_status st = network_init_het(net, err);
+    if (st != RC_OK) rc_network_free(net);
+    return st;
 }
 
 static void network_free_het(rc_network *net)

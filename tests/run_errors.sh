@@ -47,7 +47,6 @@ expect_error '[run]\noutput = x.h5\n' 'bad.ini:1: no task section'
 expect_error '[spectrum]\nN = 20\nN = 30\n' 'bad.ini:3: N: given twice'
 expect_error '[spectrum]\nN = 20\ndt = 0.1\nt_ons = 0.25\n' 'bad.ini:4: t_ons: '
 expect_error '[run]\nranks_per_dist_task = 0\n[spectrum]\nN = 20\n' 'bad.ini:2: ranks_per_dist_task: expected one integer between 1 and'
-expect_error '[run]\ndist_min_N = 100\n[spectrum]\nN = 50, 200\nstructure = ei\n' 'bad.ini:3: [spectrum]: N = 200 >= dist_min_N = 100 would run distributed'
 # usage errors
 expect_error '[spectrum]\nN = 20\n' 'unknown option --frobnicate' --frobnicate
 expect_error '[spectrum]\nN = 20\n' '--resume and --dry-run' --resume --dry-run

@@ -157,6 +157,31 @@ static void trajectories_relu_balanced(void **s)
     trajectory_case(p, lp, "balanced relu + noise, m = N");
 }
 
+/* A structured network (E/I blocks obeying Dale's law, sparse) with heterogeneous time
+ * constants and gains: every per-unit factor of the serial engine (tau_i, gain_i in phi and
+ * phi', row-scaled tangent step, per-unit noise) must be matched by the distributed one. */
+static void trajectories_structured_heterogeneous(void **s)
+{
+    (void)s;
+    rc_model_params p;
+    rc_model_params_default(&p, 11);
+    p.N = 96;
+    p.g = 3.0;
+    p.dt = 0.05;
+    p.sigma = 0.2;
+    p.structure = RC_STRUCTURE_EI;
+    p.f_E = 0.75;
+    p.c[0][0] = 0.5;
+    p.c[1][1] = 0.8;
+    p.w[0][0] = (rc_dist){RC_DIST_GAUSSIAN, 1.0, 0.4};
+    p.w[0][1] = (rc_dist){RC_DIST_LOGNORMAL, 1.5, 0.5};
+    p.tau_rel[1] = (rc_dist){RC_DIST_GAMMA, 0.5, 0.15};
+    p.gain[0] = (rc_dist){RC_DIST_UNIFORM, 1.0, 0.2};
+    rc_lyap_params lp = short_params();
+    lp.n_le = 12;
+    trajectory_case(p, lp, "E/I sparse, gamma tau_I, uniform gain_E, noise, m = 12");
+}
+
 static void trajectories_hardtanh_discrete_cholqr2(void **s)
 {
     (void)s;
@@ -579,6 +604,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(trajectories_tanh_noise_common_input),
         cmocka_unit_test(trajectories_relu_balanced),
         cmocka_unit_test(trajectories_hardtanh_discrete_cholqr2),
+        cmocka_unit_test(trajectories_structured_heterogeneous),
         cmocka_unit_test(spectra_agree_within_ci),
         cmocka_unit_test(subcritical_exact),
         cmocka_unit_test(logdet_tanh),

@@ -136,6 +136,10 @@ void rc_dtangent_random_start(rc_dtangent *t, const rc_dgrid *g, uint64_t seed_o
 /* Collective: Q <- beta Q + alpha J diag(dphi) Q (dphi: N values, replicated), one pdgemm. */
 void rc_dtangent_step(rc_dtangent *t, const rc_dgrid *g, const double *dphi, double alpha,
                       double beta);
+/* Collective: the same with per-row coefficients (heterogeneous time constants):
+ * Q_i <- beta_i Q_i + rate_i (J diag(dphi) Q)_i, rate_i > 0 (N values each, replicated). */
+void rc_dtangent_step_rows(rc_dtangent *t, const rc_dgrid *g, const double *dphi,
+                           const double *rate, const double *beta);
 /* Collective: Q = Q' R, Q <- Q' with R_kk > 0, log_r[k] = log R_kk on every rank.
  * Householder: pdgeqrf + pdorgqr.  CholeskyQR2: Gram matrix, Cholesky, triangular solve, twice,
  * then max|Q^T Q - I| checked; falls back to Householder on the original panel if a Cholesky

@@ -114,6 +114,10 @@ void rc_network_fill_block(const rc_model_params *p, int64_t row0, int64_t nrows
 /* Take ownership of an N x N row-major matrix (e.g. read with --connectivity). */
 rc_status rc_network_adopt(rc_network *net, const rc_model_params *p, double *J, rc_error *err);
 void rc_network_free(rc_network *net);
+/* The per-unit part of a network without J (J and Jr NULL): tau_i, gains, rate_i, beta_i when
+ * heterogeneous, so that rc_network_phi/dphi/add_drive_noise work for an engine that holds its
+ * own share of J (the distributed one).  Free with rc_network_free. */
+rc_status rc_network_units(rc_network *net, const rc_model_params *p, rc_error *err);
 
 /* Transfer function and its derivative, element-wise. */
 void rc_phi_eval(rc_phi_kind phi, const double *x, double *out, size_t n);
