@@ -510,13 +510,12 @@ rc_status rc_coherence_params_validate(const rc_coherence_params *cp, const rc_m
                                        int external, rc_error *err)
 {
     RC_TRY(rc_model_params_validate(mp, err));
-    RC_CHECK(rc_model_is_classic(mp), err, RC_ERR_INPUT, "--structure: the coherence task "
-             "supports the classic model only (dense, homogeneous tau, unit gains)");
     const double dt = mp->dt;
     RC_CHECK(mp->sigma_c > 0, err, RC_ERR_INPUT,
              "--sigma-c: the common input is the signal whose transmission is measured; "
              "it must be > 0, got %g", mp->sigma_c);
-    if (mp->phi == RC_PHI_RELU && !external) {
+    /* E/I blocks carry their own means (J0 unused): their balance is the user's choice */
+    if (mp->phi == RC_PHI_RELU && !external && mp->structure == RC_STRUCTURE_DENSE) {
         RC_CHECK(mp->b > 0, err, RC_ERR_INPUT,
                  "--b: relu networks are bounded only with balance b*J0 > 0 and drive I0 > 0 "
                  "(science.md section 1); got b = %g", mp->b);
@@ -597,11 +596,14 @@ static rc_status sim_step(sim *S, int ntraj, double dI, rc_error *err)
     else
         rc_model_step(S->net, S->step, S->drive.value, S->H, S->N, ntraj, S->work);
     if (ntraj == 3) {
+        /* the drive enters unit i with dt/tau_i (rc_network_add_drive_noise) */
         const double kick = (S->p->dt / S->p->tau) * S->p->b * dI;
+        const double *rate = S->net->het ? S->net->rate_i : NULL;
         double *hp = S->H + S->N, *hm = S->H + 2 * S->N;
         for (int64_t i = 0; i < S->N; ++i) {
-            hp[i] += kick;
-            hm[i] -= kick;
+            const double k = rate ? rate[i] * S->p->b * dI : kick;
+            hp[i] += k;
+            hm[i] -= k;
         }
     }
     rc_drive_advance(&S->drive, S->p, S->step);
@@ -698,9 +700,9 @@ rc_status rc_coherence_run(const rc_network *net, const rc_coherence_params *cp,
     /* 2. record s and nu (the only stored series); p and nu moments on the fly */
     double sum_nu = 0, sum_nu2 = 0, sum_p = 0, sum_p2 = 0, sum_s = 0;
     for (int64_t k = 0; k < n_rec; ++k) {
-        rc_phi_eval(p->phi, S.H, S.buf, (size_t)N);
+        rc_network_phi(net, S.H, S.buf);
         const double nuk = col_mean(S.buf, N);
-        rc_dphi_eval(p->phi, S.H, S.buf, (size_t)N);
+        rc_network_dphi(net, S.H, S.buf);
         const double pk = col_mean(S.buf, N);
         s[k] = p->I0 + S.drive.value;
         nu[k] = nuk;
@@ -792,11 +794,13 @@ rc_status rc_coherence_run(const rc_network *net, const rc_coherence_params *cp,
     }
 
     /* theory: linearised mean mode, tau dm/dt = -m - b J0 nu + b s with d nu / dm = p */
+    /* (the dense model's mean mode: no such one-line theory for E/I blocks or per-unit tau_i) */
+    const int mean_mode = !net->external && rc_model_is_classic(p);
     const double bJp = p->b * p->J0 * res->active_fraction;
-    res->tau_eff_theory = net->external ? NAN : p->tau / (1.0 + bJp);
-    res->step_gain_theory = net->external ? NAN : p->b / (1.0 + bJp);
+    res->tau_eff_theory = mean_mode ? p->tau / (1.0 + bJp) : NAN;
+    res->step_gain_theory = mean_mode ? p->b / (1.0 + bJp) : NAN;
     const double r = 1.0 - (dt / p->tau) * (1.0 + bJp);
-    res->tau_eff_theory_dt = (!net->external && r > 0) ? -dt / log(r) : NAN;
+    res->tau_eff_theory_dt = (mean_mode && r > 0) ? -dt / log(r) : NAN;
 
     /* 4. spectra */
     RC_GOTO(rc_welch_run(s, nu, n_rec, L, dt, &res->spec, err));
