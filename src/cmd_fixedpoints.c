@@ -12,8 +12,9 @@
 static const char fixedpoints_help[] =
     "usage: rnnchaos fixedpoints [model options] [--starts K] [Newton options] [--json]\n"
     "\n"
-    "Fixed points h* = J phi(h*) + b I0 of the noise-free dynamics: damped Newton (LAPACK dgesv,\n"
-    "backtracking line search) from K random starts, de-duplicated.  Per point: q = mean h*^2,\n"
+    "Fixed points h* = J phi(h*) + b I0 of the noise-free dynamics from K random starts:\n"
+    "full Newton steps capped at --step-max, then (where that fails) damped Newton with\n"
+    "backtracking and Levenberg-Marquardt from the same start; de-duplicated.  Per point: q = mean h*^2,\n"
     "phi2 = mean phi(h*)^2, the number of unstable directions (eigenvalues of the Jacobian\n"
     "-I + J diag(phi'(h*)) with real part > 0) and the spectral edge (largest real part, 1/tau).\n"
     "h = 0 is reported whenever it is a fixed point by symmetry (no drive).\n"
@@ -22,7 +23,9 @@ static const char fixedpoints_help[] =
     "  --seed S [1]  --seed-net (J) --seed-ic (the starts) override one stream\n"
     "  (--sigma and --sigma-c must be 0: noise has no fixed points)\n"
     "Newton options: --starts K [100] --start-scale [1] (start k: scale (0.25..2) x start-scale\n"
-    "  times Gaussian) --tol [1e-10] (max |F_i|) --max-iter [200] --dedup-tol [1e-6]\n"
+    "  times Gaussian) --tol [1e-10] (max |F_i|) --max-iter [200] (per stage)\n"
+    "  --step-max [1] (max_i |step_i| of a capped Newton step; 0: damped Newton only)\n"
+    "  --dedup-tol [1e-6]\n"
     "  --antithetic yes|no [yes] (starts in mirror pairs z, -z)\n"
     "Coordinate histogram (points other than h = 0, pooled): --coord-bins [40]\n"
     "  --coord-max X [0 = auto: 4 g] (range [-X, X])\n"
@@ -89,6 +92,8 @@ static json_t *fp_json(const rc_network *net, const rc_fixedpoints_params *fp,
     json_object_set_new(o, "n_starts", json_integer(r->n_starts));
     json_object_set_new(o, "n_converged", json_integer(r->n_converged));
     json_object_set_new(o, "n_failed", json_integer(r->n_failed));
+    json_object_set_new(o, "n_damped", json_integer(r->n_damped));
+    json_object_set_new(o, "step_max", json_real(fp->step_max));
     json_object_set_new(o, "origin_added", json_boolean(r->origin_added));
     json_object_set_new(o, "n_mirror", json_integer(r->n_mirror));
     json_object_set_new(o, "tol", json_real(fp->tol));

@@ -17,6 +17,7 @@ void rc_fixedpoints_params_default(rc_fixedpoints_params *fp)
     fp->start_scale = 1.0;
     fp->tol = 1e-10;
     fp->max_iter = 200;
+    fp->step_max = 1.0;
     fp->dedup_tol = 1e-6;
     fp->antithetic = 1;
     fp->coord_bins = 40;
@@ -35,6 +36,8 @@ rc_status rc_fixedpoints_params_validate(const rc_fixedpoints_params *fp, rc_err
              "--tol: must be in (0, 1), got %g", fp->tol);
     RC_CHECK(fp->max_iter >= 1 && fp->max_iter <= 100000, err, RC_ERR_INPUT,
              "--max-iter: expected 1..100000, got %d", fp->max_iter);
+    RC_CHECK(isfinite(fp->step_max) && fp->step_max >= 0, err, RC_ERR_INPUT,
+             "--step-max: must be > 0 (or 0: damped Newton only), got %g", fp->step_max);
     RC_CHECK(isfinite(fp->dedup_tol) && fp->dedup_tol > 0, err, RC_ERR_INPUT,
              "--dedup-tol: must be > 0, got %g", fp->dedup_tol);
     RC_CHECK(fp->dedup_tol > fp->tol, err, RC_ERR_INPUT,
@@ -73,6 +76,7 @@ static const rc_fp_opt fp_opts[] = {
     {"start-scale", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, start_scale)},
     {"tol", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, tol)},
     {"max-iter", FOPT_INT, offsetof(rc_fixedpoints_params, max_iter)},
+    {"step-max", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, step_max)},
     {"dedup-tol", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, dedup_tol)},
     {"antithetic", FOPT_BOOL, offsetof(rc_fixedpoints_params, antithetic)},
     {"coord-bins", FOPT_INT, offsetof(rc_fixedpoints_params, coord_bins)},
@@ -237,6 +241,43 @@ static int newton(newton_ws *w, double *h, const rc_fixedpoints_params *fp, int 
     return 0;
 }
 
+/* Full Newton steps, each capped to max_i |d_i| <= step_max, without any descent test on |F|:
+ * the damped iteration above only ever decreases |F|^2 and so stops in its many local minima
+ * that are not roots (slow points: DF singular there, |DF^T F| ~ 1e-10 while |F|^2 ~ 1e-3),
+ * and for the piecewise-linear hardtanh its backtracking stalls at the kinks.  The capped
+ * iteration is not attracted by those minima; the cap keeps it from jumping far away where
+ * DF is nearly singular.  1: converged, 0: failed (max_iter, singular DF, |h| > 1e8),
+ * NEWTON_CANCELLED. */
+static int capped_newton(newton_ws *w, double *h, const rc_fixedpoints_params *fp, int *iters)
+{
+    const int64_t N = w->N;
+    const int n = (int)N, one = 1;
+    double res = rc_fixedpoints_residual(w->net, h, w->F, w->work);
+    for (int it = 0; it <= fp->max_iter; ++it) {
+        if (res < fp->tol) {
+            *iters = it;
+            return 1;
+        }
+        if (it == fp->max_iter || !isfinite(res)) return 0;
+        if (fp->poll && fp->poll(fp->poll_ctx)) return NEWTON_CANCELLED;
+        rc_fixedpoints_jacobian(w->net, h, w->A);
+        for (int64_t i = 0; i < N; ++i) w->d[i] = -w->F[i];
+        int info = 0;
+        dgesv_(&n, &one, w->A, &n, w->ipiv, w->d, &n, &info);
+        if (info != 0) return 0;
+        double m = 0.0;
+        for (int64_t i = 0; i < N; ++i) m = fmax(m, fabs(w->d[i]));
+        if (!isfinite(m)) return 0;
+        const double a = m > fp->step_max ? fp->step_max / m : 1.0;
+        for (int64_t i = 0; i < N; ++i) {
+            h[i] += a * w->d[i];
+            if (!(fabs(h[i]) < 1e8)) return 0;
+        }
+        res = rc_fixedpoints_residual(w->net, h, w->F, w->work);
+    }
+    return 0;
+}
+
 static double max_abs_diff(const double *a, const double *b, int64_t n)
 {
     double m = 0.0;
@@ -393,9 +434,19 @@ rc_status rc_fixedpoints_run(const rc_network *net, const rc_fixedpoints_params 
     for (int64_t k = 0; k < fp->n_starts; ++k) {
         RC_CHECK_GOTO(!(fp->poll && fp->poll(fp->poll_ctx)), err, RC_ERR_SIGNAL,
                       "cancelled by a stop request");
-        draw_start(&net->p, fp, k, h);
-        int iters = 0;
-        const int conv = newton(&w, h, fp, &iters);
+        int iters = 0, conv = 0;
+        if (fp->step_max > 0) {
+            draw_start(&net->p, fp, k, h);
+            conv = capped_newton(&w, h, fp, &iters);
+        }
+        if (conv == 0) { /* damped Newton from the same start: finds some the capped one misses */
+            draw_start(&net->p, fp, k, h);
+            conv = newton(&w, h, fp, &iters);
+            if (conv == 1 && fp->step_max > 0) {
+                res->n_damped++;
+                iters += fp->max_iter;
+            }
+        }
         RC_CHECK_GOTO(conv != NEWTON_CANCELLED, err, RC_ERR_SIGNAL, "cancelled by a stop request");
         if (!conv) continue;
         res->n_converged++;

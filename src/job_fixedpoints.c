@@ -59,7 +59,7 @@ static rc_status fixedpoints_make_task(const void *config, int64_t realization, 
     return rc_fixedpoints_check_model(&t->model, err);
 }
 
-/* Cost model (fixedpoints.h has none): per start ~25 damped Newton iterations of one LU
+/* Cost model (fixedpoints.h has none): per start ~25 Newton iterations of one LU
  * (2/3 N^3) and a residual (2 N^2); about one new point per two starts, each diagonalised
  * (dgeev without vectors, ~10 N^3). */
 static void fixedpoints_estimate(const void *params, double *flops, double *bytes)
@@ -72,7 +72,7 @@ static void fixedpoints_estimate(const void *params, double *flops, double *byte
 }
 
 enum {
-    FR_N_FOUND, FR_N_STARTS, FR_N_CONV, FR_N_FAILED, FR_ORIGIN, FR_N_MIRROR, FR_N_NONTRIV,
+    FR_N_FOUND, FR_N_STARTS, FR_N_CONV, FR_N_FAILED, FR_N_DAMPED, FR_ORIGIN, FR_N_MIRROR, FR_N_NONTRIV,
     FR_N_STABLE, FR_Q_MEAN,
     FR_Q, FR_PHI2, FR_KAPPA, FR_N_UNST, FR_EDGE, FR_RESID, FR_HITS, FR_FIRST, FR_ITERS,
     FR_C_LO, FR_C_HI, FR_C_D, FR_C_BELOW, FR_C_ABOVE, FR_C_COUNT, FR_COUNT
@@ -85,6 +85,7 @@ static const rc_result_column fixedpoints_results[FR_COUNT] = {
     [FR_N_STARTS] = {"n_starts", RC_COL_I64, 0, "random Newton starts K"},
     [FR_N_CONV] = {"n_converged", RC_COL_I64, 0, "starts that converged"},
     [FR_N_FAILED] = {"n_failed", RC_COL_I64, 0, "starts that did not converge"},
+    [FR_N_DAMPED] = {"n_damped", RC_COL_I64, 0, "of n_converged: by the damped fallback after the capped Newton stage failed"},
     [FR_ORIGIN] = {"origin_added", RC_COL_I64, 0, "1: h = 0 is a fixed point by symmetry and is listed"},
     [FR_N_MIRROR] = {"n_mirror", RC_COL_I64, 0, "points whose mirror -h* is also listed"},
     [FR_N_NONTRIV] = {"n_nontrivial", RC_COL_I64, 0, "points other than the origin (max |h_i| > dedup_tol)"},
@@ -114,7 +115,8 @@ static const rc_param_column fixedpoints_params[] = {
     {"starts", RC_COL_INT, FT(fp.n_starts), "random Newton starts"},
     {"start_scale", RC_COL_F64, FT(fp.start_scale), "typical |h_i| of a start"},
     {"tol", RC_COL_F64, FT(fp.tol), "converged when max_i |F_i| < tol"},
-    {"max_iter", RC_COL_INT, FT(fp.max_iter), "Newton iterations per start"},
+    {"max_iter", RC_COL_INT, FT(fp.max_iter), "Newton iterations per start and stage"},
+    {"step_max", RC_COL_F64, FT(fp.step_max), "cap on max_i |step_i| of the full Newton stage (0: damped only)"},
     {"dedup_tol", RC_COL_F64, FT(fp.dedup_tol), "two points are one within this (max norm)"},
     {"antithetic", RC_COL_INT, FT(fp.antithetic), "1: starts in mirror pairs"},
     {"coord_bins", RC_COL_INT, FT(fp.coord_bins), "bins of the coordinate histogram"},
@@ -209,6 +211,7 @@ static rc_status fixedpoints_run_task(const void *params, const rc_task_cancel *
     c[FR_N_STARTS].i = r->n_starts;
     c[FR_N_CONV].i = r->n_converged;
     c[FR_N_FAILED].i = r->n_failed;
+    c[FR_N_DAMPED].i = r->n_damped;
     c[FR_ORIGIN].i = r->origin_added;
     c[FR_N_MIRROR].i = r->n_mirror;
     c[FR_N_NONTRIV].i = n_nontriv;

@@ -12,12 +12,19 @@
  * -h(2m) (the row of 2m is drawn): for an odd phi (tanh, hardtanh) without drive every Newton
  * iterate is then mirrored exactly, so mirror pairs +-h* are found together.
  *
- * Newton.  Direction d solves DF(h) d = -F(h) (LAPACK dgesv); step h + a d with a = 1, 1/2,
- * 1/4, ... until f = |F|^2/2 satisfies the Armijo condition f(h + a d) <= (1 - 2e-4 a) f(h)
- * (c = 1e-4 on the directional derivative of f along d, which is -2 f).  A start converges
- * when max_i |F_i| < tol; it fails after max_iter iterations, when no step below a = 2^-30
- * decreases f (a local minimum of |F| that is not a root), or when |h| exceeds 1e8 (relu without
- * balance).  A singular DF (exactly singular LU pivot) also fails the start.
+ * Newton, two stages per start.  (1) Full Newton steps: d solves DF(h) d = -F(h) (LAPACK
+ * dgesv), h + a d with a = min(1, step_max / max_i |d_i|), no descent test: converged when
+ * max_i |F_i| < tol; fails after max_iter iterations, on an exactly singular DF or when |h|
+ * exceeds 1e8.  (2) Only if (1) failed, damped Newton from the same start: step h + a d with
+ * a = 1, 1/2, ..., 2^-12 until f = |F|^2/2 satisfies the Armijo condition
+ * f(h + a d) <= (1 - 2e-4 a) f(h); where no such step exists one Levenberg-Marquardt step
+ * (DF^T DF + lambda I) d = -DF^T F; fails after max_iter iterations or when LM cannot decrease
+ * f (a local minimum of |F| that is not a root).  step_max = 0 runs stage (2) alone.
+ * Why two stages: the damped iteration decreases |F|^2 monotonically and so ends in the many
+ * local minima of |F|^2 that are not roots (measured for tanh g = 2, N = 100: |DF^T F| ~ 1e-10
+ * at |F|^2 ~ 1e-3, DF singular), and for the piecewise-linear hardtanh its backtracking stalls at
+ * the kinks (0 of 40 starts converged at N = 100, 200); the capped full steps are not attracted
+ * by those minima (docs/validation.md, state space, has the measured fractions).
  *
  * De-duplication.  A converged point joins an earlier one when max_i |h_i - h'_i| <= dedup_tol.
  * Points are returned sorted by q (then by first start), so mirror pairs sit next to each other.
@@ -51,7 +58,8 @@ typedef struct {
     int n_starts;       /* K random starts [100] */
     double start_scale; /* typical |h_i| of a start [1] */
     double tol;         /* converged when max_i |F_i| < tol [1e-10] */
-    int max_iter;       /* Newton iterations per start [200] */
+    int max_iter;       /* Newton iterations per start and stage [200] */
+    double step_max;    /* cap on max_i |d_i| of a full Newton step [1]; 0: damped only */
     double dedup_tol;   /* two points are one when max_i |h_i - h'_i| <= dedup_tol [1e-6] */
     int antithetic;     /* starts in mirror pairs (z, -z) [1] */
     int coord_bins;     /* bins of the coordinate histogram [40] */
@@ -99,6 +107,7 @@ typedef struct {
     int n_starts;      /* K */
     int n_converged;   /* random starts that converged */
     int n_failed;      /* K - n_converged */
+    int n_damped;      /* of n_converged: by the damped fallback after the capped stage failed */
     int n_found;       /* distinct points (the origin included when added) */
     int origin_added;  /* 1 when h = 0 is a fixed point by symmetry and was added */
     int n_mirror;      /* points whose mirror -h* is also in the list (0 when phi is not odd) */
