@@ -177,7 +177,8 @@ static const rc_param_column eigs_params[] = {
     {"starts", RC_COL_INT, ET(ep.fp.n_starts), "at = fixedpoints: Newton starts"},
     {"start_scale", RC_COL_F64, ET(ep.fp.start_scale), "at = fixedpoints: typical |h_i| of a start"},
     {"tol", RC_COL_F64, ET(ep.fp.tol), "at = fixedpoints: convergence max_i |F_i|"},
-    {"max_iter", RC_COL_INT, ET(ep.fp.max_iter), "at = fixedpoints: Newton iterations per start"},
+    {"max_iter", RC_COL_INT, ET(ep.fp.max_iter), "at = fixedpoints: Newton iterations per start and stage"},
+    {"step_max", RC_COL_F64, ET(ep.fp.step_max), "at = fixedpoints: cap on a full Newton step (0: damped only)"},
     {"dedup_tol", RC_COL_F64, ET(ep.fp.dedup_tol), "at = fixedpoints: two points are one within this"},
     {"antithetic", RC_COL_INT, ET(ep.fp.antithetic), "at = fixedpoints: 1 starts in mirror pairs"},
 };
