@@ -27,6 +27,7 @@ Writes PNGs into FIGDIR (default: figures/) for what applies, and prints each fi
                           the complex plane, outliers marked, with the theory disc of radius
                           g sqrt(<phi'^2>) around the centre (the estimated bulk radius, dashed,
                           where there is no theory), and -b J0 shifted by the centre when b J0 != 0
+  fixedpoints_counts.png  (fixedpoints) distinct points found against the number of starts
   fixedpoints_coords*.png (fixedpoints) density of the fixed-point coordinates h*_i (mean over
                           realisations) per group against the Gaussian of variance mean q
 Eigs and fixedpoints figures are one per group of every non-seed parameter.
@@ -432,6 +433,36 @@ def plot_fixedpoints(f, figdir, written):
         ax.legend(fontsize=7)
         fig.tight_layout()
         save(fig, figdir, "fixedpoints_coords%s.png" % suffix, written)
+    plot_fixedpoint_counts(params, done, s, figdir, written)
+
+
+def plot_fixedpoint_counts(params, done, s, figdir, written):
+    """distinct non-trivial points found by the first k starts (mean over realisations), one
+    curve per (N, g): a curve still rising at k = K means the search has not saturated"""
+    if not np.any(done):
+        return
+    first, q, K = s["first_start"][()], s["q"][()], s["n_starts"][()]
+    fig, ax = plt.subplots(figsize=(5.6, 4.0))
+    key = sorted({(int(params["N"][i]), float(params["g"][i])) for i in np.where(done)[0]})
+    gs = sorted({k[1] for k in key})
+    ls = {N: st for N, st in zip(sorted({k[0] for k in key}), ["-", "--", ":", "-."] * 4)}
+    for N, gv in key:
+        rows = [i for i in np.where(done)[0] if params["N"][i] == N and params["g"][i] == gv]
+        k_max = int(K[rows[0]])
+        ks = np.arange(1, k_max + 1)
+        curves = []
+        for i in rows:
+            fs = first[i][np.isfinite(first[i]) & (first[i] >= 0) & (q[i] > 0)]
+            curves.append(np.array([np.sum(fs < k) for k in ks]))
+        ax.plot(ks, np.mean(curves, axis=0), ls[N], color="C%d" % gs.index(gv),
+                label="N = %d, g = %g" % (N, gv))
+    ax.set_xlabel("starts k")
+    ax.set_ylabel("distinct non-trivial fixed points found (mean)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=6, ncol=2)
+    ax.set_title("Fixed points found against starts", fontsize=9)
+    fig.tight_layout()
+    save(fig, figdir, "fixedpoints_counts.png", written)
 
 
 def amplitude_sweep(params):

@@ -33,7 +33,7 @@ EOF
 "$B" run pe.ini -o pe.h5 > run.out 2> run.err || bad "run failed: $(tail -2 run.err)"
 $PY "$HERE/../scripts/plot.py" pe.h5 -o figs > list.txt 2> plot.err || bad "plot.py failed: $(cat plot.err)"
 sort list.txt > got.txt
-printf 'figs/eigs_cloud_b-0.png\nfigs/eigs_cloud_b-4.png\nfigs/fixedpoints_coords_g-2.png\n' > want.txt
+printf 'figs/eigs_cloud_b-0.png\nfigs/eigs_cloud_b-4.png\nfigs/fixedpoints_coords_g-2.png\nfigs/fixedpoints_counts.png\n' > want.txt
 diff want.txt got.txt > /dev/null || bad "figures: $(tr '\n' ' ' < got.txt), expected $(tr '\n' ' ' < want.txt)"
 $PY - <<'EOF' || bad "an image is empty"
 import matplotlib.image as mpimg, numpy as np
