@@ -43,5 +43,11 @@ void pdorgqr_(const int *m, const int *n, const int *k, double *a, const int *ia
               const int *desca, const double *tau, double *work, const int *lwork, int *info);
 void pdpotrf_(const char *uplo, const int *n, double *a, const int *ia, const int *ja,
               const int *desca, int *info);
+void pdgehrd_(const int *n, const int *ilo, const int *ihi, double *a, const int *ia,
+              const int *ja, const int *desca, double *tau, double *work, const int *lwork,
+              int *info);
+void pdhseqr_(const char *job, const char *compz, const int *n, const int *ilo, const int *ihi,
+              double *h, const int *desch, double *wr, double *wi, double *z, const int *descz,
+              double *work, const int *lwork, int *iwork, const int *liwork, int *info);
 
 #endif

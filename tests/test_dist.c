@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas_decl.h"
 #include "rc_test_util.h"
+#include "rnnchaos/deigs.h"
 #include "rnnchaos/dlyap.h"
 #include "rnnchaos/h5input.h"
 #include "rnnchaos/lyap.h"
@@ -178,8 +180,8 @@ static void trajectories_structured_heterogeneous(void **s)
     p.tau_rel[1] = (rc_dist){RC_DIST_GAMMA, 0.5, 0.15};
     p.gain[0] = (rc_dist){RC_DIST_UNIFORM, 1.0, 0.2};
     rc_lyap_params lp = short_params();
-    lp.n_le = 12;
-    trajectory_case(p, lp, "E/I sparse, gamma tau_I, uniform gain_E, noise, m = 12");
+    lp.n_le = 20; /* > N/8: Householder on every grid, as the serial engine chooses */
+    trajectory_case(p, lp, "E/I sparse, gamma tau_I, uniform gain_E, noise, m = 20");
 }
 
 static void trajectories_hardtanh_discrete_cholqr2(void **s)
@@ -547,6 +549,87 @@ static int stop_on_last_rank(void *ctx)
     return ++*polls >= 5 && g_rank == size - 1;
 }
 
+/* Distributed eigenvalues (pdgehrd + pdhseqr) against LAPACK's dgeev on the same matrix: every
+ * eigenvalue matched to its nearest serial one within 1e-9 of the spectral radius.  The
+ * row-major matrix handed to dgeev as column-major is A^T: the same eigenvalues. */
+static void eigenvalues_case(const rc_model_params *p, rc_deigs_of of, const char *what)
+{
+    rc_error err;
+    const int64_t N = p->N;
+    double *wr = calloc((size_t)N, sizeof(double)), *wi = calloc((size_t)N, sizeof(double));
+    double *sr = calloc((size_t)N, sizeof(double)), *si = calloc((size_t)N, sizeof(double));
+    double *A = calloc((size_t)(N * N), sizeof(double));
+    char *used = calloc((size_t)N, 1);
+    assert_true(wr && wi && sr && si && A && used);
+    RC_ASSERT_OK(rc_deigs_run(MPI_COMM_WORLD, g_Pr, g_Pc, p, of, wr, wi, &err), &err);
+    rc_network net;
+    RC_ASSERT_OK(rc_network_create(&net, p, &err), &err);
+    double *c = calloc((size_t)N, sizeof(double)); /* phi_j'(0), gains included */
+    assert_non_null(c);
+    rc_network_dphi(&net, c, c);
+    for (int64_t i = 0; i < N; ++i) {
+        const double r = net.het ? p->tau / net.tau_i[i] : 1.0;
+        for (int64_t j = 0; j < N; ++j) {
+            const double J = net.J[i * N + j];
+            A[i * N + j] = of == RC_DEIGS_J ? J : r * (J * c[j] - (double)(i == j));
+        }
+    }
+    free(c);
+    const int n = (int)N, ldv = 1;
+    int lwork = -1, info = 0;
+    double q = 0, dummy = 0;
+    dgeev_("N", "N", &n, A, &n, sr, si, &dummy, &ldv, &dummy, &ldv, &q, &lwork, &info);
+    lwork = (int)q + 1;
+    double *work = malloc(sizeof(double) * (size_t)lwork);
+    assert_non_null(work);
+    dgeev_("N", "N", &n, A, &n, sr, si, &dummy, &ldv, &dummy, &ldv, work, &lwork, &info);
+    assert_int_equal(info, 0);
+    double radius = 0.0, worst = 0.0;
+    for (int64_t k = 0; k < N; ++k) radius = fmax(radius, hypot(sr[k], si[k]));
+    for (int64_t k = 0; k < N; ++k) {
+        int64_t best = -1;
+        double bd = INFINITY;
+        for (int64_t l = 0; l < N; ++l)
+            if (!used[l] && hypot(wr[k] - sr[l], wi[k] - si[l]) < bd) {
+                bd = hypot(wr[k] - sr[l], wi[k] - si[l]);
+                best = l;
+            }
+        used[best] = 1;
+        worst = fmax(worst, bd);
+    }
+    worst = reduce_max(worst);
+    if (g_rank == 0)
+        print_message("[%s] %s: N = %lld, spectral radius %.4f, max |lambda_dist - lambda_dgeev| "
+                      "= %.2e\n", g_tag, what, (long long)N, radius, worst);
+    assert_true(worst <= 1e-9 * radius);
+    rc_network_free(&net);
+    free(wr);
+    free(wi);
+    free(sr);
+    free(si);
+    free(A);
+    free(used);
+    free(work);
+}
+
+static void eigenvalues_match_dgeev(void **s)
+{
+    (void)s;
+    rc_model_params p;
+    rc_model_params_default(&p, 4);
+    p.N = 150;
+    p.g = 1.5;
+    p.b = 2.0; /* one real outlier near -b J0 */
+    eigenvalues_case(&p, RC_DEIGS_J, "J, balanced (outlier)");
+    rc_model_params_default(&p, 9);
+    p.N = 120;
+    p.g = 2.0;
+    p.structure = RC_STRUCTURE_EI;
+    p.tau_rel[1] = (rc_dist){RC_DIST_GAMMA, 0.5, 0.15};
+    p.gain[0] = (rc_dist){RC_DIST_LOGNORMAL, 1.0, 0.3};
+    eigenvalues_case(&p, RC_DEIGS_JACOBIAN_ZERO, "Jacobian at 0, E/I, gamma tau_I, lognormal gain_E");
+}
+
 static void refusals(void **s)
 {
     (void)s;
@@ -611,6 +694,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(logdet_relu),
         cmocka_unit_test(connectivity_parallel_read),
         cmocka_unit_test(reorth_kernels_match_serial),
+        cmocka_unit_test(eigenvalues_match_dgeev),
         cmocka_unit_test(refusals),
     };
     int failed = cmocka_run_group_tests_name(g_tag, tests, NULL, NULL);

@@ -1,0 +1,28 @@
+/* Eigenvalues of large connectivity matrices and Jacobians on a ScaLAPACK process grid
+ * (issue 9): the matrix is drawn block-cyclically by every rank from the counter RNG (as the
+ * distributed Lyapunov engine draws J), reduced to Hessenberg form by pdgehrd and its
+ * eigenvalues found by the parallel multishift QR algorithm pdhseqr (Granat, Kagstrom,
+ * Kressner 2010).  What dgeev does for one rank, for N that do not fit one rank's memory or
+ * time.  Eigenvalues only: no Schur vectors. */
+#ifndef RNNCHAOS_DEIGS_H
+#define RNNCHAOS_DEIGS_H
+
+#include <mpi.h>
+
+#include "rnnchaos/error.h"
+#include "rnnchaos/model.h"
+
+typedef enum {
+    RC_DEIGS_J = 0,             /* the connectivity matrix J */
+    RC_DEIGS_JACOBIAN_ZERO = 1  /* the Jacobian at h = 0 in units of 1/tau:
+                                   diag(tau/tau_i) (-I + J diag(phi_j'(0))) */
+} rc_deigs_of;
+
+/* Collective over comm (size Pr * Pc): all N eigenvalues (wr + i wi, N each, the same on every
+ * rank; complex pairs adjacent, positive imaginary part first) of the matrix of mp selected by
+ * `of`.  RC_ERR_NUMERIC if the QR iteration does not converge, RC_ERR_NOMEM if the local
+ * share does not fit; every rank returns the same status. */
+rc_status rc_deigs_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp, rc_deigs_of of,
+                       double *wr, double *wi, rc_error *err);
+
+#endif
