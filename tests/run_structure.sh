@@ -57,11 +57,17 @@ print("structured spectrum: archive row = rnnchaos spectrum --json, bit for bit;
 EOF
 
 # classic-only kinds refuse structured models cleanly
+# relu E/I coherence: excitation-dominated blocks blow up, reported as a run-time failure
+# (exit 1) that names the E/I weights; inhibition-dominated ones run (tests/cli_coherence_het.sh
+# checks the numbers)
 "$B" coherence --N 30 --phi relu --b 4 --I0 1 --sigma-c 0.1 --dt 0.05 --t-seg 5 --t-sim 20 \
     --structure ei > coh.out 2> coh.err
 rc=$?
-[ $rc -eq 2 ] || bad "coherence with --structure ei: exit $rc, expected 2"
-grep -q -- "--structure" coh.err || bad "coherence refusal does not name --structure: $(cat coh.err)"
+[ $rc -eq 1 ] || bad "unbalanced relu E/I coherence: exit $rc, expected 1"
+grep -q -- "--w-EI-mean" coh.err || bad "E/I divergence does not name the weights: $(cat coh.err)"
+"$B" coherence --N 30 --phi relu --b 4 --I0 1 --sigma-c 0.1 --dt 0.05 --t-seg 5 --t-sim 20 \
+    --structure ei --w-EI-mean 3 --w-II-mean 3 --json > coh.json 2> coh.err ||
+    bad "inhibition-dominated relu E/I coherence failed: $(cat coh.err)"
 "$B" spectrum "${args[@]}" --dt 0.5 > dt.out 2> dt.err
 rc=$?
 [ $rc -eq 2 ] || bad "dt > min tau_i: exit $rc, expected 2"
