@@ -29,7 +29,8 @@ Writes PNGs into FIGDIR (default: figures/) for what applies, and prints each fi
                           where there is no theory), and -b J0 shifted by the centre when b J0 != 0
   fixedpoints_counts.png  (fixedpoints) distinct points found against the number of starts
   fixedpoints_coords*.png (fixedpoints) density of the fixed-point coordinates h*_i (mean over
-                          realisations) per group against the Gaussian of variance mean q
+                          realisations) per group against the Gaussian of variance mean q and
+                          the Kac-Rice density (kr_density, where it applies)
 Eigs and fixedpoints figures are one per group of every non-seed parameter.
 Parameters other than N, g and the seeds that vary in a kind split its figures (suffixes such
 as _phi-relu_b-2).  Only done tasks are plotted.  Needs nothing but h5py, numpy, matplotlib.
@@ -425,6 +426,12 @@ def plot_fixedpoints(f, figdir, written):
         xx = np.linspace(lo, hi, 400)
         ax.plot(xx, np.exp(-xx ** 2 / (2 * q)) / np.sqrt(2 * np.pi * q), "k--", lw=1,
                 label="Gaussian, variance mean q = %.3g" % q)
+        if "kr_density" in s:
+            kd = s["kr_density"][rows[0]]
+            if np.all(np.isfinite(kd)):
+                ax.plot(x, kd, "C3-", lw=1.2,
+                        label=r"Kac-Rice, $\alpha$ = %.3g, $\beta$ = %.3g, $\gamma$ = %.3g"
+                        % (s["kr_alpha"][rows[0]], s["kr_beta"][rows[0]], s["kr_gamma"][rows[0]]))
         ax.set_xlabel(r"$h^*_i$")
         ax.set_ylabel("density")
         nf = np.mean(s["n_found"][rows])

@@ -7,6 +7,7 @@
 #include "rnnchaos/cli.h"
 #include "rnnchaos/commands.h"
 #include "rnnchaos/fixedpoints.h"
+#include "rnnchaos/kacrice.h"
 #include "rnnchaos/options.h"
 
 static const char fixedpoints_help[] =
@@ -79,6 +80,36 @@ static rc_status validate_run(void *ctx, const rc_model_params *mp, int from_fil
     return rc_fixedpoints_check_model(mp, err);
 }
 
+/* The Kac-Rice density (kacrice.h) where its assumptions hold (rc_kacrice_applies), at the
+ * histogram's bin centres; null when it does not apply or g <= 1 (only the origin). */
+static json_t *kac_rice_json(const rc_network *net, const rc_fixedpoints_result *r)
+{
+    const rc_model_params *p = &net->p;
+    if (!rc_kacrice_applies(net) || !(p->g > 1.0)) return json_null();
+    rc_kacrice_result kr;
+    rc_error e;
+    rc_error_clear(&e);
+    if (rc_kacrice_solve(p->phi, p->g, &kr, &e) != RC_OK || !kr.exists) return json_null();
+    const int n = r->coord.n_bins;
+    double *d = malloc((size_t)n * sizeof *d);
+    if (!d) return json_null();
+    rc_kacrice_density_bins(&kr, p->phi, r->coord.lo, r->coord.hi, n, d);
+    json_t *o = json_object();
+    json_object_set_new(o, "alpha", rc_json_number(kr.alpha));
+    json_object_set_new(o, "beta", rc_json_number(kr.beta));
+    json_object_set_new(o, "gamma", rc_json_number(kr.gamma));
+    json_object_set_new(o, "q", rc_json_number(kr.q));
+    json_object_set_new(o, "C", rc_json_number(kr.C));
+    json_object_set_new(o, "complexity", rc_json_number(kr.complexity));
+    json_t *y = json_array();
+    const double w = (r->coord.hi - r->coord.lo) / n;
+    for (int b = 0; b < n; ++b) json_array_append_new(y, rc_json_number(r->coord.lo + (b + 0.5) * w));
+    json_object_set_new(o, "y", y);
+    json_object_set_new(o, "density", rc_json_array(d, n));
+    free(d);
+    return o;
+}
+
 static json_t *fp_json(const rc_network *net, const rc_fixedpoints_params *fp,
                        const rc_fixedpoints_result *r)
 {
@@ -122,6 +153,7 @@ static json_t *fp_json(const rc_network *net, const rc_fixedpoints_params *fp,
     json_object_set_new(h, "above", json_integer(r->coord.above));
     json_object_set_new(h, "count", json_integer(r->coord_count));
     json_object_set_new(o, "coordinate_histogram", h);
+    json_object_set_new(o, "kac_rice", kac_rice_json(net, r));
     json_object_set_new(o, "seeds", json_pack("{s:I,s:I}", "net", (json_int_t)net->p.seed_net,
                                               "ic", (json_int_t)net->p.seed_ic));
     json_object_set_new(o, "wall_s", json_real(r->wall_s));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rnnchaos/fixedpoints.h"
+#include "rnnchaos/kacrice.h"
 
 typedef struct {
     rc_model_params model;
@@ -75,7 +76,8 @@ enum {
     FR_N_FOUND, FR_N_STARTS, FR_N_CONV, FR_N_FAILED, FR_N_DAMPED, FR_ORIGIN, FR_N_MIRROR, FR_N_NONTRIV,
     FR_N_STABLE, FR_Q_MEAN,
     FR_Q, FR_PHI2, FR_KAPPA, FR_N_UNST, FR_EDGE, FR_RESID, FR_HITS, FR_FIRST, FR_ITERS,
-    FR_C_LO, FR_C_HI, FR_C_D, FR_C_BELOW, FR_C_ABOVE, FR_C_COUNT, FR_COUNT
+    FR_C_LO, FR_C_HI, FR_C_D, FR_C_BELOW, FR_C_ABOVE, FR_C_COUNT,
+    FR_KR_ALPHA, FR_KR_BETA, FR_KR_GAMMA, FR_KR_Q, FR_KR_SIGMA, FR_KR_D, FR_COUNT
 };
 
 _Static_assert(FR_COUNT <= RC_MAX_RESULT_COLS, "too many fixedpoints result columns");
@@ -106,6 +108,12 @@ static const rc_result_column fixedpoints_results[FR_COUNT] = {
     [FR_C_BELOW] = {"coord_below", RC_COL_I64, 0, "coordinates below -X"},
     [FR_C_ABOVE] = {"coord_above", RC_COL_I64, 0, "coordinates at or above X"},
     [FR_C_COUNT] = {"coord_count", RC_COL_I64, 0, "coordinates pooled (N n_nontrivial)"},
+    [FR_KR_ALPHA] = {"kr_alpha", RC_COL_F64, 0, "Kac-Rice density (kacrice.h): alpha (NaN: does not apply or g <= 1)"},
+    [FR_KR_BETA] = {"kr_beta", RC_COL_F64, 0, "Kac-Rice: beta"},
+    [FR_KR_GAMMA] = {"kr_gamma", RC_COL_F64, 0, "Kac-Rice: gamma"},
+    [FR_KR_Q] = {"kr_q", RC_COL_F64, 0, "Kac-Rice: predicted q = <y^2>"},
+    [FR_KR_SIGMA] = {"kr_complexity", RC_COL_F64, 0, "Kac-Rice: annealed complexity (1/N) log E[#fixed points]"},
+    [FR_KR_D] = {"kr_density", RC_COL_F64, 1, "Kac-Rice density at the coordinate histogram's bin centres"},
 };
 
 #define FT(f) offsetof(fixedpoints_task, f)
@@ -130,7 +138,7 @@ static void fixedpoints_result_dims(const void *params, int col, int64_t dims[2]
     dims[0] = 1;
     dims[1] = 1;
     if (col >= FR_Q && col <= FR_ITERS) dims[1] = (int64_t)t->fp.n_starts + 1; /* + the origin */
-    if (col == FR_C_D) dims[1] = t->fp.coord_bins;
+    if (col == FR_C_D || col == FR_KR_D) dims[1] = t->fp.coord_bins;
 }
 
 typedef struct {
@@ -170,6 +178,14 @@ static rc_status fixedpoints_run_task(const void *params, const rc_task_cancel *
     }
     rc_status st = rc_fixedpoints_run(&net, &fp, &o->res, err);
     const double g2 = net.p.g * net.p.g;
+    /* the theory curve where it applies (as `rnnchaos fixedpoints --json` prints it) */
+    rc_kacrice_result kr;
+    int kr_ok = 0;
+    if (st == RC_OK && rc_kacrice_applies(&net) && net.p.g > 1.0) {
+        rc_error e2;
+        rc_error_clear(&e2);
+        kr_ok = rc_kacrice_solve(net.p.phi, net.p.g, &kr, &e2) == RC_OK && kr.exists;
+    }
     rc_network_free(&net);
     if (st != RC_OK) {
         free(o);
@@ -177,7 +193,8 @@ static rc_status fixedpoints_run_task(const void *params, const rc_task_cancel *
     }
     const rc_fixedpoints_result *r = &o->res;
     const int64_t n = r->n_found, N = r->N;
-    o->buf = rc_calloc((size_t)(9 * n + 1), sizeof(double), "fixedpoints columns", err);
+    const int nb = r->coord.n_bins;
+    o->buf = rc_calloc((size_t)(9 * n + nb + 1), sizeof(double), "fixedpoints columns", err);
     if (!o->buf) {
         rc_fixedpoints_result_free(&o->res);
         free(o);
@@ -224,6 +241,18 @@ static rc_status fixedpoints_run_task(const void *params, const rc_task_cancel *
     c[FR_C_BELOW].i = r->coord.below;
     c[FR_C_ABOVE].i = r->coord.above;
     c[FR_C_COUNT].i = r->coord_count;
+    double *krd = o->buf + 9 * n;
+    c[FR_KR_ALPHA].f = c[FR_KR_BETA].f = c[FR_KR_GAMMA].f = c[FR_KR_Q].f = c[FR_KR_SIGMA].f = NAN;
+    for (int b = 0; b < nb; ++b) krd[b] = NAN;
+    if (kr_ok) {
+        c[FR_KR_ALPHA].f = kr.alpha;
+        c[FR_KR_BETA].f = kr.beta;
+        c[FR_KR_GAMMA].f = kr.gamma;
+        c[FR_KR_Q].f = kr.q;
+        c[FR_KR_SIGMA].f = kr.complexity;
+        rc_kacrice_density_bins(&kr, t->model.phi, r->coord.lo, r->coord.hi, nb, krd);
+    }
+    c[FR_KR_D] = (rc_cell){0, 0, krd, {1, nb}, NULL};
     out->headline = c[FR_Q_MEAN].f;
     out->owner = o;
     return RC_OK;

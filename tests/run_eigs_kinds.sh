@@ -166,6 +166,11 @@ same(fp["coord_hi"][i], h["hi"], "coord_hi")
 arr(fp["coord_density"][i], h["density"], "coord_density")
 for k in ("below", "above", "count"):
     assert fp["coord_" + k][i] == h[k], k
+kr = d["kac_rice"]
+for k in ("alpha", "beta", "gamma", "q", "complexity"):
+    same(fp["kr_" + k][i], kr[k], "kr_" + k)
+arr(fp["kr_density"][i], kr["density"], "kr_density")
+assert np.all(np.isnan(fp["kr_density"][int(np.where(fpp["g"][()] < 1)[0][0])])), "kr for g < 1"
 assert fp["q"].shape[1] == 17 and fp["coord_density"].shape[1] == 20
 print("fixedpoints row = rnnchaos fixedpoints --json, bit for bit (%d points)" % d["n_found"])
 

@@ -12,6 +12,11 @@
  *    alone from every start; at g = 2 the solver finds nontrivial points (each checked by plain
  *    loops with the clip, the set closed under h -> -h), converges from at least 12 of 40 starts
  *    (22 measured; the damped-only iteration, --step-max 0, converges from 6 and must do worse);
+ *  - Kac-Rice (kacrice.h): the random-matrix ingredient (1/N) log|det(I - J D)| =
+ *    <log(1 + g^2 x d^2)>/2 - x/2 at 1 = <g^2 d^2/(1 + g^2 x d^2)> against LAPACK eigenvalues of
+ *    a drawn N = 400 matrix; the saddle-point equations re-checked by an independent trapezoid
+ *    rule; g <= 1 has no nontrivial saddle, relu is refused; the predicted q against the mean q
+ *    of the fixed points found at N = 100, g = 2 (and far from the dynamics' Delta0 = 1.925);
  *  - option parsing names the option. */
 #include <math.h>
 #include <stdlib.h>
@@ -20,6 +25,8 @@
 #include "rc_test_util.h"
 #include "rnnchaos/eigs.h"
 #include "rnnchaos/fixedpoints.h"
+#include "rnnchaos/kacrice.h"
+#include "rnnchaos/rng.h"
 
 static rc_model_params mparams(int64_t N, double g, uint64_t seed)
 {
@@ -275,6 +282,127 @@ static void hardtanh_points(void **state)
     rc_network_free(&net);
 }
 
+static void kacrice_logdet(void **state)
+{
+    (void)state;
+    rc_error err;
+    const int64_t N = 400;
+    const double g = 4.0;
+    rc_model_params p = mparams(N, g, 11);
+    rc_network net;
+    RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+    /* D = diag(tanh'(h_i)), h_i spread like fixed-point coordinates */
+    double *d = malloc(sizeof(double) * N), *M = malloc(sizeof(double) * N * N);
+    double *wr = malloc(sizeof(double) * 2 * N);
+    assert_true(d && M && wr);
+    for (int64_t i = 0; i < N; ++i) {
+        const double h = 0.8 * rc_rng_normal(5, RC_STREAM_AUX, 3, (uint64_t)i);
+        d[i] = 1.0 - tanh(h) * tanh(h);
+    }
+    for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = 0; j < N; ++j) M[i * N + j] = net.J[i * N + j] * d[j];
+    rc_test_eigenvalues(M, (int)N, wr, wr + N);
+    double lhs = 0;
+    for (int64_t i = 0; i < N; ++i) lhs += 0.5 * log((1 - wr[i]) * (1 - wr[i]) + wr[N + i] * wr[N + i]);
+    lhs /= N;
+    double lo = 0, hi = 100; /* x: 1 = <g^2 d^2 / (1 + g^2 x d^2)> (decreasing in x) */
+    for (int it = 0; it < 200; ++it) {
+        const double x = 0.5 * (lo + hi);
+        double r = 0;
+        for (int64_t i = 0; i < N; ++i) r += g * g * d[i] * d[i] / (1 + g * g * x * d[i] * d[i]) / N;
+        if (r > 1) lo = x;
+        else hi = x;
+    }
+    const double x = 0.5 * (lo + hi);
+    double rhs = -x / 2;
+    for (int64_t i = 0; i < N; ++i) rhs += 0.5 * log1p(g * g * x * d[i] * d[i]) / N;
+    print_message("(1/N) log|det(I - J D)| = %.5f (LAPACK, N = 400), theory %.5f (x = %.4f)\n", lhs,
+                  rhs, x);
+    assert_true(rhs > 0.3); /* far from 0, the value outside the bulk: the test has teeth */
+    RC_ASSERT_NEAR(lhs, rhs, 0.03 * rhs);
+    free(d);
+    free(M);
+    free(wr);
+    rc_network_free(&net);
+}
+
+static void kacrice_saddle(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_kacrice_result kr;
+    assert_int_equal(rc_kacrice_solve(RC_PHI_RELU, 2.0, &kr, &err), RC_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "--phi"));
+    RC_ASSERT_OK(rc_kacrice_solve(RC_PHI_TANH, 0.9, &kr, &err), &err);
+    assert_int_equal(kr.exists, 0);
+    const rc_phi_kind kinds[2] = {RC_PHI_TANH, RC_PHI_HARDTANH};
+    for (int k = 0; k < 2; ++k)
+        for (double g = 1.5; g <= 3.01; g += 0.75) {
+            RC_ASSERT_OK(rc_kacrice_solve(kinds[k], g, &kr, &err), &err);
+            assert_int_equal(kr.exists, 1);
+            /* the saddle-point equations by a plain trapezoid rule on [-60, 60] */
+            double z = 0, my2 = 0, mp2 = 0, mr = 0, norm = 0;
+            const double hstep = 1e-4;
+            for (double y = -60; y <= 60; y += hstep) {
+                const double f = kinds[k] == RC_PHI_TANH ? tanh(y) : fmax(-1, fmin(1, y));
+                const double dp = kinds[k] == RC_PHI_TANH ? 1 - tanh(y) * tanh(y)
+                                                          : (fabs(y) < 1 ? 1.0 : 0.0);
+                const double w = sqrt(1 + kr.alpha * dp * dp) *
+                                 exp(-y * y / (2 * kr.beta) + kr.gamma * f * f);
+                z += w;
+                my2 += w * y * y;
+                mp2 += w * f * f;
+                mr += w * g * g * dp * dp / (1 + kr.alpha * dp * dp);
+                norm += rc_kacrice_density(&kr, kinds[k], y) * hstep;
+            }
+            my2 /= z;
+            mp2 /= z;
+            mr /= z;
+            print_message("%s g = %.2f: alpha %.4f beta %.4f gamma %.4f q %.4f Sigma %.4f\n",
+                          rc_phi_name(kinds[k]), g, kr.alpha, kr.beta, kr.gamma, kr.q,
+                          kr.complexity);
+            RC_ASSERT_NEAR(my2, kr.q, 1e-5 * kr.q);
+            RC_ASSERT_NEAR(kr.beta, g * g * mp2, 1e-5 * kr.beta);
+            RC_ASSERT_NEAR(kr.gamma, (my2 / kr.beta - 1) / (2 * mp2), 1e-5);
+            RC_ASSERT_NEAR(mr, 1.0, 1e-5);
+            RC_ASSERT_NEAR(norm, 1.0, 1e-4);
+            assert_true(kr.complexity > 0);
+            assert_true(kr.alpha > 0 && kr.gamma < 0); /* sharper than the Gaussian: gamma < 0 */
+        }
+}
+
+static void kacrice_q_against_search(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_kacrice_result kr;
+    RC_ASSERT_OK(rc_kacrice_solve(RC_PHI_TANH, 2.0, &kr, &err), &err);
+    rc_fixedpoints_params fp;
+    rc_fixedpoints_params_default(&fp);
+    fp.n_starts = 40;
+    double qsum = 0;
+    int n = 0;
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+        rc_model_params p = mparams(100, 2.0, seed);
+        rc_network net;
+        RC_ASSERT_OK(rc_network_create(&net, &p, &err), &err);
+        rc_fixedpoints_result r;
+        RC_ASSERT_OK(rc_fixedpoints_run(&net, &fp, &r, &err), &err);
+        for (int k = 0; k < r.n_found; ++k)
+            if (r.points[k].q > 0) {
+                qsum += r.points[k].q;
+                n++;
+            }
+        rc_fixedpoints_result_free(&r);
+        rc_network_free(&net);
+    }
+    const double qm = qsum / n;
+    print_message("g = 2, N = 100: mean q of %d points %.4f, Kac-Rice %.4f, dynamics Delta0 1.925\n",
+                  n, qm, kr.q);
+    assert_true(n >= 20);
+    RC_ASSERT_NEAR(qm, kr.q, 0.15 * kr.q);
+}
+
 static void options_name_themselves(void **state)
 {
     (void)state;
@@ -305,6 +433,9 @@ int main(void)
         cmocka_unit_test(supercritical_many_points),
         cmocka_unit_test(driven_network_has_no_origin),
         cmocka_unit_test(hardtanh_points),
+        cmocka_unit_test(kacrice_logdet),
+        cmocka_unit_test(kacrice_saddle),
+        cmocka_unit_test(kacrice_q_against_search),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
