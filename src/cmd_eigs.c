@@ -31,7 +31,7 @@ static const char eigs_help[] =
     "Trajectory: --samples [10] --t-sample [10] --t-transient [100] (Euler dynamics of --dt,\n"
     "  drive and noise included)\n"
     "Fixed points (--at fixedpoints): --starts [100] --start-scale [1] --tol [1e-10]\n"
-    "  --max-iter [200] --dedup-tol [1e-6] --antithetic yes|no [yes]\n"
+    "  --max-iter [200] --step-max [1] --dedup-tol [1e-6] --antithetic yes|no [yes]\n"
     "Output: a short summary, or with --json one JSON object on stdout.  With several spectra\n"
     "(fixed points, trajectory) bulk_radius and spectral_edge are means over the spectra and\n"
     "\"spectra\" lists each.\n";

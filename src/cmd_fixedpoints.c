@@ -30,7 +30,9 @@ static const char fixedpoints_help[] =
     "  --antithetic yes|no [yes] (starts in mirror pairs z, -z)\n"
     "Coordinate histogram (points other than h = 0, pooled): --coord-bins [40]\n"
     "  --coord-max X [0 = auto: 4 g] (range [-X, X])\n"
-    "Output: a table, or with --json one JSON object on stdout.\n";
+    "Output: a table, or with --json one JSON object on stdout; for a drawn dense network with\n"
+    "b = 0, tanh or hardtanh and g > 1 the JSON has \"kac_rice\": the annealed Kac-Rice density\n"
+    "of the coordinates at the histogram's bin centres (include/rnnchaos/kacrice.h).\n";
 
 typedef struct {
     rc_model_config mc;
