@@ -23,7 +23,7 @@
  * Why two stages: the damped iteration decreases |F|^2 monotonically and so ends in the many
  * local minima of |F|^2 that are not roots (measured for tanh g = 2, N = 100: |DF^T F| ~ 1e-10
  * at |F|^2 ~ 1e-3, DF singular), and for the piecewise-linear hardtanh its backtracking stalls at
- * the kinks (0 of 40 starts converged at N = 100, 200); the capped full steps are not attracted
+ * the kinks (0 of 40 starts converged at g = 2, N = 100 and 200); the capped full steps are not attracted
  * by those minima (docs/validation.md, state space, has the measured fractions).
  *
  * De-duplication.  A converged point joins an earlier one when max_i |h_i - h'_i| <= dedup_tol.
