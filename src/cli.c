@@ -87,3 +87,21 @@ int rc_json_print(json_t *obj)
     fflush(stdout);
     return rc;
 }
+
+int rc_cli_wants_grid(int argc, char **argv)
+{
+    for (int i = 0; i < argc; ++i)
+        if (strcmp(argv[i], "--grid") == 0 || strncmp(argv[i], "--grid=", 7) == 0) return 1;
+    return 0;
+}
+
+int rc_cli_launched_on_several_ranks(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE",
+                                       "SLURM_STEP_NUM_TASKS", NULL};
+    for (int i = 0; vars[i]; ++i) {
+        const char *v = getenv(vars[i]);
+        if (v && atoi(v) > 1) return 1;
+    }
+    return 0;
+}

@@ -5,8 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mpi.h>
+
 #include "rnnchaos/cli.h"
 #include "rnnchaos/commands.h"
+#include "rnnchaos/deigs.h"
+#include "rnnchaos/dlyap.h"
 #include "rnnchaos/eigs.h"
 #include "rnnchaos/options.h"
 
@@ -30,6 +34,9 @@ static const char eigs_help[] =
     "  --bins [40] --hist-range [1.5] (histograms of |mu - c| and Re mu over hist-range R)\n"
     "Trajectory: --samples [10] --t-sample [10] --t-transient [100] (Euler dynamics of --dt,\n"
     "  drive and noise included)\n"
+    "Distributed (large N; under mpiexec/srun, or --grid 1x1 on one rank): J, or the Jacobian\n"
+    "  at h = 0, drawn block-cyclically and solved with pdgehrd + pdhseqr:\n"
+    "  --grid PRxPC [all ranks, near square]  (no --connectivity, --h0, or --at other than zero)\n"
     "Fixed points (--at fixedpoints): --starts [100] --start-scale [1] --tol [1e-10]\n"
     "  --max-iter [200] --step-max [1] --dedup-tol [1e-6] --antithetic yes|no [yes]\n"
     "Output: a short summary, or with --json one JSON object on stdout.  With several spectra\n"
@@ -41,6 +48,7 @@ typedef struct {
     rc_eigs_options eo; /* shared with [eigs] job sections (eigs.h) */
     rc_eigs_params ep;  /* eo.ep, resolved */
     int json, n_given;
+    int grid_given, Pr, Pc;
 } eigs_args;
 
 static rc_status parse_args(int argc, char **argv, eigs_args *a, int *help, rc_error *err)
@@ -48,7 +56,8 @@ static rc_status parse_args(int argc, char **argv, eigs_args *a, int *help, rc_e
     static const char *const flags[] = {"json", "help", NULL};
     rc_model_config_default(&a->mc);
     rc_eigs_options_default(&a->eo);
-    a->json = a->n_given = 0;
+    a->json = a->n_given = a->grid_given = 0;
+    a->Pr = a->Pc = 1;
     *help = 0;
     rc_argiter it;
     rc_argiter_init(&it, argc, argv, flags);
@@ -60,7 +69,10 @@ static rc_status parse_args(int argc, char **argv, eigs_args *a, int *help, rc_e
             a->json = 1;
         else if (strcmp(norm, "help") == 0)
             *help = 1;
-        else if (rc_eigs_params_has_key(it.key))
+        else if (strcmp(norm, "grid") == 0) {
+            RC_TRY(rc_dlyap_parse_grid(it.value, &a->Pr, &a->Pc, err));
+            a->grid_given = 1;
+        } else if (rc_eigs_params_has_key(it.key))
             RC_TRY(rc_eigs_options_set(&a->eo, it.key, it.value, err));
         else if (rc_model_config_has_key(it.key)) {
             RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
@@ -226,8 +238,106 @@ static void eigs_summary(const rc_network *net, const rc_eigs_result *r)
     printf("  wall time %.3f s\n", r->wall_s);
 }
 
+/* The distributed eigensolver behind rc_eigs_params.solve. */
+typedef struct {
+    MPI_Comm comm;
+    int Pr, Pc;
+    const rc_model_params *mp;
+    rc_deigs_of of;
+} deigs_ctx;
+
+static rc_status deigs_solve(void *ctx, double *re, double *im, rc_error *err)
+{
+    const deigs_ctx *c = ctx;
+    return rc_deigs_run(c->comm, c->Pr, c->Pc, c->mp, c->of, re, im, err);
+}
+
+/* Every rank runs this with the same arguments; the analysis of the (replicated) eigenvalues
+ * is the serial one; rank 0 alone prints, every rank returns the same exit code. */
+static int eigs_distributed(eigs_args *a, MPI_Comm comm)
+{
+    rc_error err;
+    rc_error_clear(&err);
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    if (!a->grid_given) rc_dlyap_default_grid(size, &a->Pr, &a->Pc);
+    rc_status st = RC_OK;
+    if (a->mc.connectivity[0])
+        st = rc_fail(&err, RC_ERR_INPUT, "--connectivity: the distributed path draws J from the "
+                     "seeds; run without --grid for a matrix from a file");
+    else if (a->mc.h0[0])
+        st = rc_fail(&err, RC_ERR_INPUT, "--h0: the distributed path has J and the Jacobian at "
+                     "h = 0 only; run without --grid");
+    else if (a->Pr * a->Pc != size)
+        st = rc_fail(&err, RC_ERR_INPUT, "--grid %dx%d: needs %d ranks, launched on %d", a->Pr,
+                     a->Pc, a->Pr * a->Pc, size);
+    deigs_ctx c = {comm, a->Pr, a->Pc, &a->mc.model,
+                   a->ep.of == RC_EIGS_OF_J ? RC_DEIGS_J : RC_DEIGS_JACOBIAN_ZERO};
+    a->ep.solve = deigs_solve;
+    a->ep.solve_ctx = &c;
+    if (st == RC_OK) st = rc_eigs_check_model(&a->ep, &a->mc.model, &err);
+    rc_network units;
+    memset(&units, 0, sizeof units);
+    if (st == RC_OK) st = rc_network_units(&units, &a->mc.model, &err);
+    rc_eigs_result res;
+    memset(&res, 0, sizeof res);
+    /* the same inputs on every rank: the same verdict before the collective solver */
+    if (st == RC_OK) st = rc_eigs_run(&units, &a->ep, &res, &err);
+    int code = rc_status_exit_code(st);
+    if (st != RC_OK) {
+        if (rank == 0) rc_cli_report("eigs", &err);
+    } else if (rank == 0) {
+        if (a->json) {
+            json_t *o = eigs_json(&units, &res);
+            if (o)
+                json_object_set_new(o, "grid", json_pack("{s:i,s:i,s:i}", "rows", a->Pr, "cols",
+                                                         a->Pc, "ranks", size));
+            code = (o && rc_json_print(o) == 0) ? 0 : 1;
+            json_decref(o);
+        } else {
+            eigs_summary(&units, &res);
+            printf("  process grid %dx%d (%d ranks, pdgehrd + pdhseqr)\n", a->Pr, a->Pc, size);
+        }
+    }
+    MPI_Bcast(&code, 1, MPI_INT, 0, comm);
+    if (st == RC_OK) rc_eigs_result_free(&res);
+    rc_network_free(&units);
+    return code;
+}
+
+static int eigs_launch_distributed(int argc, char **argv)
+{
+    int already = 0;
+    MPI_Initialized(&already);
+    if (!already && MPI_Init(NULL, NULL) != MPI_SUCCESS) {
+        fprintf(stderr, "rnnchaos eigs: error: MPI_Init failed\n");
+        return 1;
+    }
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    rc_error err;
+    rc_error_clear(&err);
+    eigs_args a;
+    int help, code;
+    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) {
+        code = rc_status_exit_code(err.status);
+        if (rank == 0) rc_cli_report("eigs", &err);
+    } else if (help) {
+        code = 0;
+        if (rank == 0) fputs(eigs_help, stdout);
+    } else {
+        code = eigs_distributed(&a, MPI_COMM_WORLD);
+    }
+    fflush(stdout);
+    if (!already) MPI_Finalize();
+    return code;
+}
+
 int rc_cmd_eigs(int argc, char **argv)
 {
+    if (rc_cli_wants_grid(argc, argv) || rc_cli_launched_on_several_ranks())
+        return eigs_launch_distributed(argc, argv);
     rc_error err;
     rc_error_clear(&err);
     eigs_args a;

@@ -256,26 +256,6 @@ static int spectrum_serial(spectrum_args *a)
     return code;
 }
 
-/* Launched by mpiexec/srun on more than one rank?  Read from the launcher's environment, so
- * that a plain serial run never initialises MPI. */
-static int launched_on_several_ranks(void)
-{
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE",
-                                       "SLURM_STEP_NUM_TASKS", NULL};
-    for (int i = 0; vars[i]; ++i) {
-        const char *v = getenv(vars[i]);
-        if (v && atoi(v) > 1) return 1;
-    }
-    return 0;
-}
-
-static int wants_grid(int argc, char **argv)
-{
-    for (int i = 0; i < argc; ++i)
-        if (strcmp(argv[i], "--grid") == 0 || strncmp(argv[i], "--grid=", 7) == 0) return 1;
-    return 0;
-}
-
 /* Collective: the initial state of --h0, read on rank 0 and broadcast. */
 static rc_status load_h0_dist(MPI_Comm comm, const char *spec, int64_t N, double **h0,
                               rc_error *err)
@@ -371,7 +351,7 @@ static int spectrum_distributed(spectrum_args *a, MPI_Comm comm)
 
 int rc_cmd_spectrum(int argc, char **argv)
 {
-    const int distributed = wants_grid(argc, argv) || launched_on_several_ranks();
+    const int distributed = rc_cli_wants_grid(argc, argv) || rc_cli_launched_on_several_ranks();
     if (!distributed) {
         rc_error err;
         rc_error_clear(&err);

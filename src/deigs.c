@@ -82,9 +82,12 @@ rc_status rc_deigs_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
          * is not enough room */
         double q[64] = {0};
         int iq[64] = {0};
-        pdhseqr_("E", "N", &n, &one, &n, g.J, g.descJ, wr, wi, g.J, g.descJ, q, &m_one, iq,
+        pdhseqr_("S", "N", &n, &one, &n, g.J, g.descJ, wr, wi, g.J, g.descJ, q, &m_one, iq,
                  &m_one, &info);
-        int lwork = (int)q[0] + 1, liwork = iq[0] + 1;
+        /* ScaLAPACK 2.2's pdhseqr under-reports what its aggressive early deflation
+         * (pdlaqr3 -> pdtrord) uses: with the queried sizes it writes past them for N = 300
+         * on 2 ranks.  Give it twice the answer plus a term in N. */
+        int lwork = 2 * (int)q[0] + 4 * n + 1024, liwork = 2 * iq[0] + 4 * n + 1024;
         free(work);
         work = malloc(sizeof(double) * (size_t)lwork);
         iwork = malloc(sizeof(int) * (size_t)liwork);
@@ -92,7 +95,10 @@ rc_status rc_deigs_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
                                              "(N = %lld)", (long long)N);
         st = rc_dist_agree(g.comm, st, err);
         if (st == RC_OK) {
-            pdhseqr_("E", "N", &n, &one, &n, g.J, g.descJ, wr, wi, g.J, g.descJ, work, &lwork,
+            /* JOB = 'S' (the Schur form too), not 'E': with 'E' the eigenvalues of ScaLAPACK
+             * 2.2's pdhseqr are wrong (off by O(1), measured against dgeev) as soon as the
+             * aggressive-early-deflation path runs (N >= 240 here, on every grid, 1x1 too) */
+            pdhseqr_("S", "N", &n, &one, &n, g.J, g.descJ, wr, wi, g.J, g.descJ, work, &lwork,
                      iwork, &liwork, &info);
             st = info == 0 ? RC_OK
                  : info > 0 ? rc_fail(err, RC_ERR_NUMERIC, "pdhseqr: the QR iteration did not "

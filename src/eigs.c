@@ -192,8 +192,8 @@ rc_status rc_eigs_options_finish(rc_eigs_options *o, int has_h0, rc_error *err)
 
 rc_status rc_eigs_check_model(const rc_eigs_params *ep, const rc_model_params *mp, rc_error *err)
 {
-    RC_CHECK(mp->N <= 46340, err, RC_ERR_INPUT, "--N: %lld is too large for dense eigenvalues",
-             (long long)mp->N);
+    RC_CHECK(ep->solve || mp->N <= 46340, err, RC_ERR_INPUT, "--N: %lld is too large for dense "
+             "eigenvalues on one rank (use --grid)", (long long)mp->N);
     if (ep->of == RC_EIGS_OF_JACOBIAN && ep->at == RC_EIGS_AT_FIXEDPOINTS) {
         RC_CHECK(mp->sigma == 0.0, err, RC_ERR_INPUT,
                  "--sigma: fixed points are those of the noise-free dynamics; set --sigma 0");
@@ -471,8 +471,11 @@ rc_status rc_eigs_run(const rc_network *net, const rc_eigs_params *ep, rc_eigs_r
     memset(res, 0, sizeof *res);
     RC_TRY(rc_eigs_params_validate(ep, err));
     const int64_t N = net->N;
-    RC_CHECK(N <= 46340, err, RC_ERR_INPUT, "--N: %lld is out of range for dense LAPACK "
-             "eigenvalues", (long long)N);
+    RC_CHECK(ep->solve || N <= 46340, err, RC_ERR_INPUT, "--N: %lld is out of range for dense "
+             "LAPACK eigenvalues (use --grid)", (long long)N);
+    RC_CHECK(!ep->solve || ep->of == RC_EIGS_OF_J || ep->at == RC_EIGS_AT_ZERO, err,
+             RC_ERR_INPUT, "--at %s: the distributed path (--grid) has J and the Jacobian at "
+             "h = 0 only", rc_eigs_at_name(ep->at));
     res->N = N;
     res->of = ep->of;
     res->at = ep->of == RC_EIGS_OF_J ? RC_EIGS_AT_ZERO : ep->at;
@@ -508,11 +511,11 @@ rc_status rc_eigs_run(const rc_network *net, const rc_eigs_params *ep, rc_eigs_r
             break;
         }
     }
-    A = rc_aligned_alloc((size_t)(N * N), sizeof(double), "eigenvalue matrix", err);
+    if (!ep->solve) A = rc_aligned_alloc((size_t)(N * N), sizeof(double), "eigenvalue matrix", err);
     wr = rc_calloc((size_t)(2 * N), sizeof(double), "eigenvalues", err);
     w = rc_calloc((size_t)N, sizeof(double), "phi' weights", err);
     res->spectra = rc_calloc((size_t)(n > 0 ? n : 1), sizeof *res->spectra, "spectra", err);
-    if (!A || !wr || !w || !res->spectra) {
+    if ((!A && !ep->solve) || !wr || !w || !res->spectra) {
         st = RC_ERR_NOMEM;
         goto cleanup;
     }
@@ -525,8 +528,12 @@ rc_status rc_eigs_run(const rc_network *net, const rc_eigs_params *ep, rc_eigs_r
             else if (ep->at == RC_EIGS_AT_TRAJECTORY) h = states + (int64_t)s * N;
             else h = state0;
         }
-        rc_eigs_build(net, ep->of, h, A);
-        RC_GOTO(rc_eigs_dense(N, A, wr, wr + N, err));
+        if (ep->solve) {
+            RC_GOTO(ep->solve(ep->solve_ctx, wr, wr + N, err));
+        } else {
+            rc_eigs_build(net, ep->of, h, A);
+            RC_GOTO(rc_eigs_dense(N, A, wr, wr + N, err));
+        }
         const double *wt = NULL;
         double mw = 1.0;
         if (h) {

@@ -19,3 +19,5 @@ set_tests_properties(dist_1x3 PROPERTIES LABELS mpi TIMEOUT 600 ENVIRONMENT "${R
                      WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 # the command line on grids: serial = distributed, --connectivity/--h0, bad input once, memory
 rc_add_script_test(cli_dist_spectrum cli_dist_spectrum.sh LABELS mpi TIMEOUT 300)
+# issue 9: rnnchaos eigs --grid (pdgehrd + pdhseqr) against dgeev, refusals
+rc_add_script_test(cli_deigs cli_deigs.sh LABELS mpi TIMEOUT 300)

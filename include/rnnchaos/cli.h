@@ -21,6 +21,12 @@ typedef struct {
 void rc_argiter_init(rc_argiter *it, int argc, char **argv, const char *const *flags);
 int rc_argiter_next(rc_argiter *it, rc_error *err);
 
+/* Distributed commands: 1 if argv asks for a process grid (--grid / --grid=...), and 1 if a
+ * launcher (mpiexec, srun) started this process as one of several ranks - read from the
+ * launcher's environment, so that a plain serial run never initialises MPI. */
+int rc_cli_wants_grid(int argc, char **argv);
+int rc_cli_launched_on_several_ranks(void);
+
 /* "rnnchaos CMD: error: MSG" on stderr; returns the exit code of err->status. */
 int rc_cli_report(const char *cmd, const rc_error *err);
 

@@ -3,7 +3,7 @@
  * distributed Lyapunov engine draws J), reduced to Hessenberg form by pdgehrd and its
  * eigenvalues found by the parallel multishift QR algorithm pdhseqr (Granat, Kagstrom,
  * Kressner 2010).  What dgeev does for one rank, for N that do not fit one rank's memory or
- * time.  Eigenvalues only: no Schur vectors. */
+ * time.  Eigenvalues only: no Schur vectors (the Schur form is computed, see deigs.c). */
 #ifndef RNNCHAOS_DEIGS_H
 #define RNNCHAOS_DEIGS_H
 

@@ -72,6 +72,11 @@ typedef struct {
                                 trajectory step and (through fp) every Newton iteration;
                                 nonzero stops the run with RC_ERR_SIGNAL */
     void *poll_ctx;
+    /* The eigenvalues of J or of the Jacobian at h = 0 computed elsewhere (NULL: dgeev on the
+     * network's J): then no N x N matrix is formed here and net may be rc_network_units (no
+     * J).  The distributed path of `rnnchaos eigs --grid` (rc_deigs_run). */
+    rc_status (*solve)(void *ctx, double *re, double *im, rc_error *err);
+    void *solve_ctx;
 } rc_eigs_params;
 
 void rc_eigs_params_default(rc_eigs_params *ep);
