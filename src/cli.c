@@ -105,3 +105,18 @@ int rc_cli_launched_on_several_ranks(void)
     }
     return 0;
 }
+
+int rc_cli_with_mpi(const char *cmd, int (*body)(int argc, char **argv, MPI_Comm comm), int argc,
+                    char **argv)
+{
+    int already = 0;
+    MPI_Initialized(&already);
+    if (!already && MPI_Init(NULL, NULL) != MPI_SUCCESS) {
+        fprintf(stderr, "rnnchaos %s: error: MPI_Init failed\n", cmd);
+        return 1;
+    }
+    const int code = body(argc, argv, MPI_COMM_WORLD);
+    fflush(stdout);
+    if (!already) MPI_Finalize();
+    return code;
+}

@@ -306,38 +306,30 @@ static int eigs_distributed(eigs_args *a, MPI_Comm comm)
     return code;
 }
 
-static int eigs_launch_distributed(int argc, char **argv)
+/* Every rank parses the same arguments: the same verdict, reported once. */
+static int eigs_mpi(int argc, char **argv, MPI_Comm comm)
 {
-    int already = 0;
-    MPI_Initialized(&already);
-    if (!already && MPI_Init(NULL, NULL) != MPI_SUCCESS) {
-        fprintf(stderr, "rnnchaos eigs: error: MPI_Init failed\n");
-        return 1;
-    }
     int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_rank(comm, &rank);
     rc_error err;
     rc_error_clear(&err);
     eigs_args a;
-    int help, code;
+    int help;
     if (parse_args(argc, argv, &a, &help, &err) != RC_OK) {
-        code = rc_status_exit_code(err.status);
         if (rank == 0) rc_cli_report("eigs", &err);
-    } else if (help) {
-        code = 0;
-        if (rank == 0) fputs(eigs_help, stdout);
-    } else {
-        code = eigs_distributed(&a, MPI_COMM_WORLD);
+        return rc_status_exit_code(err.status);
     }
-    fflush(stdout);
-    if (!already) MPI_Finalize();
-    return code;
+    if (help) {
+        if (rank == 0) fputs(eigs_help, stdout);
+        return 0;
+    }
+    return eigs_distributed(&a, comm);
 }
 
 int rc_cmd_eigs(int argc, char **argv)
 {
     if (rc_cli_wants_grid(argc, argv) || rc_cli_launched_on_several_ranks())
-        return eigs_launch_distributed(argc, argv);
+        return rc_cli_with_mpi("eigs", eigs_mpi, argc, argv);
     rc_error err;
     rc_error_clear(&err);
     eigs_args a;

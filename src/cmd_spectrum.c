@@ -349,6 +349,28 @@ static int spectrum_distributed(spectrum_args *a, MPI_Comm comm)
     return code;
 }
 
+/* Every rank parses the same arguments: the same verdict, reported once. */
+static int spectrum_mpi(int argc, char **argv, MPI_Comm comm)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    rc_error err;
+    rc_error_clear(&err);
+    spectrum_args a;
+    int help;
+    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) {
+        if (rank == 0) rc_cli_report("spectrum", &err);
+        return rc_status_exit_code(err.status);
+    }
+    if (help) {
+        if (rank == 0) fputs(spectrum_help, stdout);
+        return 0;
+    }
+    if (size == 1 && !a.grid_given) return spectrum_serial(&a); /* launcher said several */
+    return spectrum_distributed(&a, comm);
+}
+
 int rc_cmd_spectrum(int argc, char **argv)
 {
     const int distributed = rc_cli_wants_grid(argc, argv) || rc_cli_launched_on_several_ranks();
@@ -364,32 +386,5 @@ int rc_cmd_spectrum(int argc, char **argv)
         }
         return spectrum_serial(&a);
     }
-    int already = 0;
-    MPI_Initialized(&already);
-    if (!already && MPI_Init(NULL, NULL) != MPI_SUCCESS) {
-        fprintf(stderr, "rnnchaos spectrum: error: MPI_Init failed\n");
-        return 1;
-    }
-    int rank, size;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    rc_error err;
-    rc_error_clear(&err);
-    spectrum_args a;
-    int help, code;
-    /* the same arguments on every rank: the same verdict, reported once */
-    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) {
-        code = rc_status_exit_code(err.status);
-        if (rank == 0) rc_cli_report("spectrum", &err);
-    } else if (help) {
-        code = 0;
-        if (rank == 0) fputs(spectrum_help, stdout);
-    } else if (size == 1 && !a.grid_given) {
-        code = spectrum_serial(&a); /* the launcher said several ranks, MPI says one */
-    } else {
-        code = spectrum_distributed(&a, MPI_COMM_WORLD);
-    }
-    fflush(stdout);
-    if (!already) MPI_Finalize();
-    return code;
+    return rc_cli_with_mpi("spectrum", spectrum_mpi, argc, argv);
 }

@@ -4,6 +4,7 @@
 #define RNNCHAOS_CLI_H
 
 #include <jansson.h>
+#include <mpi.h>
 
 #include "rnnchaos/error.h"
 
@@ -26,6 +27,10 @@ int rc_argiter_next(rc_argiter *it, rc_error *err);
  * launcher's environment, so that a plain serial run never initialises MPI. */
 int rc_cli_wants_grid(int argc, char **argv);
 int rc_cli_launched_on_several_ranks(void);
+/* Runs body on every rank of MPI_COMM_WORLD between MPI_Init and MPI_Finalize (unless MPI was
+ * initialised already) and returns body's exit code; cmd names the command in messages. */
+int rc_cli_with_mpi(const char *cmd, int (*body)(int argc, char **argv, MPI_Comm comm), int argc,
+                    char **argv);
 
 /* "rnnchaos CMD: error: MSG" on stderr; returns the exit code of err->status. */
 int rc_cli_report(const char *cmd, const rc_error *err);
