@@ -230,7 +230,7 @@ static double spectra_mean(const rc_eigs_result *r, size_t offset)
     return s / r->n_spectra;
 }
 
-static rc_status eigs_run_task(const void *params, const rc_task_cancel *cancel,
+static rc_status eigs_run(const void *params, const rc_task_cancel *cancel,
                                rc_task_output *out, rc_error *err)
 {
     const eigs_task *t = params;
@@ -359,22 +359,9 @@ static void eigs_describe(const void *params, char *buf, size_t len)
 }
 
 const rc_task_kind rc_kind_eigs = {
+    RC_TASK_KIND_FUNCTIONS(eigs),
     .name = "eigs",
-    .config_size = sizeof(eigs_config),
-    .params = eigs_params,
-    .n_params = (int)(sizeof eigs_params / sizeof eigs_params[0]),
-    .results = eigs_results,
-    .n_results = ER_COUNT,
     .headline = "spectral_edge",
-    .config_default = eigs_config_default,
-    .has_key = eigs_has_key,
-    .config_set = eigs_config_set,
-    .make_task = eigs_make_task,
-    .estimate = eigs_estimate,
-    .result_dims = eigs_result_dims,
-    .run = eigs_run_task,
-    .output_free = eigs_output_free,
-    .describe = eigs_describe,
     /* one dgeev (seconds at N = 1000) has no poll inside: rank 0 should not run these */
     .polls_every_step = 0,
 };

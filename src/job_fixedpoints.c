@@ -157,7 +157,7 @@ static void fixedpoints_output_free(rc_task_output *out)
     out->owner = NULL;
 }
 
-static rc_status fixedpoints_run_task(const void *params, const rc_task_cancel *cancel,
+static rc_status fixedpoints_run(const void *params, const rc_task_cancel *cancel,
                                       rc_task_output *out, rc_error *err)
 {
     const fixedpoints_task *t = params;
@@ -267,22 +267,9 @@ static void fixedpoints_describe(const void *params, char *buf, size_t len)
 }
 
 const rc_task_kind rc_kind_fixedpoints = {
+    RC_TASK_KIND_FUNCTIONS(fixedpoints),
     .name = "fixedpoints",
-    .config_size = sizeof(fixedpoints_config),
-    .params = fixedpoints_params,
-    .n_params = (int)(sizeof fixedpoints_params / sizeof fixedpoints_params[0]),
-    .results = fixedpoints_results,
-    .n_results = FR_COUNT,
     .headline = "q_mean", /* a float scalar (the progress lines' number) */
-    .config_default = fixedpoints_config_default,
-    .has_key = fixedpoints_has_key,
-    .config_set = fixedpoints_config_set,
-    .make_task = fixedpoints_make_task,
-    .estimate = fixedpoints_estimate,
-    .result_dims = fixedpoints_result_dims,
-    .run = fixedpoints_run_task,
-    .output_free = fixedpoints_output_free,
-    .describe = fixedpoints_describe,
     /* a Newton iteration at N = 1000 takes ~0.1 s between polls: not for rank 0 */
     .polls_every_step = 0,
 };
