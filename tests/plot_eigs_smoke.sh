@@ -4,17 +4,7 @@
 # g = 0.5, which has only h = 0), each a real image (size, many colours); the figures name the
 # theory disc and the balanced-mean outlier in their legends (not checked from the PNG).
 # usage: plot_eigs_smoke.sh RNNCHAOS WORKDIR
-set -u
-B=$1
-W=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-rm -rf "$W"
-mkdir -p "$W"
-cd "$W" || exit 1
-export OPENBLAS_NUM_THREADS=1
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 cat > pe.ini <<'EOF'
 [run]
 seed = 2

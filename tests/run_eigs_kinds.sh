@@ -8,17 +8,7 @@
 # spectral edge, the outlier position and the fixed-point counts as numpy computes them from
 # the rows; bad keys exit 2 with file:line: key.
 # usage: run_eigs_kinds.sh RNNCHAOS WORKDIR
-set -u
-B=$1
-W=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-rm -rf "$W"
-mkdir -p "$W"
-cd "$W" || exit 1
-export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 # 12 eigs tasks (Jacobian at 0, along a trajectory, at the fixed points; b = 0 and 3) and
 # 4 fixedpoints tasks (g = 0.5: only the origin; g = 2: many unstable points).
