@@ -88,6 +88,13 @@ int rc_json_print(json_t *obj)
     return rc;
 }
 
+int rc_json_emit(json_t *obj)
+{
+    const int code = obj && rc_json_print(obj) == 0 ? 0 : 1;
+    json_decref(obj);
+    return code;
+}
+
 int rc_cli_wants_grid(int argc, char **argv)
 {
     for (int i = 0; i < argc; ++i)

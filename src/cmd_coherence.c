@@ -211,9 +211,7 @@ int rc_cmd_coherence(int argc, char **argv)
     if (st != RC_OK) {
         code = rc_cli_report("coherence", &err);
     } else if (a.json) {
-        json_t *o = coherence_json(&net, &a.cp, &res);
-        code = (o && rc_json_print(o) == 0) ? 0 : 1;
-        json_decref(o);
+        code = rc_json_emit(coherence_json(&net, &a.cp, &res));
     } else {
         coherence_summary(&net, &a.cp, &res);
     }

@@ -253,9 +253,7 @@ int rc_cmd_dmft(int argc, char **argv)
     if (reference_spectrum(&a, &r, &lam, &m, &kind, &err) != RC_OK) {
         code = rc_cli_report("dmft", &err);
     } else if (a.json) {
-        json_t *o = dmft_json(&a, &r, lam, m, kind);
-        code = (o && rc_json_print(o) == 0) ? 0 : 1;
-        json_decref(o);
+        code = rc_json_emit(dmft_json(&a, &r, lam, m, kind));
     } else {
         dmft_summary(&a, &r, lam, m, kind);
     }

@@ -293,8 +293,7 @@ static int eigs_distributed(eigs_args *a, MPI_Comm comm)
             if (o)
                 json_object_set_new(o, "grid", json_pack("{s:i,s:i,s:i}", "rows", a->Pr, "cols",
                                                          a->Pc, "ranks", size));
-            code = (o && rc_json_print(o) == 0) ? 0 : 1;
-            json_decref(o);
+            code = rc_json_emit(o);
         } else {
             eigs_summary(&units, &res);
             printf("  process grid %dx%d (%d ranks, pdgehrd + pdhseqr)\n", a->Pr, a->Pc, size);
@@ -350,9 +349,7 @@ int rc_cmd_eigs(int argc, char **argv)
         code = rc_cli_report("eigs", &err);
     } else {
         if (a.json) {
-            json_t *o = eigs_json(&net, &res);
-            code = (o && rc_json_print(o) == 0) ? 0 : 1;
-            json_decref(o);
+            code = rc_json_emit(eigs_json(&net, &res));
         } else {
             eigs_summary(&net, &res);
         }

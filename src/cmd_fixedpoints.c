@@ -201,9 +201,7 @@ int rc_cmd_fixedpoints(int argc, char **argv)
         code = rc_cli_report("fixedpoints", &err);
     } else {
         if (a.json) {
-            json_t *o = fp_json(&net, &a.fp, &res);
-            code = (o && rc_json_print(o) == 0) ? 0 : 1;
-            json_decref(o);
+            code = rc_json_emit(fp_json(&net, &a.fp, &res));
         } else {
             fp_summary(&net, &res);
         }

@@ -213,9 +213,7 @@ int rc_cmd_gcrit(int argc, char **argv)
         code = rc_cli_report("gcrit", &err);
     } else {
         if (a.json) {
-            json_t *o = gcrit_json(&a, &res);
-            code = (o && rc_json_print(o) == 0) ? 0 : 1;
-            json_decref(o);
+            code = rc_json_emit(gcrit_json(&a, &res));
         } else {
             gcrit_summary(&a, &res);
         }

@@ -112,9 +112,7 @@ int rc_cmd_info(int argc, char **argv)
     if (rc_archive_info_read(path, &in, &err) != RC_OK) return rc_cli_report("info", &err);
     int code = 0;
     if (json) {
-        json_t *o = info_json(&in);
-        code = o && rc_json_print(o) == 0 ? 0 : 1;
-        json_decref(o);
+        code = rc_json_emit(info_json(&in));
     } else {
         info_text(path, &in);
     }

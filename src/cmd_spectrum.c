@@ -244,9 +244,7 @@ static int spectrum_serial(spectrum_args *a)
     if (st != RC_OK) {
         code = rc_cli_report("spectrum", &err);
     } else if (a->json) {
-        json_t *o = spectrum_json(&net, &a->lp, &res);
-        code = (o && rc_json_print(o) == 0) ? 0 : 1;
-        json_decref(o);
+        code = rc_json_emit(spectrum_json(&net, &a->lp, &res));
     } else {
         spectrum_summary(&net, &res);
     }
@@ -334,8 +332,7 @@ static int spectrum_distributed(spectrum_args *a, MPI_Comm comm)
             if (j)
                 json_object_set_new(j, "grid", json_pack("{s:i,s:i,s:i,s:i}", "rows", a->Pr, "cols",
                                                          a->Pc, "block", nb, "ranks", size));
-            code = (j && rc_json_print(j) == 0) ? 0 : 1;
-            json_decref(j);
+            code = rc_json_emit(j);
         } else {
             spectrum_summary(&net, &res);
             printf("  %-22s %9dx%d   (block %d, %d ranks)\n", "process grid", a->Pr, a->Pc, nb,

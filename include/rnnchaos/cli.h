@@ -41,5 +41,8 @@ json_t *rc_json_ci(double lo, double hi);
 json_t *rc_json_array(const double *x, long long n);
 /* Print one JSON object and a newline on stdout; 0 or -1. */
 int rc_json_print(json_t *obj);
+/* A command's JSON output: prints obj (NULL: the object could not be built), releases it, and
+ * returns the exit code (0, or 1 when it could not be built or written). */
+int rc_json_emit(json_t *obj);
 
 #endif
