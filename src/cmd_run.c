@@ -403,7 +403,7 @@ int rc_cmd_run(int argc, char **argv)
     }
     rc_sched_params sp = {&job, ar, MPI_COMM_WORLD, status, rank == 0 ? stderr : NULL, 0.0};
     if (rc_memory_per_rank(MPI_COMM_WORLD, 0.0, &sp.mem_per_rank, &err) != RC_OK)
-        sp.mem_per_rank = INFINITY; /* unknown: let the allocations decide */
+        sp.mem_per_rank = 0.0; /* unknown: let the allocations decide */
     rc_sched_result sr;
     st = rc_sched_run(&sp, &sr, &err);
     rc_error cerr;

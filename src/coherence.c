@@ -608,16 +608,17 @@ static rc_status sim_step(sim *S, int ntraj, double dI, rc_error *err)
     }
     rc_drive_advance(&S->drive, S->p, S->step);
     S->step++;
-    if (S->p->structure == RC_STRUCTURE_EI)
-        RC_CHECK(rc_state_is_sane(S->H, (size_t)(S->N * ntraj)), err, RC_ERR_NUMERIC,
-                 "trajectory diverged (non-finite or |h| > 1e12) at t = %g: for relu E/I "
-                 "networks this means inhibition does not balance excitation (raise "
-                 "--w-EI-mean, --w-II-mean or --c-EI, or lower --w-EE-mean)",
-                 (double)S->step * S->p->dt);
-    RC_CHECK(rc_state_is_sane(S->H, (size_t)(S->N * ntraj)), err, RC_ERR_NUMERIC,
-             "trajectory diverged (non-finite or |h| > 1e12) at t = %g: for relu this means the "
-             "balance b*J0 = %g is too weak for g = %g (or dt too large for the mean mode)",
-             (double)S->step * S->p->dt, S->p->b * S->p->J0, S->p->g);
+    if (!rc_state_is_sane(S->H, (size_t)(S->N * ntraj))) {
+        char why[160];
+        if (S->p->structure == RC_STRUCTURE_EI)
+            snprintf(why, sizeof why, "for relu E/I networks inhibition does not balance "
+                     "excitation (raise --w-EI-mean, --w-II-mean or --c-EI, or lower --w-EE-mean)");
+        else
+            snprintf(why, sizeof why, "for relu the balance b*J0 = %g is too weak for g = %g (or "
+                     "dt too large for the mean mode)", S->p->b * S->p->J0, S->p->g);
+        return rc_fail(err, RC_ERR_NUMERIC, "trajectory diverged (non-finite or |h| > 1e12) at "
+                       "t = %g: %s", (double)S->step * S->p->dt, why);
+    }
     return RC_OK;
 }
 

@@ -17,10 +17,10 @@ static rc_status make_jacobian_zero(rc_dgrid *g, const rc_model_params *mp, rc_e
     rc_network units;
     RC_TRY(rc_network_units(&units, mp, err));
     const int64_t N = mp->N;
-    double *c = calloc((size_t)N, sizeof(double));
+    double *c = rc_calloc((size_t)N, sizeof(double), "phi'(0)", err);
     if (!c) {
         rc_network_free(&units);
-        return rc_fail(err, RC_ERR_NOMEM, "out of memory for phi'(0) (N = %lld)", (long long)N);
+        return RC_ERR_NOMEM;
     }
     rc_network_dphi(&units, c, c); /* c = 0 on entry: phi_j'(0) */
     const int64_t lld = g->lr > 0 ? g->lr : 1;
@@ -59,13 +59,11 @@ rc_status rc_deigs_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
     if (st == RC_OK) {
         /* Hessenberg reduction: workspace query, then the call */
         double q = 0;
-        tau = calloc((size_t)g.lc + 2, sizeof(double));
+        tau = rc_calloc((size_t)g.lc + 2, sizeof(double), "pdgehrd scalars", err);
         pdgehrd_(&n, &one, &n, g.J, &one, &one, g.descJ, tau, &q, &m_one, &info);
-        int lwork = (int)q + 1;
-        work = tau ? malloc(sizeof(double) * (size_t)lwork) : NULL;
-        st = work ? RC_OK : rc_fail(err, RC_ERR_NOMEM, "out of memory for pdgehrd (N = %lld)",
-                                    (long long)N);
-        st = rc_dist_agree(g.comm, st, err);
+        const int lwork = (int)q + 1;
+        work = tau ? rc_calloc((size_t)lwork, sizeof(double), "pdgehrd workspace", err) : NULL;
+        st = rc_dist_agree(g.comm, work ? RC_OK : RC_ERR_NOMEM, err);
         if (st == RC_OK) {
             pdgehrd_(&n, &one, &n, g.J, &one, &one, g.descJ, tau, work, &lwork, &info);
             st = info == 0 ? RC_OK : rc_fail(err, RC_ERR_LAPACK, "pdgehrd failed (info = %d)", info);
@@ -84,16 +82,14 @@ rc_status rc_deigs_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
         int iq[64] = {0};
         pdhseqr_("S", "N", &n, &one, &n, g.J, g.descJ, wr, wi, g.J, g.descJ, q, &m_one, iq,
                  &m_one, &info);
-        /* ScaLAPACK 2.2's pdhseqr under-reports what its aggressive early deflation
-         * (pdlaqr3 -> pdtrord) uses: with the queried sizes it writes past them for N = 300
-         * on 2 ranks.  Give it twice the answer plus a term in N. */
-        int lwork = 2 * (int)q[0] + 4 * n + 1024, liwork = 2 * iq[0] + 4 * n + 1024;
+        /* With exactly the queried sizes ScaLAPACK 2.2's pdhseqr crashed in its aggressive
+         * early deflation (pdlaqr3 -> pdtrord) at N = 300 on 2 ranks (JOB = 'E'); twice the
+         * answer plus a term in N has never failed: cheap insurance. */
+        const int lwork = 2 * (int)q[0] + 4 * n + 1024, liwork = 2 * iq[0] + 4 * n + 1024;
         free(work);
-        work = malloc(sizeof(double) * (size_t)lwork);
-        iwork = malloc(sizeof(int) * (size_t)liwork);
-        st = work && iwork ? RC_OK : rc_fail(err, RC_ERR_NOMEM, "out of memory for pdhseqr "
-                                             "(N = %lld)", (long long)N);
-        st = rc_dist_agree(g.comm, st, err);
+        work = rc_calloc((size_t)lwork, sizeof(double), "pdhseqr workspace", err);
+        iwork = work ? rc_calloc((size_t)liwork, sizeof(int), "pdhseqr workspace", err) : NULL;
+        st = rc_dist_agree(g.comm, iwork ? RC_OK : RC_ERR_NOMEM, err);
         if (st == RC_OK) {
             /* JOB = 'S' (the Schur form too), not 'E': with 'E' the eigenvalues of ScaLAPACK
              * 2.2's pdhseqr are wrong (off by O(1), measured against dgeev) as soon as the

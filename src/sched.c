@@ -197,7 +197,7 @@ static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cance
     const double t0 = now_s();
     rc_status st = RC_OK;
     /* refuse what cannot fit instead of dying in the middle of it */
-    if (t->mem_bytes > p->mem_per_rank)
+    if (p->mem_per_rank > 0 && t->mem_bytes > p->mem_per_rank)
         st = rc_fail(&err, RC_ERR_NOMEM, "the task needs about %.3g GiB, only %.3g GiB available "
                      "per rank (physical memory / ranks per node): use fewer ranks per node",
                      t->mem_bytes / 1073741824.0, p->mem_per_rank / 1073741824.0);

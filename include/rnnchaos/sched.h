@@ -40,9 +40,9 @@ typedef struct {
     MPI_Comm comm;
     const int8_t *status; /* rank 0: status of every task when the run starts */
     FILE *progress;       /* rank 0: where progress lines go (stderr), NULL for none */
-    double mem_per_rank;  /* bytes a rank may use (rc_memory_per_rank): one-rank tasks whose
-                             estimate exceeds it fail at once with the reason; distributed tasks
-                             are checked by the engine for their grid */
+    double mem_per_rank;  /* bytes a rank may use (rc_memory_per_rank), 0: unknown, no check;
+                             one-rank tasks whose estimate exceeds it fail at once with the
+                             reason; distributed tasks are checked by the engine for their grid */
 } rc_sched_params;
 
 typedef enum {
