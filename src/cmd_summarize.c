@@ -299,6 +299,7 @@ typedef struct {
     rc_linfit fit;
     int64_t n_skipped;
     int constant; /* y/N-type fits: 1 slope CI contains 0, 0 not; -1 not applicable */
+    double lack_of_fit_p; /* linear fits: p of the lack-of-fit F test; NaN where it does not apply */
 } fit_entry;
 
 typedef struct {
@@ -375,6 +376,7 @@ static rc_status family_fits(const kind_table *t, const int64_t *family_of, int6
             e.constant = strstr(ys[j], "_per_N")
                              ? (e.fit.slope_ci_lo <= 0.0 && e.fit.slope_ci_hi >= 0.0)
                              : -1;
+            e.lack_of_fit_p = rc_lack_of_fit_p(x, y, m, &e.fit);
             RC_GOTO(fits_push(out, &e, err));
         }
     }
@@ -405,6 +407,7 @@ static rc_status family_fits(const kind_table *t, const int64_t *family_of, int6
             snprintf(e.model, sizeof e.model, "power_law");
             snprintf(e.on, sizeof e.on, on_medians ? "medians" : "realizations");
             e.constant = -1;
+            e.lack_of_fit_p = NAN;
             /* points with g_crit <= 1 cannot enter log(g_crit - 1): counted in n_skipped */
             int64_t usable = 0;
             double *ux = rc_calloc((size_t)m + 1, sizeof(double), "fit points", err);
@@ -889,12 +892,30 @@ static json_t *summary_json(const char *path, const kind_table *tables, int n_ta
                             rc_json_ci(f->fit.intercept_ci_lo, f->fit.intercept_ci_hi));
         json_object_set_new(e, "residual_sd", rc_json_number(f->fit.residual_sd));
         json_object_set_new(e, "constant", f->constant < 0 ? json_null() : json_boolean(f->constant));
+        json_object_set_new(e, "lack_of_fit_p", rc_json_number(f->lack_of_fit_p));
         json_array_append_new(fa, e);
     }
     json_object_set_new(o, "fits", fa);
     json_object_set_new(o, "theory", theory_json(th));
     json_object_set_new(o, "rmt", rmt_json(th));
     return o;
+}
+
+/* The verdict on y = a + b N for an extensive quantity (H or D against N).  A nonzero intercept
+ * is the usual finite-size form, y/N = b + a/N, which is why y/N can drift with N while y is
+ * linear in N; the lack-of-fit test says whether the line describes the group means at all. */
+static void extensive_verdict(const fit_entry *f, char *buf, size_t len)
+{
+    const rc_linfit *r = &f->fit;
+    char p[48] = "";
+    if (isfinite(f->lack_of_fit_p)) snprintf(p, sizeof p, "lack-of-fit p = %.2g", f->lack_of_fit_p);
+    if (isfinite(f->lack_of_fit_p) && f->lack_of_fit_p < 0.05)
+        snprintf(buf, len, "  -> NOT linear in N (%s)", p);
+    else if (r->intercept_ci_lo <= 0.0 && r->intercept_ci_hi >= 0.0)
+        snprintf(buf, len, "  -> proportional to N (%s%sintercept CI contains 0)", p, p[0] ? ", " : "");
+    else
+        snprintf(buf, len, "  -> linear in N with an offset (%s%sintercept CI excludes 0): y/N = b + a/N "
+                 "tends to b as 1/N", p, p[0] ? ", " : "");
 }
 
 static void print_tables(const char *path, const kind_table *tables, int n_tables,
@@ -949,6 +970,8 @@ static void print_tables(const char *path, const kind_table *tables, int n_table
         char fam[256];
         varying_params(f->t, f->family_row, 1, fam, sizeof fam);
         const rc_linfit *r = &f->fit;
+        char verdict[192] = "";
+        if (f->constant < 0 && strcmp(f->model, "linear") == 0) extensive_verdict(f, verdict, sizeof verdict);
         if (strcmp(f->model, "power_law") == 0)
             printf("  [%s%s%s] %s ~ A N^alpha (log-log, on %s): alpha = %.4g, 95%% CI [%.4g, %.4g], "
                    "A = %.4g, n = %lld%s\n",
@@ -963,7 +986,7 @@ static void print_tables(const char *path, const kind_table *tables, int n_table
                    (long long)r->n,
                    f->constant == 1   ? "  -> consistent with constant across N (slope CI contains 0)"
                    : f->constant == 0 ? "  -> NOT constant across N"
-                                      : "");
+                                      : verdict);
     }
 }
 
@@ -1090,6 +1113,11 @@ static rc_status write_fits(rc_archive_edit *ed, const fit_list *fits, rc_error 
     }
     RC_GOTO(rc_archive_edit_put_doubles(ed, "summary/fits/intercept_ci", 2, d2, buf,
                                         "95% CI [lo, hi] of the intercept", err));
+    for (int64_t i = 0; i < n; ++i) buf[i] = fits->e[i].lack_of_fit_p;
+    RC_GOTO(rc_archive_edit_put_doubles(ed, "summary/fits/lack_of_fit_p", 1, d1, buf,
+                                        "linear fits: p-value of the lack-of-fit F test (group means "
+                                        "about the line against the scatter within groups); NaN "
+                                        "where it does not apply", err));
     for (int j = 0; j < 3; ++j) {
         static const char *const names[3] = {"n", "n_skipped", "constant"};
         static const char *const docs[3] = {

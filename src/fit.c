@@ -69,6 +69,30 @@ rc_status rc_fit_linear(const double *x, const double *y, int64_t n, rc_linfit *
     return RC_OK;
 }
 
+double rc_lack_of_fit_p(const double *x, const double *y, int64_t n, const rc_linfit *f)
+{
+    /* groups by equal x: O(n^2), n is the number of tasks in one family */
+    double ss_pure = 0.0, ss_lof = 0.0;
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        int first = 1;
+        for (int64_t j = 0; j < i && first; ++j) first = x[j] != x[i];
+        if (!first) continue;
+        double sum = 0.0;
+        int64_t m = 0;
+        for (int64_t j = i; j < n; ++j)
+            if (x[j] == x[i]) sum += y[j], ++m;
+        const double mean = sum / (double)m, off = mean - (f->intercept + f->slope * x[i]);
+        for (int64_t j = i; j < n; ++j)
+            if (x[j] == x[i]) ss_pure += (y[j] - mean) * (y[j] - mean);
+        ss_lof += (double)m * off * off;
+        ++k;
+    }
+    if (k < 3 || n <= k || !(ss_pure > 0.0)) return NAN;
+    const double F = (ss_lof / (double)(k - 2)) / (ss_pure / (double)(n - k));
+    return gsl_cdf_fdist_Q(F, (double)(k - 2), (double)(n - k));
+}
+
 rc_status rc_fit_power_law(const double *x, const double *y, int64_t n, rc_linfit *f,
                            int64_t *n_skipped, rc_error *err)
 {

@@ -160,11 +160,16 @@ Ns = s["params/N"][()].astype(float)
 gs = s["params/g"][()]
 rs = s["realization"][()]
 s["status"][:] = 1
-# g = 2: H = 0.05 N (1 + e_r), extensive; g = 4 (and 0.5): H = 0.001 N^2 (1 + e_r), not
+# g = 2: H = 0.05 N (1 + e_r), extensive; g = 4: H = 0.001 N^2 (1 + e_r), not;
+# g = 0.5: H = (0.05 N - 0.5)(1 + e_r), extensive with a finite-size offset (H/N drifts)
 e = np.array([-0.01, 0.0, 0.01])[rs]
-s["entropy_H"][:] = np.where(gs == 2, 0.05 * Ns, 0.001 * Ns ** 2) * (1 + e)
+s["entropy_H"][:] = np.where(gs == 2, 0.05 * Ns, np.where(gs == 4, 0.001 * Ns ** 2, 0.05 * Ns - 0.5)) * (1 + e)
 EOF
 "$B" summarize syn.h5 --json --no-theory > syn.json 2> syn.err || bad "summarize syn failed: $(cat syn.err)"
+"$B" summarize syn.h5 --no-write --no-theory > syn.txt 2> syn.err || bad "summarize syn (table) failed: $(cat syn.err)"
+for verdict in "entropy_H = .*proportional to N" "entropy_H = .*NOT linear in N" "entropy_H = .*linear in N with an offset"; do
+    grep -q "$verdict" syn.txt || bad "table lacks the verdict '$verdict'"
+done
 $PY - <<'EOF' || bad "fits on synthetic data"
 import json
 d = json.load(open("syn.json"))
@@ -184,6 +189,13 @@ hn4 = ext[(4.0, "entropy_H_per_N")]
 assert abs(h2["slope"] - 0.05) < 1e-12 and h2["slope_ci"][0] < 0.05 < h2["slope_ci"][1], h2
 assert hn2["constant"] is True and abs(hn2["slope"]) < 1e-12, hn2
 assert hn4["constant"] is False and abs(hn4["slope"] - 0.001) < 1e-12, hn4
+# lack of fit: the group means lie exactly on the line at g = 2 and 0.5 (p = 1), not at g = 4
+h4, h05 = ext[(4.0, "entropy_H")], ext[(0.5, "entropy_H")]
+assert abs(h2["lack_of_fit_p"] - 1) < 1e-9 and abs(h05["lack_of_fit_p"] - 1) < 1e-9, (h2, h05)
+assert h4["lack_of_fit_p"] < 1e-3, h4
+assert h2["intercept_ci"][0] <= 0 <= h2["intercept_ci"][1], h2
+assert abs(h05["intercept"] + 0.5) < 1e-9 and h05["intercept_ci"][1] < 0, h05
+assert ext[(0.5, "entropy_H_per_N")]["constant"] is False
 print("synthetic: exponent %.6f CI [%.4f, %.4f]; H/N constant at g=2, not at g=4"
       % (real["slope"], real["slope_ci"][0], real["slope_ci"][1]))
 EOF

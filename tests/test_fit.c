@@ -9,6 +9,8 @@
  *  - batch-means CI: ~95% coverage for AR(1) noise with tau_int = 19, and a CI that shrinks
  *    like 1/n (not 1/sqrt(n)) for a periodic series, always containing its exact mean. */
 #include <math.h>
+
+#include <gsl/gsl_cdf.h>
 #include <stdlib.h>
 
 #include "rc_test_util.h"
@@ -64,6 +66,39 @@ static void linear_fit_exact_and_textbook(void **state)
     assert_int_equal(rc_fit_linear(x, yd, 2, &f, &err), RC_ERR_INPUT);
     double xs[4] = {2, 2, 2, 2};
     assert_int_equal(rc_fit_linear(xs, yd, 4, &f, &err), RC_ERR_INPUT);
+}
+
+/* Lack of fit: a hand-worked case, group means exactly on a line, and a parabola. */
+static void lack_of_fit_test(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_linfit f;
+    /* means (1, 1), (2, 2), (3, 6): line -2 + 2.5 x, mean residuals 0.5, -1, 0.5, so
+     * SS_lof = 2 (0.25 + 1 + 0.25) = 3 on 1 df; SS_pure = 3 x 2 = 6 on 3 df; F = 1.5, and
+     * P(F(1, 3) > 1.5) = P(|t_3| > sqrt 1.5) = 0.30807 (the closed-form t_3 CDF) */
+    double x[6] = {1, 1, 2, 2, 3, 3}, y[6] = {0, 2, 1, 3, 5, 7};
+    RC_ASSERT_OK(rc_fit_linear(x, y, 6, &f, &err), &err);
+    RC_ASSERT_NEAR(f.slope, 2.5, 1e-13);
+    RC_ASSERT_NEAR(rc_lack_of_fit_p(x, y, 6, &f), 2.0 * gsl_cdf_tdist_Q(sqrt(1.5), 3.0), 1e-12);
+    RC_ASSERT_NEAR(rc_lack_of_fit_p(x, y, 6, &f), 0.3080680092503574, 1e-12);
+    /* group means on a line, scatter within groups: nothing to explain, p = 1 */
+    double yl[6] = {0.9, 1.1, 1.9, 2.1, 2.9, 3.1};
+    RC_ASSERT_OK(rc_fit_linear(x, yl, 6, &f, &err), &err);
+    RC_ASSERT_NEAR(rc_lack_of_fit_p(x, yl, 6, &f), 1.0, 1e-12);
+    /* a parabola with 1% scatter (what summarize's synthetic H ~ N^2 looks like) */
+    double xq[12], yq[12];
+    for (int i = 0; i < 12; ++i) {
+        xq[i] = 20.0 + 10.0 * (i / 3);
+        yq[i] = 0.001 * xq[i] * xq[i] * (1.0 + 0.01 * (i % 3 - 1));
+    }
+    RC_ASSERT_OK(rc_fit_linear(xq, yq, 12, &f, &err), &err);
+    assert_true(rc_lack_of_fit_p(xq, yq, 12, &f) < 1e-6);
+    /* not applicable: two distinct x, or no replicates */
+    assert_true(isnan(rc_lack_of_fit_p(x, y, 4, &f)));
+    double xd[4] = {1, 2, 3, 4}, yd[4] = {1, 2, 3, 5};
+    RC_ASSERT_OK(rc_fit_linear(xd, yd, 4, &f, &err), &err);
+    assert_true(isnan(rc_lack_of_fit_p(xd, yd, 4, &f)));
 }
 
 static void slope_ci_coverage(void **state)
@@ -171,6 +206,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(summary_of_known_sample),
         cmocka_unit_test(linear_fit_exact_and_textbook),
+        cmocka_unit_test(lack_of_fit_test),
         cmocka_unit_test(slope_ci_coverage),
         cmocka_unit_test(power_law_recovered),
         cmocka_unit_test(batch_means_ar1_coverage),

@@ -32,6 +32,13 @@ typedef struct {
 rc_status rc_fit_linear(const double *x, const double *y, int64_t n, rc_linfit *f,
                         rc_error *err);
 
+/* Lack-of-fit F test of a straight-line fit f of (x, y) when several points share an x (the
+ * realisations at one N): the scatter of the group means about the line against the scatter
+ * within the groups, F = [SS_lof / (k - 2)] / [SS_pure / (n - k)] with k distinct x.  Returns
+ * the p-value P(F(k - 2, n - k) > F): small means the line does not describe the group means.
+ * NaN when the test does not apply (k < 3, n = k, or no scatter within the groups). */
+double rc_lack_of_fit_p(const double *x, const double *y, int64_t n, const rc_linfit *f);
+
 /* Power law y = A x^alpha as a straight line in log-log: slope = alpha, intercept = log A.
  * Points with x <= 0, y <= 0 or non-finite values (e.g. g_crit - 1 <= 0, undecided) are left
  * out and counted in *n_skipped. */
