@@ -10,7 +10,8 @@ Writes PNGs into FIGDIR (default: figures/) for what applies, and prints each fi
   lambda1_vs_g*.png       lambda_1 against g per N: every realisation with its 95% CI, the
                           median as a line; the mean-field lambda_1 when /summary/theory exists
                           (the spectra get the random-matrix reference below g = 1 likewise)
-  gcrit_vs_N*.png         g_crit against N: realisations, median, 20-80% band, and the fit
+  gcrit_vs_N*.png         g_crit against N: realisations, median, 20-80% band, the bounds on
+                          the median over undecided realisations too, and the fit
                           g_crit - 1 = A N^alpha (with its CI from /summary/fits when
                           `rnnchaos summarize` has been run, else a plain least-squares fit)
   coherence_vs_f*.png     C(f) per parameter group (median over realisations, 20-80% band),
@@ -276,7 +277,29 @@ def plot_gcrit(f, figdir, written):
             ok = np.isfinite(st[:, 0])
             ax.fill_between(Ns[ok], st[ok, 1], st[ok, 2], color="C0", alpha=0.25, lw=0,
                             label="20-80%")
-            ax.plot(Ns[ok], st[ok, 0], "o-", color="C0", label="median")
+            ax.plot(Ns[ok], st[ok, 0], "o-", color="C0", label="median (decided)")
+            # bounds on the median over every single-crossing realisation (undecided ones and
+            # those beyond g_hi or below g_lo too): the medians of the brackets' two ends
+            if "bracket" in s:
+                br = s["bracket"][()]
+                lo = np.where(np.isnan(br[:, 0]) & np.isfinite(br[:, 1]), -np.inf, br[:, 0])
+                hi = np.where(np.isnan(br[:, 1]) & np.isfinite(br[:, 0]), np.inf, br[:, 1])
+                one = fam & (status == 1) & ~np.isnan(lo) & ~np.isnan(hi)
+                mlo = np.array([np.median(lo[one & (N == N0)]) if (one & (N == N0)).any() else np.nan
+                                for N0 in Ns])
+                mhi = np.array([np.median(hi[one & (N == N0)]) if (one & (N == N0)).any() else np.nan
+                                for N0 in Ns])
+                has = ~np.isnan(mlo) & ~np.isnan(mhi)
+                if has.any():
+                    ends = np.concatenate([gc[sel], mlo[has], mhi[has]])
+                    top = np.max(ends[np.isfinite(ends)])
+                    # an unbounded end is drawn to 20% above everything else
+                    blo = np.clip(mlo[has], 0.0, 1.2 * top)
+                    bhi = np.maximum(np.minimum(mhi[has], 1.2 * top), blo)
+                    mid = 0.5 * (blo + bhi)
+                    ax.errorbar(Ns[has] * 1.1, mid, yerr=[mid - blo, bhi - mid], fmt="s", ms=4,
+                                color="C3", capsize=4, lw=1.5,
+                                label="median bounds, all realisations with one crossing")
             # the fit: from summarize (with its CI) or a plain least-squares line
             fit = [x for x in fits if x["family"] == title.replace(" = ", "=").replace(", ", " ")]
             if not fit and len(fits) == 1 and len(fams) == 1:

@@ -33,7 +33,9 @@ static const char summarize_help[] =
     "Groups the tasks of each kind by every parameter but the seeds and prints, per group, the\n"
     "number of done tasks and median, mean, std, 20% and 80% percentiles over realisations of\n"
     "  spectrum:  lambda_max, entropy_H, dim_ky, entropy_H/N, dim_ky/N\n"
-    "  gcrit:     g_crit (decided realisations only; the others are counted as non-finite)\n"
+    "  gcrit:     g_crit (decided realisations only; the others are counted as non-finite),\n"
+    "             g_crit_lower / g_crit_upper (the bracket's ends of every realisation with one\n"
+    "             crossing, undecided ones included: bounds on g_crit's median and percentiles)\n"
     "  coherence: info_rate_lb, info_rate_lb_debiased, tau_eff, tau_eff_theory,\n"
     "             active_fraction, rate_mean\n"
     "  eigs:      spectral_edge, bulk_edge, bulk_radius, bulk_radius_theory, n_outliers,\n"
@@ -61,45 +63,54 @@ typedef struct {
     const char *dataset; /* result dataset of the kind */
     int per_N;           /* 1: divided by the task's N */
     const char *doc;
+    int bound;           /* -1 / +1: the lower / upper end of the task's (n, 2) dataset, with
+                            -inf / +inf where that end is missing; statistics keep infinities */
 } quantity;
 
 static const quantity spectrum_quantities[] = {
-    {"lambda_max", "lambda_max", 0, "largest Lyapunov exponent (1/tau)"},
-    {"entropy_H", "entropy_H", 0, "KS entropy rate (nats/tau)"},
-    {"dim_ky", "dim_ky", 0, "Kaplan-Yorke dimension (NaN: only a lower bound)"},
-    {"entropy_H_per_N", "entropy_H", 1, "entropy rate per unit"},
-    {"dim_ky_per_N", "dim_ky", 1, "Kaplan-Yorke dimension per unit"},
-    {NULL, NULL, 0, NULL}};
+    {"lambda_max", "lambda_max", 0, "largest Lyapunov exponent (1/tau)", 0},
+    {"entropy_H", "entropy_H", 0, "KS entropy rate (nats/tau)", 0},
+    {"dim_ky", "dim_ky", 0, "Kaplan-Yorke dimension (NaN: only a lower bound)", 0},
+    {"entropy_H_per_N", "entropy_H", 1, "entropy rate per unit", 0},
+    {"dim_ky_per_N", "dim_ky", 1, "Kaplan-Yorke dimension per unit", 0},
+    {NULL, NULL, 0, NULL, 0}};
 static const quantity gcrit_quantities[] = {
-    {"g_crit", "g_crit", 0, "critical coupling (decided realisations)"}, {NULL, NULL, 0, NULL}};
+    {"g_crit", "g_crit", 0, "critical coupling (decided realisations)", 0},
+    {"g_crit_lower", "bracket", 0,
+     "bracket's lower end, every realisation with one crossing (undecided too); -inf: chaotic "
+     "at g_lo. Its statistics are lower bounds of theirs over all those realisations", -1},
+    {"g_crit_upper", "bracket", 0,
+     "bracket's upper end, likewise; +inf: regular up to g_hi. Its statistics are upper bounds",
+     1},
+    {NULL, NULL, 0, NULL, 0}};
 static const quantity coherence_quantities[] = {
-    {"info_rate_lb", "info_rate_lb", 0, "information-rate lower bound (bits/tau), raw"},
-    {"info_rate_lb_debiased", "info_rate_lb_debiased", 0, "R_lb minus its estimator bias"},
-    {"tau_eff", "tau_eff", 0, "measured balance relaxation time (tau)"},
-    {"tau_eff_theory", "tau_eff_theory", 0, "tau/(1 + b J0 p)"},
-    {"active_fraction", "active_fraction", 0, "fraction p of active units"},
-    {"rate_mean", "rate_mean", 0, "mean population rate"},
-    {NULL, NULL, 0, NULL}};
+    {"info_rate_lb", "info_rate_lb", 0, "information-rate lower bound (bits/tau), raw", 0},
+    {"info_rate_lb_debiased", "info_rate_lb_debiased", 0, "R_lb minus its estimator bias", 0},
+    {"tau_eff", "tau_eff", 0, "measured balance relaxation time (tau)", 0},
+    {"tau_eff_theory", "tau_eff_theory", 0, "tau/(1 + b J0 p)", 0},
+    {"active_fraction", "active_fraction", 0, "fraction p of active units", 0},
+    {"rate_mean", "rate_mean", 0, "mean population rate", 0},
+    {NULL, NULL, 0, NULL, 0}};
 
 static const quantity eigs_quantities[] = {
-    {"spectral_edge", "spectral_edge", 0, "largest real part of the eigenvalues"},
-    {"bulk_edge", "bulk_edge", 0, "largest real part of the bulk (outliers left out)"},
-    {"bulk_radius", "bulk_radius", 0, "bulk radius R (quantile estimate)"},
-    {"bulk_radius_theory", "bulk_radius_theory", 0, "g sqrt(<phi'^2>) (NaN: no reference)"},
-    {"n_outliers", "n_outliers", 0, "eigenvalues outside R (1 + margin)"},
-    {"outlier1_re", "outlier1_re", 0, "farthest outlier, real part (realisations with one)"},
-    {"outlier1_im", "outlier1_im", 0, "farthest outlier, imaginary part"},
-    {"outlier1_distance", "outlier1_distance", 0, "farthest outlier, |mu - c| - R"},
-    {"outlier2_re", "outlier2_re", 0, "second farthest outlier, real part"},
-    {"outlier2_im", "outlier2_im", 0, "second farthest outlier, imaginary part"},
-    {NULL, NULL, 0, NULL}};
+    {"spectral_edge", "spectral_edge", 0, "largest real part of the eigenvalues", 0},
+    {"bulk_edge", "bulk_edge", 0, "largest real part of the bulk (outliers left out)", 0},
+    {"bulk_radius", "bulk_radius", 0, "bulk radius R (quantile estimate)", 0},
+    {"bulk_radius_theory", "bulk_radius_theory", 0, "g sqrt(<phi'^2>) (NaN: no reference)", 0},
+    {"n_outliers", "n_outliers", 0, "eigenvalues outside R (1 + margin)", 0},
+    {"outlier1_re", "outlier1_re", 0, "farthest outlier, real part (realisations with one)", 0},
+    {"outlier1_im", "outlier1_im", 0, "farthest outlier, imaginary part", 0},
+    {"outlier1_distance", "outlier1_distance", 0, "farthest outlier, |mu - c| - R", 0},
+    {"outlier2_re", "outlier2_re", 0, "second farthest outlier, real part", 0},
+    {"outlier2_im", "outlier2_im", 0, "second farthest outlier, imaginary part", 0},
+    {NULL, NULL, 0, NULL, 0}};
 static const quantity fixedpoints_quantities[] = {
-    {"n_found", "n_found", 0, "distinct fixed points (h = 0 included)"},
-    {"n_nontrivial", "n_nontrivial", 0, "fixed points other than h = 0"},
-    {"n_stable", "n_stable", 0, "fixed points without unstable directions"},
-    {"n_converged", "n_converged", 0, "starts that converged"},
-    {"q_mean", "q_mean", 0, "mean q = |h*|^2/N of the non-trivial points"},
-    {NULL, NULL, 0, NULL}};
+    {"n_found", "n_found", 0, "distinct fixed points (h = 0 included)", 0},
+    {"n_nontrivial", "n_nontrivial", 0, "fixed points other than h = 0", 0},
+    {"n_stable", "n_stable", 0, "fixed points without unstable directions", 0},
+    {"n_converged", "n_converged", 0, "starts that converged", 0},
+    {"q_mean", "q_mean", 0, "mean q = |h*|^2/N of the non-trivial points", 0},
+    {NULL, NULL, 0, NULL, 0}};
 
 static const quantity *kind_quantities(const char *kind)
 {
@@ -198,6 +209,34 @@ static rc_status read_numeric(const char *path, const char *name, int64_t n, dou
     return RC_OK;
 }
 
+/* One end of an (n, 2) interval dataset such as the g_crit bracket [largest regular g, smallest
+ * chaotic g]: side -1 the lower end, +1 the upper.  A missing end (NaN) whose other end exists
+ * is unbounded (-inf / +inf); with both ends missing (several crossings) the value is NaN. */
+static rc_status read_bound(const char *path, const char *name, int64_t n, int side, double **out,
+                            rc_error *err)
+{
+    int nd;
+    int64_t dims[3];
+    double *ends = NULL;
+    RC_TRY(rc_archive_read_doubles(path, name, &ends, &nd, dims, err));
+    if (nd != 2 || dims[0] != n || dims[1] != 2) {
+        free(ends);
+        return rc_fail(err, RC_ERR_INPUT, "%s: /%s has the wrong shape", path, name);
+    }
+    *out = rc_calloc((size_t)n + 1, sizeof(double), "bounds", err);
+    if (!*out) {
+        free(ends);
+        return RC_ERR_NOMEM;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+        const double lo = ends[2 * i], hi = ends[2 * i + 1];
+        const double mine = side < 0 ? lo : hi, other = side < 0 ? hi : lo;
+        (*out)[i] = !isnan(mine) ? mine : !isnan(other) ? side * INFINITY : NAN;
+    }
+    free(ends);
+    return RC_OK;
+}
+
 static rc_status load_kind(const char *path, const rc_task_kind *kind, kind_table *t,
                            rc_error *err)
 {
@@ -264,7 +303,8 @@ static rc_status load_kind(const char *path, const rc_task_kind *kind, kind_tabl
     for (int k = 0; k < t->n_q && st == RC_OK; ++k) {
         const quantity *q = &t->q[k];
         snprintf(name, sizeof name, "%s/%s", kind->name, q->dataset);
-        st = read_numeric(path, name, n, &t->values[k], err);
+        st = q->bound ? read_bound(path, name, n, q->bound, &t->values[k], err)
+                      : read_numeric(path, name, n, &t->values[k], err);
         if (st != RC_OK) break;
         RC_CHECK_GOTO(!q->per_N || t->N_col >= 0, err, RC_ERR_INPUT, "%s: /%s has no N", path,
                       kind->name);
@@ -281,7 +321,8 @@ static rc_status load_kind(const char *path, const rc_task_kind *kind, kind_tabl
             int64_t m = 0;
             for (int64_t i = 0; i < n; ++i)
                 if (t->group[i] == g && t->status[i] == RC_TASK_DONE) x[m++] = t->values[k][i];
-            st = rc_summarize(x, m, &t->stats[k][g], err);
+            st = q->bound ? rc_summarize_bounds(x, m, &t->stats[k][g], err)
+                          : rc_summarize(x, m, &t->stats[k][g], err);
         }
     }
     free(x);
@@ -382,9 +423,22 @@ static rc_status family_fits(const kind_table *t, const int64_t *family_of, int6
     }
     if (gcrit) {
         const int k = quantity_index(t, "g_crit");
-        for (int on_medians = 0; on_medians < 2 && k >= 0; ++on_medians) {
+        const int klo = quantity_index(t, "g_crit_lower"), khi = quantity_index(t, "g_crit_upper");
+        /* 0: every decided realisation; 1: the decided medians; 2: the centres of the median
+         * bounds over all single-crossing realisations (undecided and beyond-g_hi ones too,
+         * whose exclusion biases the decided medians), where both bounds are finite */
+        for (int on_medians = 0; on_medians < 3 && k >= 0; ++on_medians) {
             int64_t m = 0;
-            if (!on_medians) {
+            if (on_medians == 2) {
+                if (klo < 0 || khi < 0) continue;
+                for (int64_t g = 0; g < t->n_groups; ++g) {
+                    const double lo = t->stats[klo][g].median, hi = t->stats[khi][g].median;
+                    if (family_of[t->first_row[g]] == f && isfinite(lo) && isfinite(hi)) {
+                        x[m] = N[t->first_row[g]];
+                        y[m++] = 0.5 * (lo + hi) - 1.0;
+                    }
+                }
+            } else if (!on_medians) {
                 for (int64_t i = 0; i < n; ++i)
                     if (family_of[i] == f && t->status[i] == RC_TASK_DONE &&
                         isfinite(t->values[k][i])) {
@@ -405,7 +459,8 @@ static rc_status family_fits(const kind_table *t, const int64_t *family_of, int6
             snprintf(e.x, sizeof e.x, "N");
             snprintf(e.y, sizeof e.y, "g_crit - 1");
             snprintf(e.model, sizeof e.model, "power_law");
-            snprintf(e.on, sizeof e.on, on_medians ? "medians" : "realizations");
+            snprintf(e.on, sizeof e.on, "%s",
+                     on_medians == 2 ? "median_bounds" : on_medians ? "medians" : "realizations");
             e.constant = -1;
             e.lack_of_fit_p = NAN;
             /* points with g_crit <= 1 cannot enter log(g_crit - 1): counted in n_skipped */
@@ -1071,7 +1126,7 @@ static rc_status write_fits(rc_archive_edit *ed, const fit_list *fits, rc_error 
         static const char *const docs[6] = {
             "task kind", "abscissa", "ordinate (g_crit - 1: fitted as log against log N)",
             "linear: y = a + b x; power_law: y = A x^alpha (slope = alpha, intercept = log A)",
-            "points: every realisation, or the group medians",
+            "points: every realisation, the group medians, or the centres of the median bounds",
             "parameters that vary between the kind's families (N aside)"};
         for (int64_t i = 0; i < n; ++i) {
             const fit_entry *f = &fits->e[i];

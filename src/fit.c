@@ -8,21 +8,25 @@
 
 #include "rnnchaos/stats.h"
 
-rc_status rc_summarize(const double *x, int64_t n, rc_summary *s, rc_error *err)
+/* keep_infinite: +-inf are values (bounds), only NaN is left out */
+static rc_status summarize_sample(const double *x, int64_t n, int keep_infinite, rc_summary *s,
+                                  rc_error *err)
 {
     memset(s, 0, sizeof *s);
     s->median = s->mean = s->std = s->p20 = s->p80 = s->min = s->max = NAN;
     double *v = rc_calloc((size_t)(n > 0 ? n : 1), sizeof(double), "summary sample", err);
     if (!v) return RC_ERR_NOMEM;
-    int64_t k = 0;
+    int64_t k = 0, n_infinite = 0;
     for (int64_t i = 0; i < n; ++i) {
-        if (isfinite(x[i]))
+        if (isfinite(x[i]) || (keep_infinite && isinf(x[i]))) {
+            n_infinite += isinf(x[i]);
             v[k++] = x[i];
-        else
+        } else {
             s->n_nonfinite++;
+        }
     }
     s->n = k;
-    if (k > 0) {
+    if (k > 0 && n_infinite == 0) {
         double sum = 0.0;
         for (int64_t i = 0; i < k; ++i) sum += v[i];
         s->mean = sum / (double)k;
@@ -31,6 +35,8 @@ rc_status rc_summarize(const double *x, int64_t n, rc_summary *s, rc_error *err)
             for (int64_t i = 0; i < k; ++i) ss += (v[i] - s->mean) * (v[i] - s->mean);
             s->std = sqrt(ss / (double)(k - 1));
         }
+    }
+    if (k > 0) {
         s->median = rc_percentile_sorted_inplace(v, k, 50.0);
         s->p20 = rc_percentile_sorted_inplace(v, k, 20.0);
         s->p80 = rc_percentile_sorted_inplace(v, k, 80.0);
@@ -39,6 +45,16 @@ rc_status rc_summarize(const double *x, int64_t n, rc_summary *s, rc_error *err)
     }
     free(v);
     return RC_OK;
+}
+
+rc_status rc_summarize(const double *x, int64_t n, rc_summary *s, rc_error *err)
+{
+    return summarize_sample(x, n, 0, s, err);
+}
+
+rc_status rc_summarize_bounds(const double *x, int64_t n, rc_summary *s, rc_error *err)
+{
+    return summarize_sample(x, n, 1, s, err);
 }
 
 rc_status rc_fit_linear(const double *x, const double *y, int64_t n, rc_linfit *f,

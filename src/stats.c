@@ -23,6 +23,10 @@ double rc_percentile_sorted_inplace(double *x, int64_t n, double pct)
     int64_t i = (int64_t)floor(pos);
     if (i >= n - 1) return x[n - 1];
     double f = pos - (double)i;
+    /* infinite ends (unbounded censored values, fit.h rc_summarize_bounds) stay infinite
+     * instead of turning into inf - inf or 0 * inf */
+    if (f == 0.0 || isinf(x[i])) return x[i];
+    if (isinf(x[i + 1])) return x[i + 1];
     return x[i] + f * (x[i + 1] - x[i]);
 }
 

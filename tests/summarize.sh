@@ -37,6 +37,7 @@ EOF
 "$B" run small.ini -o small.h5 > run.out 2> run.err || bad "run failed: $(tail -2 run.err)"
 cp small.h5 syn.h5
 cp small.h5 nowrite.h5
+cp small.h5 censored.h5
 "$B" summarize small.h5 > table.txt 2> sum.err || bad "summarize failed: $(cat sum.err)"
 # (the mean-field table costs seconds: computed once, here and in the table above)
 "$B" summarize small.h5 --json --no-write --no-theory > sum.json 2> sum.err || bad "summarize --json failed: $(cat sum.err)"
@@ -155,6 +156,7 @@ r = gc["realization"][()]
 gc["status"][:] = 1
 # exact power law with a multiplicative scatter that is the same at every N
 gc["g_crit"][:] = 1 + 2.0 * N ** -0.5 * np.where(r == 0, 1.1, 1 / 1.1)
+gc["bracket"][...] = np.stack([gc["g_crit"][()] - 0.005, gc["g_crit"][()] + 0.005], axis=1)
 s = f["spectrum"]
 Ns = s["params/N"][()].astype(float)
 gs = s["params/g"][()]
@@ -181,6 +183,9 @@ assert abs(real["slope"] + 0.5) < 1e-12 and abs(real["intercept"] - 0.6931471805
 assert real["n"] == 8 and real["slope_ci"][0] < -0.5 < real["slope_ci"][1], real
 # medians (geometric centre of 1.1 and 1/1.1 is not their mean: still a pure power law in N)
 assert abs(med["slope"] + 0.5) < 1e-12 and med["n"] == 4, med
+# the centres of the median bounds (brackets +-0.005 about every value) are the same medians
+mb = [x for x in pl if x["on"] == "median_bounds"][0]
+assert abs(mb["slope"] + 0.5) < 1e-12 and mb["n"] == 4, mb
 grp = [x for x in d["groups"] if x["kind"] == "gcrit" and x["params"]["N"] == 50][0]
 assert abs(grp["g_crit"]["median"] - (1 + 2 / 50 ** 0.5 * (1.1 + 1 / 1.1) / 2)) < 1e-12
 ext = {(x["params"]["g"], x["y"]): x for x in d["fits"] if x["kind"] == "spectrum"}
@@ -198,6 +203,49 @@ assert abs(h05["intercept"] + 0.5) < 1e-9 and h05["intercept_ci"][1] < 0, h05
 assert ext[(0.5, "entropy_H_per_N")]["constant"] is False
 print("synthetic: exponent %.6f CI [%.4f, %.4f]; H/N constant at g=2, not at g=4"
       % (real["slope"], real["slope_ci"][0], real["slope_ci"][1]))
+EOF
+
+# g_crit bounds with decided, undecided (a bracket, no number), beyond-g_hi and below-g_lo
+# realisations: the median bounds are the numbers by hand and hold every completion of the
+# censored values
+$PY - <<'EOF' || bad "could not prepare the censored archive"
+import h5py, numpy as np
+f = h5py.File("censored.h5", "r+")
+gc = f["gcrit"]
+N = gc["params/N"][()].astype(float)
+r = gc["realization"][()]
+gc["status"][:] = 1
+g = 1 + 2.0 * N ** -0.5
+br = np.stack([g - 0.005, g + 0.005], axis=1)
+gcv = g.copy()
+for n, lo, hi in ((40, 1.2, 1.3), (50, 3.0, np.nan), (20, np.nan, 0.5)):
+    sel = (N == n) & (r == 1)
+    br[sel] = [lo, hi]
+    gcv[sel] = np.nan
+gc["bracket"][...] = br
+gc["g_crit"][...] = gcv
+EOF
+"$B" summarize censored.h5 --json --no-theory > cens.json 2> cens.err || bad "summarize censored failed: $(cat cens.err)"
+$PY - <<'EOF' || bad "g_crit bounds"
+import json, random
+d = json.load(open("cens.json"))
+grp = {x["params"]["N"]: x for x in d["groups"] if x["kind"] == "gcrit"}
+g = lambda n: 1 + 2.0 * n ** -0.5
+lo = lambda n: grp[n]["g_crit_lower"]["median"]
+hi = lambda n: grp[n]["g_crit_upper"]["median"]
+assert abs(lo(30) - (g(30) - 0.005)) < 1e-12 and abs(hi(30) - (g(30) + 0.005)) < 1e-12
+assert abs(lo(40) - (g(40) - 0.005 + 1.2) / 2) < 1e-12 and abs(hi(40) - (g(40) + 0.005 + 1.3) / 2) < 1e-12
+assert grp[40]["g_crit"]["n"] == 1 and grp[40]["g_crit_lower"]["n"] == 2
+assert abs(lo(50) - (g(50) - 0.005 + 3.0) / 2) < 1e-12 and hi(50) is None   # unbounded: null
+assert lo(20) is None and abs(hi(20) - (g(20) + 0.005 + 0.5) / 2) < 1e-12
+random.seed(1)
+for _ in range(200):
+    other = {20: random.uniform(-5, 0.5), 30: g(30), 40: random.uniform(1.2, 1.3), 50: random.uniform(3, 50)}
+    for n, v in other.items():
+        m = (g(n) + v) / 2
+        assert (lo(n) is None or lo(n) <= m) and (hi(n) is None or m <= hi(n)), (n, m, lo(n), hi(n))
+# only N = 30 and 40 have two finite median bounds: too few sizes for that fit
+assert not [x for x in d["fits"] if x["kind"] == "gcrit" and x["on"] == "median_bounds"]
 EOF
 
 # summarize again: /summary is replaced (same content), not duplicated

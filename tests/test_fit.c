@@ -101,6 +101,34 @@ static void lack_of_fit_test(void **state)
     assert_true(isnan(rc_lack_of_fit_p(xd, yd, 4, &f)));
 }
 
+/* Bounds of censored values: infinities are values, NaN is left out, and the percentiles stay
+ * infinite where they reach an unbounded end instead of becoming inf - inf. */
+static void summary_of_bounds(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_summary s;
+    const double up[5] = {3.0, INFINITY, 1.0, NAN, 2.0};
+    RC_ASSERT_OK(rc_summarize_bounds(up, 5, &s, &err), &err);
+    assert_int_equal(s.n, 4);
+    assert_int_equal(s.n_nonfinite, 1);
+    RC_ASSERT_NEAR(s.median, 2.5, 1e-15);  /* sorted 1 2 3 inf: position 1.5 */
+    RC_ASSERT_NEAR(s.p20, 1.6, 1e-15);     /* position 0.6 between 1 and 2 */
+    assert_true(isinf(s.p80) && s.p80 > 0); /* position 2.4 between 3 and inf */
+    assert_true(isnan(s.mean) && isnan(s.std));
+    assert_true(isinf(s.max) && s.min == 1.0);
+    const double lo[3] = {-INFINITY, 1.0, 2.0};
+    RC_ASSERT_OK(rc_summarize_bounds(lo, 3, &s, &err), &err);
+    RC_ASSERT_NEAR(s.median, 1.0, 1e-15);  /* position exactly 1 */
+    assert_true(isinf(s.p20) && s.p20 < 0);
+    /* rc_summarize still leaves infinities out */
+    RC_ASSERT_OK(rc_summarize(up, 5, &s, &err), &err);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.n_nonfinite, 2);
+    RC_ASSERT_NEAR(s.median, 2.0, 1e-15);
+    RC_ASSERT_NEAR(s.mean, 2.0, 1e-15);
+}
+
 static void slope_ci_coverage(void **state)
 {
     (void)state;
@@ -207,6 +235,7 @@ int main(void)
         cmocka_unit_test(summary_of_known_sample),
         cmocka_unit_test(linear_fit_exact_and_textbook),
         cmocka_unit_test(lack_of_fit_test),
+        cmocka_unit_test(summary_of_bounds),
         cmocka_unit_test(slope_ci_coverage),
         cmocka_unit_test(power_law_recovered),
         cmocka_unit_test(batch_means_ar1_coverage),

@@ -18,6 +18,12 @@ typedef struct {
 
 rc_status rc_summarize(const double *x, int64_t n, rc_summary *s, rc_error *err);
 
+/* The same for one-sided bounds of censored values, e.g. the ends of g_crit brackets, where
+ * -inf / +inf mean "no bound on this side": infinities are values here (only NaN is left
+ * out), so median and percentiles remain bounds on those of the uncensored sample, since order
+ * statistics are monotone in every value.  mean and std are NaN when a value is infinite. */
+rc_status rc_summarize_bounds(const double *x, int64_t n, rc_summary *s, rc_error *err);
+
 /* Ordinary least squares y = intercept + slope x with standard errors from the residuals and
  * 95% CIs from Student's t with n - 2 degrees of freedom (needs n >= 3 distinct x). */
 typedef struct {
