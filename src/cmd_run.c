@@ -1,10 +1,12 @@
 /* rnnchaos run JOB.ini [-o ARCHIVE.h5] [--resume] [--dry-run]: a whole sweep over MPI ranks,
  * every result in one parallel HDF5 archive (job.h -> archive.h -> sched.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -279,6 +281,22 @@ static int finish(int code)
     return code;
 }
 
+/* Removes the task states left in dir by an earlier run whose archive is gone, so that a new
+ * archive never continues from them (the states of an archive being resumed stay). */
+static void clear_checkpoints(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[RC_PATH_MAX + 300];
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, "task-", 5) == 0) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            remove(path);
+        }
+    closedir(d);
+}
+
 int rc_cmd_run(int argc, char **argv)
 {
     int initialized = 0, provided = 0;
@@ -401,7 +419,17 @@ int rc_cmd_run(int argc, char **argv)
                                                 : " (rank 0 dispatches)")
                          : "");
     }
-    rc_sched_params sp = {&job, ar, MPI_COMM_WORLD, status, rank == 0 ? stderr : NULL, 0.0};
+    /* mid-task checkpoints next to the archive; every rank makes sure the folder exists (a
+     * shared file system answers EEXIST to all but one) */
+    char ckpt_dir[RC_PATH_MAX + 8];
+    snprintf(ckpt_dir, sizeof ckpt_dir, "%s.ckpt", output);
+    int ckpt_ok = job.checkpoints && (mkdir(ckpt_dir, 0777) == 0 || errno == EEXIST);
+    if (ckpt_ok && !exists && rank == 0) clear_checkpoints(ckpt_dir); /* of a deleted archive */
+    if (job.checkpoints && !ckpt_ok)
+        fprintf(stderr, "rnnchaos run: warning: cannot create %s (%s): no mid-task checkpoints "
+                "on rank %d\n", ckpt_dir, strerror(errno), rank);
+    rc_sched_params sp = {&job, ar, MPI_COMM_WORLD, status, rank == 0 ? stderr : NULL, 0.0,
+                          ckpt_ok ? ckpt_dir : NULL, job.checkpoint_every};
     if (rc_memory_per_rank(MPI_COMM_WORLD, 0.0, &sp.mem_per_rank, &err) != RC_OK)
         sp.mem_per_rank = 0.0; /* unknown: let the allocations decide */
     rc_sched_result sr;
@@ -441,6 +469,7 @@ int rc_cmd_run(int argc, char **argv)
                 break;
             case RC_SCHED_COMPLETE: code = failed || pending ? 1 : 0; break;
             }
+            if (sr.outcome == RC_SCHED_COMPLETE) rmdir(ckpt_dir); /* empty by now */
         }
     }
 done:

@@ -11,8 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
+
+#include "rnnchaos/checkpoint.h"
+#include "rnnchaos/timer.h"
 
 #define RC_JOB_MAX_ITEMS 100000
 
@@ -482,17 +486,63 @@ typedef struct {
 typedef struct {
     const rc_task_cancel *cancel;
     jmp_buf jb;
+    int checkpoints;   /* 1: the engine offers its state after every accumulated interval */
+    int stop_seen;     /* a stop request arrived during the accumulation */
+    double last_saved; /* wall time of the last stored state (or of the task's start) */
+    int write_failed;  /* warned once already */
 } spectrum_cancel;
 
 /* The engine calls its observer before every step; a cancelled task leaves through longjmp.
  * rc_lyap_run has no cancellation point of its own, and a stop signal must not wait for a task
  * that may run for hours.  The engine's work buffers are abandoned (at most one task's memory):
- * a cancelled task is always followed by the end of the process. */
+ * a cancelled task is always followed by the end of the process.  With checkpoints, a stop
+ * during the accumulation (phase 2) waits instead for the end of the interval (t_ons / dt
+ * steps), where the state is stored and the engine returns normally. */
 static void spectrum_observer(void *ctx, int64_t step, int phase, const double *h,
                               const double *dphi)
 {
     spectrum_cancel *c = ctx;
-    if (c->cancel->requested(c->cancel->ctx)) longjmp(c->jb, 1);
+    if (!c->cancel->requested(c->cancel->ctx)) return;
+    if (c->checkpoints && phase == 2)
+        c->stop_seen = 1;
+    else
+        longjmp(c->jb, 1);
+}
+
+static int spectrum_checkpoint(void *ctx, const rc_lyap_state *state)
+{
+    spectrum_cancel *c = ctx;
+    const rc_task_cancel *tc = c->cancel;
+    const int stop = c->stop_seen || rc_task_cancel_now(tc);
+    const double now = rc_wall_seconds();
+    if (!stop && !(tc->checkpoint_every_s > 0 && now - c->last_saved >= tc->checkpoint_every_s))
+        return 0;
+    rc_error err;
+    if (rc_checkpoint_write(tc->checkpoint_path, tc->checkpoint_fingerprint, state, &err) == RC_OK) {
+        c->last_saved = now;
+    } else if (!c->write_failed) {
+        c->write_failed = 1;
+        fprintf(stderr, "rnnchaos: warning: %s (the task goes on without it)\n", err.msg);
+    }
+    return stop;
+}
+
+/* A stored state of this task, if there is a usable one: 1 and *state filled, else 0 (a
+ * state of another task or program version is removed with a warning). */
+static int spectrum_stored_state(const rc_task_cancel *tc, rc_lyap_state *state)
+{
+    if (access(tc->checkpoint_path, F_OK) != 0) return 0;
+    rc_error err;
+    if (rc_checkpoint_read(tc->checkpoint_path, tc->checkpoint_fingerprint, state, &err) != RC_OK) {
+        fprintf(stderr, "rnnchaos: warning: %s: starting the task afresh\n", err.msg);
+        remove(tc->checkpoint_path);
+        return 0;
+    }
+    const rc_lyap_state_field *h = rc_lyap_state_find(state, "header");
+    if (h && h->count == 8)
+        fprintf(stderr, "rnnchaos: %s: resumed from its checkpoint after interval %.0f of %.0f\n",
+                tc->checkpoint_path, h->data[4], h->data[3]);
+    return 1;
 }
 
 static void spectrum_output_free(rc_task_output *out)
@@ -523,12 +573,23 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
         return RC_ERR_NOMEM;
     }
     rc_lyap_params lp = t->lyap;
+    rc_lyap_state stored;
+    memset(&stored, 0, sizeof stored);
     if (cancel && cancel->requested) {
         cc->cancel = cancel;
         lp.observer = spectrum_observer;
         lp.observer_ctx = cc;
+        cc->checkpoints = cancel->checkpoint_path && lp.n_le != RC_NLE_AUTO &&
+                          !lp.single_precision && !lp.use_reference_kernels;
+        if (cc->checkpoints) {
+            lp.checkpoint = spectrum_checkpoint;
+            lp.checkpoint_ctx = cc;
+            cc->last_saved = rc_wall_seconds();
+            if (spectrum_stored_state(cancel, &stored)) lp.resume = &stored;
+        }
         if (setjmp(cc->jb)) {
             rc_lyap_result_free(&o->res);
+            rc_checkpoint_state_free(&stored);
             free(o);
             free(cc);
             rc_network_free(&net);
@@ -536,6 +597,16 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
         }
     }
     rc_status st = rc_lyap_run(&net, &lp, &o->res, err);
+    if (st == RC_ERR_INPUT && lp.resume) {
+        /* a stored state this run cannot use (e.g. from a build with another layout): the
+         * task starts afresh rather than failing */
+        fprintf(stderr, "rnnchaos: warning: %s: %s: starting the task afresh\n",
+                cancel->checkpoint_path, err ? err->msg : "");
+        remove(cancel->checkpoint_path);
+        lp.resume = NULL;
+        st = rc_lyap_run(&net, &lp, &o->res, err);
+    }
+    rc_checkpoint_state_free(&stored);
     rc_network_free(&net);
     free(cc);
     if (st != RC_OK) {
@@ -1391,6 +1462,20 @@ static rc_status parse_run_section(ini_state *s, rc_job *job)
             RC_TRY(run_key_int(s, e, 0, INT64_MAX, &job->dist_min_N));
         } else if (strcmp(norm, "ranks-per-dist-task") == 0) {
             RC_TRY(run_key_int(s, e, 1, 1000000, &job->ranks_per_dist_task));
+        } else if (strcmp(norm, "checkpoints") == 0) {
+            rc_error e2;
+            if (rc_parse_bool(e->value, "checkpoints", &job->checkpoints, &e2) != RC_OK) {
+                state_fail(s, e->line, e->key, "expected yes or no, got '%s'", e->value);
+                return RC_ERR_INPUT;
+            }
+        } else if (strcmp(norm, "checkpoint-every") == 0) {
+            rc_error e2;
+            double v;
+            if (rc_parse_double(e->value, "checkpoint_every", &v, &e2) != RC_OK || !(v >= 0)) {
+                state_fail(s, e->line, e->key, "expected seconds >= 0, got '%s'", e->value);
+                return RC_ERR_INPUT;
+            }
+            job->checkpoint_every = v;
         } else if (strcmp(norm, "master-computes") == 0) {
             rc_error e2;
             if (rc_parse_bool(e->value, "master_computes", &job->master_computes, &e2) != RC_OK) {
@@ -1400,7 +1485,7 @@ static rc_status parse_run_section(ini_state *s, rc_job *job)
         } else {
             state_fail(s, e->line, e->key, "unknown key in [run] (known: output, seed, "
                        "realizations, max_failures, dist_min_N, ranks_per_dist_task, "
-                       "master_computes)");
+                       "master_computes, checkpoints, checkpoint_every)");
             return RC_ERR_INPUT;
         }
     }
@@ -1618,6 +1703,8 @@ rc_status rc_job_parse(const char *text, size_t len, const char *name, rc_job *j
     job->realizations = 1;
     job->master_computes = 1;
     job->ranks_per_dist_task = 4;
+    job->checkpoints = 1;
+    job->checkpoint_every = 1800.0;
     RC_CHECK(len <= RC_JOB_MAX_TEXT, err, RC_ERR_INPUT,
              "%s: job file of %zu bytes is larger than the %d bytes supported", name, len,
              RC_JOB_MAX_TEXT);

@@ -1,6 +1,7 @@
 #include "rnnchaos/lyap.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,6 +287,134 @@ static double engine_lyapvec_pr(const lyap_engine *e)
     return 1.0 / s4;
 }
 
+/* ---- checkpoints -------------------------------------------------------------------------- */
+
+const rc_lyap_state_field *rc_lyap_state_find(const rc_lyap_state *st, const char *name)
+{
+    for (int i = 0; st && i < st->n_fields; ++i)
+        if (strcmp(st->field[i].name, name) == 0) return &st->field[i];
+    return NULL;
+}
+
+static void state_add(rc_lyap_state *st, const char *name, double *data, int64_t count)
+{
+    rc_lyap_state_field *f = &st->field[st->n_fields++];
+    snprintf(f->name, sizeof f->name, "%s", name);
+    f->data = data;
+    f->count = count;
+}
+
+static const char *const cov_field_names[2][5] = {
+    {"cov_h_meta", "cov_h_shift", "cov_h_sum", "cov_h_cov", "cov_h_batch"},
+    {"cov_phi_meta", "cov_phi_shift", "cov_phi_sum", "cov_phi_cov", "cov_phi_batch"}};
+
+/* The scalars of a state, held by the caller while the state is in use. */
+typedef struct {
+    double header[8], pr_sum, cov_meta[2];
+} state_scalars;
+
+/* Everything the accumulation carries from one interval to the next; the arrays point into
+ * the engine's buffers. */
+static void state_view(const lyap_engine *e, int64_t n_int, int64_t n_done, double pr_sum,
+                       double *local, double *fp_local, const rc_cov *covs[2],
+                       state_scalars *sc, rc_lyap_state *st)
+{
+    memset(st, 0, sizeof *st);
+    const double header[8] = {(double)e->N, (double)e->m, (double)e->ntraj, (double)n_int,
+                              (double)n_done, (double)e->step, (double)e->ws.n_cholqr2,
+                              (double)e->ws.n_fallback};
+    memcpy(sc->header, header, sizeof header);
+    sc->pr_sum = pr_sum;
+    state_add(st, "header", sc->header, 8);
+    state_add(st, "drive", (double *)&e->drive.value, 1);
+    state_add(st, "fp_d0", (double *)&e->fp_d0, 1);
+    state_add(st, "pr_sum", &sc->pr_sum, 1);
+    state_add(st, "W", e->W, e->N * (e->ntraj + e->m));
+    state_add(st, "local", local, n_done * e->m);
+    state_add(st, "fp_local", fp_local, e->ntraj == 2 ? n_done : 0);
+    for (int c = 0; c < 2; ++c) {
+        const rc_cov *v = covs[c];
+        const int on = v->cov != NULL;
+        /* n and batch_fill in one double: n * 1024 + batch_fill (batch_fill < 64), exact */
+        sc->cov_meta[c] = on ? (double)v->n * 1024.0 + (double)v->batch_fill : -1.0;
+        state_add(st, cov_field_names[c][0], &sc->cov_meta[c], 1);
+        state_add(st, cov_field_names[c][1], v->shift, on ? v->N : 0);
+        state_add(st, cov_field_names[c][2], v->sum, on ? v->N : 0);
+        state_add(st, cov_field_names[c][3], v->cov, on ? v->N * v->N : 0);
+        state_add(st, cov_field_names[c][4], v->batch, on ? v->N * v->batch_fill : 0);
+    }
+}
+
+static rc_status state_field(const rc_lyap_state *st, const char *name, int64_t count,
+                             const double **data, rc_error *err)
+{
+    const rc_lyap_state_field *f = rc_lyap_state_find(st, name);
+    RC_CHECK(f, err, RC_ERR_INPUT, "checkpoint: no field '%s'", name);
+    RC_CHECK(f->count == count, err, RC_ERR_INPUT,
+             "checkpoint: field '%s' has %lld values, this run needs %lld", name,
+             (long long)f->count, (long long)count);
+    *data = f->data;
+    return RC_OK;
+}
+
+static rc_status state_load_cov(const rc_lyap_state *st, int c, rc_cov *v, rc_error *err)
+{
+    const char *const *names[2] = {cov_field_names[0], cov_field_names[1]};
+    const double *meta, *d;
+    RC_TRY(state_field(st, names[c][0], 1, &meta, err));
+    const int on = v->cov != NULL;
+    RC_CHECK((meta[0] >= 0.0) == on, err, RC_ERR_INPUT,
+             "checkpoint: PCA was %s in the stored run", on ? "off" : "on");
+    if (!on) return RC_OK;
+    const int64_t n = (int64_t)(meta[0] / 1024.0), fill = (int64_t)meta[0] - 1024 * n;
+    RC_CHECK(fill >= 0 && fill < v->batch_cap, err, RC_ERR_INPUT, "checkpoint: bad PCA batch");
+    v->n = n;
+    v->batch_fill = fill;
+    RC_TRY(state_field(st, names[c][1], v->N, &d, err));
+    memcpy(v->shift, d, (size_t)v->N * sizeof(double));
+    RC_TRY(state_field(st, names[c][2], v->N, &d, err));
+    memcpy(v->sum, d, (size_t)v->N * sizeof(double));
+    RC_TRY(state_field(st, names[c][3], v->N * v->N, &d, err));
+    memcpy(v->cov, d, (size_t)(v->N * v->N) * sizeof(double));
+    RC_TRY(state_field(st, names[c][4], v->N * fill, &d, err));
+    memcpy(v->batch, d, (size_t)(v->N * fill) * sizeof(double));
+    return RC_OK;
+}
+
+/* Puts a stored state into a freshly set-up engine; returns the intervals already done. */
+static rc_status state_load(lyap_engine *e, const rc_lyap_state *st, int64_t n_int, double *pr_sum,
+                            double *local, double *fp_local, rc_cov *cov_h, rc_cov *cov_phi,
+                            int64_t *n_done, rc_error *err)
+{
+    const double *h, *d;
+    RC_TRY(state_field(st, "header", 8, &h, err));
+    RC_CHECK(h[0] == (double)e->N && h[1] == (double)e->m && h[2] == (double)e->ntraj &&
+                 h[3] == (double)n_int,
+             err, RC_ERR_INPUT, "checkpoint: stored for N = %g, m = %g, %g trajectories, %g "
+             "intervals; this run has %lld, %lld, %d, %lld", h[0], h[1], h[2], h[3],
+             (long long)e->N, (long long)e->m, e->ntraj, (long long)n_int);
+    *n_done = (int64_t)h[4];
+    RC_CHECK(*n_done >= 1 && *n_done <= n_int, err, RC_ERR_INPUT,
+             "checkpoint: %lld intervals done of %lld", (long long)*n_done, (long long)n_int);
+    e->step = (int64_t)h[5];
+    e->ws.n_cholqr2 = (int64_t)h[6];
+    e->ws.n_fallback = (int64_t)h[7];
+    RC_TRY(state_field(st, "drive", 1, &d, err));
+    e->drive.value = d[0];
+    RC_TRY(state_field(st, "fp_d0", 1, &d, err));
+    e->fp_d0 = d[0];
+    RC_TRY(state_field(st, "pr_sum", 1, &d, err));
+    *pr_sum = d[0];
+    RC_TRY(state_field(st, "W", e->N * (e->ntraj + e->m), &d, err));
+    memcpy(e->W, d, (size_t)(e->N * (e->ntraj + e->m)) * sizeof(double));
+    RC_TRY(state_field(st, "local", *n_done * e->m, &d, err));
+    memcpy(local, d, (size_t)(*n_done * e->m) * sizeof(double));
+    RC_TRY(state_field(st, "fp_local", e->ntraj == 2 ? *n_done : 0, &d, err));
+    if (e->ntraj == 2) memcpy(fp_local, d, (size_t)*n_done * sizeof(double));
+    RC_TRY(state_load_cov(st, 0, cov_h, err));
+    return state_load_cov(st, 1, cov_phi, err);
+}
+
 static void trace_points(int64_t n_int, int n_trace, int64_t *at)
 {
     /* log-spaced interval counts from 1 to n_int, strictly increasing */
@@ -490,35 +619,44 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
         RC_GOTO(rc_cov_init(&cov_phi, N, err));
     }
 
-    /* 1. the trajectory relaxes */
-    if (lp->h0)
-        memcpy(e.W, lp->h0, (size_t)N * sizeof(double));
-    else
-        rc_model_initial_state(p, e.W);
-    rc_drive_init(&e.drive, p);
-    RC_GOTO(engine_relax(&e, (int64_t)llround(lp->t_transient / p->dt), err));
+    double pr_sum = 0.0;
+    int64_t k_start = 0;
+    const rc_cov *covs[2] = {&cov_h, &cov_phi};
+    rc_drive_init(&e.drive, p); /* decay and kick; a resumed run then takes the stored value */
+    if (lp->resume) {
+        RC_CHECK_GOTO(!lp->single_precision && !lp->use_reference_kernels, err, RC_ERR_INPUT,
+                      "checkpoints are for the double-precision engine only");
+        RC_GOTO(state_load(&e, lp->resume, n_int, &pr_sum, local, fp_local, &cov_h, &cov_phi,
+                           &k_start, err));
+    } else {
+        /* 1. the trajectory relaxes */
+        if (lp->h0)
+            memcpy(e.W, lp->h0, (size_t)N * sizeof(double));
+        else
+            rc_model_initial_state(p, e.W);
+        RC_GOTO(engine_relax(&e, (int64_t)llround(lp->t_transient / p->dt), err));
 
-    /* 2. random orthonormal start and the finite-perturbation twin */
-    double *Q = e.W + e.ntraj * N;
-    for (int64_t k = 0; k < m; ++k)
-        rc_rng_normals(p->seed_ons, RC_STREAM_ONS, (uint64_t)k, 0, (size_t)N, Q + k * N);
-    RC_GOTO(rc_reorth_householder(Q, N, m, e.log_r, &e.ws, err));
-    if (lp->single_precision) {
-        RC_GOTO(rc_tangent_sp_init(&e.sp, net, m, err));
-        rc_tangent_sp_load(&e.sp, Q);
-    }
-    if (e.ntraj == 2) e.fp_d0 = rc_fp_twin_start(p, e.W, e.W + N);
+        /* 2. random orthonormal start and the finite-perturbation twin */
+        double *Q = e.W + e.ntraj * N;
+        for (int64_t k = 0; k < m; ++k)
+            rc_rng_normals(p->seed_ons, RC_STREAM_ONS, (uint64_t)k, 0, (size_t)N, Q + k * N);
+        RC_GOTO(rc_reorth_householder(Q, N, m, e.log_r, &e.ws, err));
+        if (lp->single_precision) {
+            RC_GOTO(rc_tangent_sp_init(&e.sp, net, m, err));
+            rc_tangent_sp_load(&e.sp, Q);
+        }
+        if (e.ntraj == 2) e.fp_d0 = rc_fp_twin_start(p, e.W, e.W + N);
 
-    /* 3. the orthonormal system relaxes */
-    for (int64_t k = 0; k < n_int_transient; ++k) {
-        RC_GOTO(engine_interval(&e, 1, err));
-        if (e.ntraj == 2) engine_fp_renormalise(&e);
+        /* 3. the orthonormal system relaxes */
+        for (int64_t k = 0; k < n_int_transient; ++k) {
+            RC_GOTO(engine_interval(&e, 1, err));
+            if (e.ntraj == 2) engine_fp_renormalise(&e);
+        }
     }
 
     /* 4. accumulation */
-    double pr_sum = 0.0;
     int64_t n_done = n_int;
-    for (int64_t k = 0; k < n_int; ++k) {
+    for (int64_t k = k_start; k < n_int; ++k) {
         RC_GOTO(engine_interval(&e, 2, err));
         double *row = local + k * m;
         for (int64_t j = 0; j < m; ++j) {
@@ -536,6 +674,14 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
         if (lp->on_interval && lp->on_interval(lp->on_interval_ctx, k, row, m)) {
             n_done = k + 1;
             break;
+        }
+        if (lp->checkpoint && k + 1 < n_int) {
+            state_scalars sc;
+            rc_lyap_state state;
+            state_view(&e, n_int, k + 1, pr_sum, local, fp_local, covs, &sc, &state);
+            RC_CHECK_GOTO(!lp->checkpoint(lp->checkpoint_ctx, &state), err, RC_ERR_SIGNAL,
+                          "stopped after interval %lld of %lld; its state went to the checkpoint",
+                          (long long)(k + 1), (long long)n_int);
         }
     }
 

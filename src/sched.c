@@ -1,5 +1,6 @@
 /* Master/worker scheduling (sched.h). */
 #include "rnnchaos/sched.h"
+#include "rnnchaos_version.h"
 
 #include "rnnchaos/dlyap.h"
 
@@ -192,7 +193,15 @@ static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cance
     memset(rep, 0, sizeof *rep);
     rep->task = id;
     rep->headline = NAN;
-    rc_task_cancel cancel = {cancel_requested, cs, cancel_requested_now};
+    char ckpt_path[RC_PATH_MAX + 32] = "", fingerprint[160] = "";
+    if (p->checkpoint_dir) {
+        snprintf(ckpt_path, sizeof ckpt_path, "%s/task-%lld.h5", p->checkpoint_dir, (long long)id);
+        snprintf(fingerprint, sizeof fingerprint, "rnnchaos %s (%s) job %s task %lld",
+                 RC_VERSION_STRING, RC_GIT_COMMIT, p->job->sha256, (long long)id);
+    }
+    rc_task_cancel cancel = {cancel_requested, cs, cancel_requested_now,
+                             p->checkpoint_dir ? ckpt_path : NULL, fingerprint,
+                             p->checkpoint_every_s};
     rc_task_output out;
     const double t0 = now_s();
     rc_status st = RC_OK;
@@ -209,6 +218,7 @@ static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cance
         return;
     }
     record(p, t, st, &out, &err, "", rank, rep);
+    if (ckpt_path[0]) remove(ckpt_path); /* recorded: its state is of no use any more */
 }
 
 /* Called by rc_dlyap_run on every rank of the group once per t_ons interval; the engine agrees

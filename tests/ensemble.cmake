@@ -10,6 +10,7 @@ rc_add_script_test(run_heap_isolation run_heap_isolation.sh LABELS mpi TIMEOUT 1
 # signals (USR1 via mpiexec, TERM to ranks, INT), cancellation, SIGKILL at several moments,
 # --resume to a bitwise copy of an uninterrupted run
 rc_add_script_test(run_stop_resume run_stop_resume.sh LABELS mpi TIMEOUT 300)
+rc_add_script_test(run_checkpoint run_checkpoint.sh LABELS mpi TIMEOUT 300)
 # A real one-node Slurm (slurm-wlm + munge, started and stopped by the test, as root):
 # jobs/quickstart.sbatch with sbatch --wait; a USR1-signalled job resubmits itself and completes.
 rc_add_script_test(slurm_quickstart slurm_quickstart.sh LABELS slurm TIMEOUT 900)

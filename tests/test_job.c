@@ -116,6 +116,7 @@ static const char job_ok[] =
     "seed = 7\n"
     "realizations = 3\n"
     "max_failures = 2\n"
+    "checkpoint_every = 600\n"
     "\n"
     "[spectrum]\n"
     "N = 20, 40\n"
@@ -137,6 +138,7 @@ static void task_list(void **state)
     assert_string_equal(job.output, "sweep.h5");
     assert_int_equal(job.seed, 7);
     assert_int_equal(job.max_failures, 2);
+    assert_true(job.checkpoints == 1 && job.checkpoint_every == 600.0);
     assert_int_equal(job.n_sections, 1);
     assert_int_equal(job.n_tasks, 2 * 3 * 3);
     assert_int_equal(rc_job_kind_tasks(&job, rc_task_kind_find("spectrum")), 18);
@@ -284,6 +286,8 @@ static void job_errors(void **state)
     expect_job_error("[run]\nrealizations = 0\n[spectrum]\nN = 20\n", 2, "realizations", "between 1 and");
     expect_job_error("[run]\nrealizations = 1, 2\n[spectrum]\nN = 20\n", 2, "realizations", "one integer");
     expect_job_error("[run]\nmax_failures = -1\n[spectrum]\nN = 20\n", 2, "max_failures", "between 0 and");
+    expect_job_error("[run]\ncheckpoint_every = -5\n[spectrum]\nN = 20\n", 2, "checkpoint_every", "seconds >= 0");
+    expect_job_error("[run]\ncheckpoints = maybe\n[spectrum]\nN = 20\n", 2, "checkpoints", "yes or no");
     expect_job_error("[spectrum]\nrealizations = x\nN = 20\n", 2, "realizations", "one integer");
     expect_job_error("[run]\nseed 3\n[spectrum]\nN = 20\n", 2, NULL, "syntax error");
     expect_job_error("[run\nseed = 3\n[spectrum]\nN = 20\n", 1, NULL, "syntax error");

@@ -87,6 +87,13 @@ typedef struct {
     int (*requested)(void *ctx);
     void *ctx;
     int (*requested_now)(void *ctx);
+    /* Mid-task checkpoints (checkpoint.h), for kinds that support them (one-rank spectrum
+     * tasks with a fixed n_le in double precision): NULL path: none.  The task stores its state
+     * there when it is stopped during the accumulation, and every checkpoint_every_s seconds
+     * (0: only when stopped); a task that finds a state with its fingerprint continues from it. */
+    const char *checkpoint_path;
+    const char *checkpoint_fingerprint;
+    double checkpoint_every_s;
 } rc_task_cancel;
 
 /* ---- task kinds ----------------------------------------------------------------------------- */
@@ -207,6 +214,8 @@ typedef struct {
     int64_t dist_min_N;       /* 0: no distributed tasks */
     int64_t ranks_per_dist_task;
     int master_computes;      /* 1 (default): rank 0 runs tasks too, serving workers meanwhile */
+    int checkpoints;          /* 1 (default): tasks that can store their state mid-run do */
+    double checkpoint_every;  /* seconds between stored states (default 1800; 0: only at a stop) */
     int n_sections;
     rc_job_section *sections; /* in file order */
     int64_t n_tasks;

@@ -8,6 +8,8 @@
 #include "rnnchaos/error.h"
 #include "rnnchaos/model.h"
 
+struct rc_lyap_state; /* below */
+
 typedef struct {
     double t_sim;           /* accumulated time (units of tau) */
     double t_ons;           /* time between reorthonormalisations; a multiple of dt */
@@ -34,7 +36,33 @@ typedef struct {
      * result is exactly that of a run with t_sim = (k + 1) t_ons. */
     int (*on_interval)(void *ctx, int64_t k, const double *local, int64_t m);
     void *on_interval_ctx;
+    /* Optional checkpoints (fixed n_le, double precision): after every accumulated interval
+     * the engine offers its state to checkpoint(); a nonzero return stops the run there with
+     * RC_ERR_SIGNAL (the callback is expected to have stored the state).  resume: a state
+     * stored from an earlier run of the same task and parameters; the run continues after
+     * its last interval and ends bit for bit as the uninterrupted run would have. */
+    int (*checkpoint)(void *ctx, const struct rc_lyap_state *state);
+    void *checkpoint_ctx;
+    const struct rc_lyap_state *resume;
 } rc_lyap_params;
+
+/* A run's state at the end of an accumulated interval, as named arrays of doubles (integers
+ * are exact in them): what the remaining intervals need, and nothing of the run's parameters.
+ * The engine's own buffers back the arrays it hands out; checkpoint.h stores and loads them. */
+#define RC_LYAP_STATE_MAX_FIELDS 20
+typedef struct {
+    char name[24];
+    double *data;
+    int64_t count;
+} rc_lyap_state_field;
+
+typedef struct rc_lyap_state {
+    int n_fields;
+    rc_lyap_state_field field[RC_LYAP_STATE_MAX_FIELDS];
+} rc_lyap_state;
+
+/* The field called name, or NULL. */
+const rc_lyap_state_field *rc_lyap_state_find(const rc_lyap_state *st, const char *name);
 
 /* interface.md defaults: t_sim 1000, t_ons 1, transients 100 + 100, n_le = N (set at run time
  * when 0), finite perturbation, PCA for N <= 4096, 16 trace points, 1000 replicates. */

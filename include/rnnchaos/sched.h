@@ -43,6 +43,9 @@ typedef struct {
     double mem_per_rank;  /* bytes a rank may use (rc_memory_per_rank), 0: unknown, no check;
                              one-rank tasks whose estimate exceeds it fail at once with the
                              reason; distributed tasks are checked by the engine for their grid */
+    const char *checkpoint_dir; /* NULL: no mid-task checkpoints; else the folder where one-rank
+                                   tasks keep their state (task-ID.h5), removed once recorded */
+    double checkpoint_every_s;  /* store the state every so many seconds too (0: only at a stop) */
 } rc_sched_params;
 
 typedef enum {
