@@ -579,8 +579,8 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
         cc->cancel = cancel;
         lp.observer = spectrum_observer;
         lp.observer_ctx = cc;
-        cc->checkpoints = cancel->checkpoint_path && lp.n_le != RC_NLE_AUTO &&
-                          !lp.single_precision && !lp.use_reference_kernels;
+        cc->checkpoints = cancel->checkpoint_path && !lp.single_precision &&
+                          !lp.use_reference_kernels;
         if (cc->checkpoints) {
             lp.checkpoint = spectrum_checkpoint;
             lp.checkpoint_ctx = cc;

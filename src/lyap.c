@@ -431,18 +431,81 @@ static void trace_points(int64_t n_int, int n_trace, int64_t *at)
 static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_in,
                                 rc_lyap_result *res, rc_error *err);
 
+/* Checkpoints of an n_le = auto run: the final run's state plus what the pilots found, so that
+ * a resumed run skips the pilots. */
+typedef struct {
+    const rc_lyap_params *lp;
+    double found[2]; /* pilot_m, pilot D */
+} auto_checkpoint;
+
+static int auto_checkpoint_offer(void *ctx, const rc_lyap_state *state)
+{
+    auto_checkpoint *a = ctx;
+    rc_lyap_state with = *state;
+    if (with.n_fields < RC_LYAP_STATE_MAX_FIELDS) state_add(&with, "auto_pilot", a->found, 2);
+    return a->lp->checkpoint(a->lp->checkpoint_ctx, &with);
+}
+
+/* A pilot's accumulation is not part of the result: its observer calls report it as phase 1, so
+ * that a stop request is never deferred to the end of an interval there (nothing is stored). */
+static void pilot_observer(void *ctx, int64_t step, int phase, const double *h, const double *dphi)
+{
+    const rc_lyap_params *lp = ctx;
+    lp->observer(lp->observer_ctx, step, phase == 2 ? 1 : phase, h, dphi);
+}
+
+/* The final run(s) of n_le = auto with m exponents, doubled while D is only a lower bound;
+ * a stored state (lp->resume) continues the first of them. */
+static rc_status auto_final(int64_t N, const rc_lyap_params *lp, rc_lyap_fixed_fn run_fixed,
+                            void *ctx, int64_t m, int64_t pilot_m, double d_pilot, double t_start,
+                            rc_lyap_result *res, rc_error *err)
+{
+    auto_checkpoint ac = {lp, {(double)pilot_m, d_pilot}};
+    rc_lyap_params final = *lp;
+    if (lp->checkpoint) {
+        final.checkpoint = auto_checkpoint_offer;
+        final.checkpoint_ctx = &ac;
+    }
+    for (;;) {
+        RC_TRY(run_fixed(ctx, &final, m, res, err));
+        if (!res->dim_ky_lower_bound || m == N) break;
+        rc_lyap_result_free(res);
+        final.resume = NULL; /* a larger m starts afresh */
+        m = 2 * m < N ? 2 * m : N;
+    }
+    res->n_le_auto = 1;
+    res->pilot_m = pilot_m;
+    res->pilot_dim_ky = d_pilot;
+    res->wall_s = rc_wall_seconds() - t_start;
+    return RC_OK;
+}
+
 rc_status rc_lyap_run_auto(int64_t N, const rc_lyap_params *lp, rc_lyap_fixed_fn run_fixed,
                            void *ctx, rc_lyap_result *res, rc_error *err)
 {
     const double t_start = rc_wall_seconds();
+    if (lp->resume) {
+        /* a stored final run: its m and the pilots' findings come from the state */
+        const rc_lyap_state_field *h = rc_lyap_state_find(lp->resume, "header"),
+                                  *a = rc_lyap_state_find(lp->resume, "auto_pilot");
+        RC_CHECK(h && h->count == 8 && a && a->count == 2, err, RC_ERR_INPUT,
+                 "checkpoint: not the state of an n_le = auto run");
+        return auto_final(N, lp, run_fixed, ctx, (int64_t)h->data[1], (int64_t)a->data[0],
+                          a->data[1], t_start, res, err);
+    }
     rc_lyap_params pilot = *lp;
+    pilot.checkpoint = NULL;
+    if (lp->observer) {
+        pilot.observer = pilot_observer;
+        pilot.observer_ctx = (void *)lp;
+    }
     pilot.t_sim = fmax(lp->t_ons, floor(lp->t_sim / 10.0 / lp->t_ons) * lp->t_ons);
     pilot.finite_perturbation = 0;
     pilot.pca = 0;
     pilot.lyapvec_pr = 0;
     pilot.n_trace = 0;
     pilot.n_boot = 0;
-    /* the observer stays: it sees the pilots' steps too (the scheduler cancels through it) */
+    /* the observer sees the pilots' steps too (the scheduler cancels through it) */
     int64_t m = N / 8 > 16 ? N / 8 : (N < 16 ? N : 16);
     double d_pilot = NAN;
     for (;;) {
@@ -459,17 +522,7 @@ rc_status rc_lyap_run_auto(int64_t N, const rc_lyap_params *lp, rc_lyap_fixed_fn
         int64_t want = (int64_t)ceil(1.25 * d_pilot) + 8;
         m = want < N ? want : N;
     }
-    for (;;) {
-        RC_TRY(run_fixed(ctx, lp, m, res, err));
-        if (!res->dim_ky_lower_bound || m == N) break;
-        rc_lyap_result_free(res);
-        m = 2 * m < N ? 2 * m : N;
-    }
-    res->n_le_auto = 1;
-    res->pilot_m = pilot_m;
-    res->pilot_dim_ky = d_pilot;
-    res->wall_s = rc_wall_seconds() - t_start;
-    return RC_OK;
+    return auto_final(N, lp, run_fixed, ctx, m, pilot_m, d_pilot, t_start, res, err);
 }
 
 static rc_status local_run_fixed(void *ctx, const rc_lyap_params *lp, int64_t m,

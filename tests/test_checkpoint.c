@@ -166,8 +166,51 @@ static void resume_is_bitwise(void **state)
     remove(path);
 }
 
+/* n_le = auto: the state of the final run carries the pilots' findings; the resumed run skips
+ * the pilots and ends as the uninterrupted one, pilot fields included. */
+static void resume_auto_is_bitwise(void **state)
+{
+    (void)state;
+    rc_error err;
+    rc_model_params p = model(64);
+    p.g = 5.0;
+    p.b = 0.0;
+    rc_lyap_params lp = params();
+    lp.n_le = RC_NLE_AUTO;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/rc_test_checkpoint_auto_%d.h5", (int)getpid());
+    rc_lyap_result ref;
+    RC_ASSERT_OK(run(&p, &lp, &ref, &err), &err);
+    assert_true(ref.n_le_auto && ref.m < 64);
+    rc_lyap_state at40;
+    stop_and_resume(&p, &lp, NULL, 40, path, &at40);
+    assert_non_null(rc_lyap_state_find(&at40, "auto_pilot"));
+    rc_lyap_params resumed = lp;
+    resumed.resume = &at40;
+    rc_lyap_result r;
+    RC_ASSERT_OK(run(&p, &resumed, &r, &err), &err);
+    assert_same_result(&ref, &r);
+    assert_int_equal(r.pilot_m, ref.pilot_m);
+    SAME(r.pilot_dim_ky, ref.pilot_dim_ky);
+    assert_true(r.n_le_auto);
+    print_message("auto: m = %lld (pilot m = %lld, D = %.3f), resumed after 40 intervals: equal\n",
+                  (long long)r.m, (long long)r.pilot_m, r.pilot_dim_ky);
+    rc_lyap_result_free(&r);
+    /* a fixed-n_le state does not resume an auto run */
+    rc_lyap_params fixed = params();
+    rc_lyap_state fixed_state;
+    stop_and_resume(&p, &fixed, NULL, 5, path, &fixed_state);
+    resumed.resume = &fixed_state;
+    assert_int_equal(run(&p, &resumed, &r, &err), RC_ERR_INPUT);
+    rc_checkpoint_state_free(&at40);
+    rc_checkpoint_state_free(&fixed_state);
+    rc_lyap_result_free(&ref);
+    remove(path);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(resume_is_bitwise)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(resume_is_bitwise),
+                                       cmocka_unit_test(resume_auto_is_bitwise)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,7 +88,7 @@ typedef struct {
     void *ctx;
     int (*requested_now)(void *ctx);
     /* Mid-task checkpoints (checkpoint.h), for kinds that support them (one-rank spectrum
-     * tasks with a fixed n_le in double precision): NULL path: none.  The task stores its state
+     * tasks in double precision): NULL path: none.  The task stores its state
      * there when it is stopped during the accumulation, and every checkpoint_every_s seconds
      * (0: only when stopped); a task that finds a state with its fingerprint continues from it. */
     const char *checkpoint_path;

@@ -28,7 +28,8 @@ typedef struct {
     const double *h0;       /* initial state (N values, e.g. from --h0); NULL: drawn from seed_ic */
     /* Optional observer, called before each tangent step with the state h_s and phi'(h_s)
      * (phase 0: trajectory transient, 1: ONS transient, 2: accumulation; with n_le = auto the
-     * pilot runs call it too).  For tests, and for the scheduler to cancel a task. */
+     * pilot runs call it too, with phase 1 for their accumulation, which is not part of the
+     * result).  For tests, and for the scheduler to cancel a task. */
     void (*observer)(void *ctx, int64_t step, int phase, const double *h, const double *dphi);
     void *observer_ctx;
     /* Optional sequential stopping: called after accumulated interval k (0-based) with its m
@@ -36,7 +37,8 @@ typedef struct {
      * result is exactly that of a run with t_sim = (k + 1) t_ons. */
     int (*on_interval)(void *ctx, int64_t k, const double *local, int64_t m);
     void *on_interval_ctx;
-    /* Optional checkpoints (fixed n_le, double precision): after every accumulated interval
+    /* Optional checkpoints (double precision; with n_le = auto in the final run, whose state
+     * then also holds the pilots' findings): after every accumulated interval
      * the engine offers its state to checkpoint(); a nonzero return stops the run there with
      * RC_ERR_SIGNAL (the callback is expected to have stored the state).  resume: a state
      * stored from an earlier run of the same task and parameters; the run continues after
