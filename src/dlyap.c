@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "blas_decl.h"
+#include "rnnchaos/checkpoint.h"
 #include "rnnchaos/h5dist.h"
 #include "rnnchaos/rng.h"
 #include "rnnchaos/stats.h"
@@ -748,6 +749,8 @@ typedef struct {
     double fp_d0;
     MPI_Request req;
     const rc_dlyap_opts *o;
+    int ckpt;          /* checkpoints on: a stop in the accumulation waits for the interval's end */
+    double last_saved; /* rank 0: wall time of the last stored state (or of the start) */
     rc_network units; /* per-unit tau_i, gains (heterogeneous models), no J: rc_network_units */
 } dengine;
 
@@ -915,8 +918,143 @@ static rc_status dengine_interval(dengine *e, int phase, rc_error *err)
         RC_TRY(state_end(e, err));
     }
     RC_TRY(check_state(e, e->ntraj, err));
-    RC_TRY(check_cancel(e, err));
+    if (!(e->ckpt && phase == 2)) RC_TRY(check_cancel(e, err));
     return dengine_reorth(e, err);
+}
+
+/* ---- checkpoints (rc_dlyap_opts) ---------------------------------------------------------- */
+
+typedef struct {
+    char path[4096], fingerprint[512];
+    double header[12], pr_sum, cov_meta[2];
+} dckpt;
+
+static void dckpt_names(const dengine *e, dckpt *c)
+{
+    const rc_dgrid *g = e->g;
+    /* the pattern comes from the scheduler: "%d" is the rank */
+    snprintf(c->path, sizeof c->path, e->o->checkpoint_path, g->rank);
+    snprintf(c->fingerprint, sizeof c->fingerprint, "%s grid %dx%d nb %d rank %d",
+             e->o->checkpoint_fingerprint ? e->o->checkpoint_fingerprint : "", g->Pr, g->Pc, g->nb,
+             g->rank);
+}
+
+/* This rank's part of the state after n_done accumulated intervals. */
+static void dckpt_view(const dengine *e, int64_t n_int, int64_t n_done, double pr_sum,
+                       double *local, double *fp_local, const rc_cov *covs[2], dckpt *c,
+                       rc_lyap_state *st)
+{
+    memset(st, 0, sizeof *st);
+    const double header[12] = {(double)e->N, (double)e->m, (double)e->ntraj, (double)n_int,
+                               (double)n_done, (double)e->step, (double)e->t.n_cholqr2,
+                               (double)e->t.n_fallback, (double)e->g->Pr, (double)e->g->Pc,
+                               (double)e->g->rank, (double)e->g->nb};
+    memcpy(c->header, header, sizeof header);
+    c->pr_sum = pr_sum;
+    const int root = e->g->rank == 0;
+    rc_lyap_state_add(st, "header", c->header, 12);
+    rc_lyap_state_add(st, "drive", (double *)&e->drive.value, 1);
+    rc_lyap_state_add(st, "fp_d0", (double *)&e->fp_d0, 1);
+    rc_lyap_state_add(st, "pr_sum", &c->pr_sum, 1);
+    rc_lyap_state_add(st, "W", e->W, e->N * e->ntraj);
+    rc_lyap_state_add(st, "Q", e->t.Q, (int64_t)e->g->lr * e->t.lcq);
+    rc_lyap_state_add(st, "local", local, root ? n_done * e->m : 0);
+    rc_lyap_state_add(st, "fp_local", fp_local, root ? n_done : 0);
+    for (int k = 0; k < 2; ++k) rc_lyap_state_add_cov(st, k, covs[k], &c->cov_meta[k]);
+}
+
+/* This rank's part of a stored state into the engine; returns the intervals done. */
+static rc_status dckpt_load(dengine *e, const rc_lyap_state *st, int64_t n_int, double *pr_sum,
+                            double *local, double *fp_local, rc_cov *cov_h, rc_cov *cov_phi,
+                            int64_t *n_done, rc_error *err)
+{
+    const double *h, *d;
+    const int root = e->g->rank == 0;
+    RC_TRY(rc_lyap_state_get(st, "header", 12, &h, err));
+    RC_CHECK(h[0] == (double)e->N && h[1] == (double)e->m && h[2] == (double)e->ntraj &&
+                 h[3] == (double)n_int && h[4] >= 1 && h[4] <= (double)n_int,
+             err, RC_ERR_INPUT, "checkpoint: stored for another run");
+    *n_done = (int64_t)h[4];
+    e->step = (int64_t)h[5];
+    e->t.n_cholqr2 = (int64_t)h[6];
+    e->t.n_fallback = (int64_t)h[7];
+    RC_TRY(rc_lyap_state_get(st, "drive", 1, &d, err));
+    e->drive.value = d[0];
+    RC_TRY(rc_lyap_state_get(st, "fp_d0", 1, &d, err));
+    e->fp_d0 = d[0];
+    RC_TRY(rc_lyap_state_get(st, "pr_sum", 1, &d, err));
+    *pr_sum = d[0];
+    RC_TRY(rc_lyap_state_get(st, "W", e->N * e->ntraj, &d, err));
+    memcpy(e->W, d, sizeof(double) * (size_t)(e->N * e->ntraj));
+    const int64_t nq = (int64_t)e->g->lr * e->t.lcq;
+    RC_TRY(rc_lyap_state_get(st, "Q", nq, &d, err));
+    if (nq > 0) memcpy(e->t.Q, d, sizeof(double) * (size_t)nq);
+    RC_TRY(rc_lyap_state_get(st, "local", root ? *n_done * e->m : 0, &d, err));
+    if (root) memcpy(local, d, sizeof(double) * (size_t)(*n_done * e->m));
+    RC_TRY(rc_lyap_state_get(st, "fp_local", root ? *n_done : 0, &d, err));
+    if (root) memcpy(fp_local, d, sizeof(double) * (size_t)*n_done);
+    RC_TRY(rc_lyap_state_load_cov(st, 0, cov_h, err));
+    return rc_lyap_state_load_cov(st, 1, cov_phi, err);
+}
+
+/* Collective: continue from the stored parts if every rank has its own; otherwise start afresh
+ * (*n_done = 0). */
+static rc_status dckpt_resume(dengine *e, int64_t n_int, double *pr_sum, double *local,
+                              double *fp_local, rc_cov *cov_h, rc_cov *cov_phi, int64_t *n_done,
+                              rc_error *err)
+{
+    dckpt c;
+    dckpt_names(e, &c);
+    rc_lyap_state st;
+    memset(&st, 0, sizeof st);
+    rc_error lerr;
+    int ok = access(c.path, F_OK) == 0 && rc_checkpoint_read(c.path, c.fingerprint, &st, &lerr) == RC_OK;
+    ok = ok && dckpt_load(e, &st, n_int, pr_sum, local, fp_local, cov_h, cov_phi, n_done, &lerr) == RC_OK;
+    rc_checkpoint_state_free(&st);
+    MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, e->g->comm),
+            "MPI_Allreduce (checkpoint parts)");
+    if (!ok) {
+        /* an incomplete or foreign set: every rank starts from t = 0 (the engine's buffers are
+         * overwritten by the transients; the accumulators are reset here) */
+        *n_done = 0;
+        *pr_sum = 0.0;
+        e->step = 0;
+        rc_drive_init(&e->drive, e->p);
+        e->t.n_cholqr2 = e->t.n_fallback = 0;
+        if (cov_h->cov) cov_h->n = cov_h->batch_fill = 0;
+        if (cov_phi->cov) cov_phi->n = cov_phi->batch_fill = 0;
+        if (cov_h->cov) memset(cov_h->sum, 0, sizeof(double) * (size_t)cov_h->N);
+        if (cov_phi->cov) memset(cov_phi->sum, 0, sizeof(double) * (size_t)cov_phi->N);
+        if (cov_h->cov) memset(cov_h->cov, 0, sizeof(double) * (size_t)(cov_h->N * cov_h->N));
+        if (cov_phi->cov) memset(cov_phi->cov, 0, sizeof(double) * (size_t)(cov_phi->N * cov_phi->N));
+    }
+    return RC_OK;
+}
+
+/* Collective, after accumulated interval n_done: agree on a stop request and on whether a state
+ * is due; store every rank's part if so; RC_ERR_SIGNAL after storing for a stop. */
+static rc_status dckpt_point(dengine *e, int64_t n_int, int64_t n_done, double pr_sum,
+                             double *local, double *fp_local, const rc_cov *covs[2], rc_error *err)
+{
+    const double now = rc_wall_seconds();
+    int flags[2] = {e->o->cancel ? e->o->cancel(e->o->cancel_ctx) != 0 : 0,
+                    e->g->rank == 0 && e->o->checkpoint_every_s > 0 &&
+                        now - e->last_saved >= e->o->checkpoint_every_s};
+    MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, e->g->comm),
+            "MPI_Allreduce (checkpoint)");
+    if (flags[0] || flags[1]) {
+        dckpt c;
+        rc_lyap_state st;
+        dckpt_names(e, &c);
+        dckpt_view(e, n_int, n_done, pr_sum, local, fp_local, covs, &c, &st);
+        rc_error werr;
+        if (rc_checkpoint_write(c.path, c.fingerprint, &st, &werr) != RC_OK)
+            fprintf(stderr, "rnnchaos: warning: rank %d: %s\n", e->g->rank, werr.msg);
+        e->last_saved = now;
+    }
+    RC_CHECK(!flags[0], err, RC_ERR_SIGNAL, "cancelled by a stop request after interval %lld "
+             "(state stored)", (long long)n_done);
+    return RC_OK;
 }
 
 static double fp_renormalise(dengine *e)
@@ -1014,28 +1152,36 @@ static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_model_params *p,
     }
     RC_GOTO(rc_dist_agree(g->comm, st, err));
 
-    /* 1. the trajectory relaxes */
-    if (lp->h0)
-        memcpy(e.W, lp->h0, (size_t)N * sizeof(double));
-    else
-        rc_model_initial_state(p, e.W);
-    rc_drive_init(&e.drive, p);
-    RC_GOTO(dengine_relax(&e, (int64_t)llround(lp->t_transient / p->dt), err));
+    double pr_sum = 0.0;
+    int64_t k_start = 0;
+    const rc_cov *covs[2] = {&cov_h, &cov_phi};
+    e.ckpt = o && o->checkpoint_path && o->checkpoint_path[0];
+    e.last_saved = rc_wall_seconds();
+    rc_drive_init(&e.drive, p); /* decay and kick; a resumed run then takes the stored value */
+    if (e.ckpt)
+        RC_GOTO(dckpt_resume(&e, n_int, &pr_sum, local, fp_local, &cov_h, &cov_phi, &k_start, err));
+    if (k_start == 0) {
+        /* 1. the trajectory relaxes */
+        if (lp->h0)
+            memcpy(e.W, lp->h0, (size_t)N * sizeof(double));
+        else
+            rc_model_initial_state(p, e.W);
+        RC_GOTO(dengine_relax(&e, (int64_t)llround(lp->t_transient / p->dt), err));
 
-    /* 2. random orthonormal start and the finite-perturbation twin */
-    rc_dtangent_random_start(&e.t, g, p->seed_ons);
-    RC_GOTO(rc_dreorth_householder(&e.t, g, e.log_r, err));
-    if (e.ntraj == 2) e.fp_d0 = rc_fp_twin_start(p, e.W, e.W + N);
+        /* 2. random orthonormal start and the finite-perturbation twin */
+        rc_dtangent_random_start(&e.t, g, p->seed_ons);
+        RC_GOTO(rc_dreorth_householder(&e.t, g, e.log_r, err));
+        if (e.ntraj == 2) e.fp_d0 = rc_fp_twin_start(p, e.W, e.W + N);
 
-    /* 3. the orthonormal system relaxes */
-    for (int64_t k = 0; k < n_int_transient; ++k) {
-        RC_GOTO(dengine_interval(&e, 1, err));
-        if (e.ntraj == 2) fp_renormalise(&e);
+        /* 3. the orthonormal system relaxes */
+        for (int64_t k = 0; k < n_int_transient; ++k) {
+            RC_GOTO(dengine_interval(&e, 1, err));
+            if (e.ntraj == 2) fp_renormalise(&e);
+        }
     }
 
     /* 4. accumulation */
-    double pr_sum = 0.0;
-    for (int64_t k = 0; k < n_int; ++k) {
+    for (int64_t k = k_start; k < n_int; ++k) {
         RC_GOTO(dengine_interval(&e, 2, err));
         for (int64_t j = 0; j < m; ++j)
             RC_CHECK_GOTO(isfinite(e.log_r[j]), err, RC_ERR_NUMERIC,
@@ -1056,6 +1202,8 @@ static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_model_params *p,
                 rc_cov_add(&cov_phi, phi_h);
             }
         }
+        if (e.ckpt && k + 1 < n_int)
+            RC_GOTO(dckpt_point(&e, n_int, k + 1, pr_sum, local, fp_local, covs, err));
     }
 
     /* 5. exponents, derived quantities, CIs, trace: the serial engine's code, on rank 0 */
@@ -1068,6 +1216,7 @@ static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_model_params *p,
             res->pca_dim_phi = do_pca ? rc_cov_participation_ratio(&cov_phi) : NAN;
             res->reorth_used = e.reorth;
             res->reorth_fallbacks = e.t.n_fallback;
+            res->resumed_after = k_start;
             res->wall_s = rc_wall_seconds() - t_start;
         }
     }
@@ -1134,8 +1283,11 @@ rc_status rc_dlyap_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
         res->wall_s = rc_wall_seconds() - t_start;
         goto cleanup;
     }
-    /* --n-le auto: the pilot scheme of rc_lyap_run, shared through rc_lyap_run_auto */
-    dist_fixed_ctx fc = {&g, mp, o};
+    /* --n-le auto: the pilot scheme of rc_lyap_run, shared through rc_lyap_run_auto (without
+     * checkpoints: the pilots and the final run would share the stored parts) */
+    rc_dlyap_opts no_ckpt = *o;
+    no_ckpt.checkpoint_path = NULL;
+    dist_fixed_ctx fc = {&g, mp, &no_ckpt};
     RC_GOTO(rc_lyap_run_auto(mp->N, lp, dist_run_fixed, &fc, res, err));
 cleanup:
     rc_dgrid_free(&g);

@@ -296,7 +296,7 @@ const rc_lyap_state_field *rc_lyap_state_find(const rc_lyap_state *st, const cha
     return NULL;
 }
 
-static void state_add(rc_lyap_state *st, const char *name, double *data, int64_t count)
+void rc_lyap_state_add(rc_lyap_state *st, const char *name, double *data, int64_t count)
 {
     rc_lyap_state_field *f = &st->field[st->n_fields++];
     snprintf(f->name, sizeof f->name, "%s", name);
@@ -325,28 +325,30 @@ static void state_view(const lyap_engine *e, int64_t n_int, int64_t n_done, doub
                               (double)e->ws.n_fallback};
     memcpy(sc->header, header, sizeof header);
     sc->pr_sum = pr_sum;
-    state_add(st, "header", sc->header, 8);
-    state_add(st, "drive", (double *)&e->drive.value, 1);
-    state_add(st, "fp_d0", (double *)&e->fp_d0, 1);
-    state_add(st, "pr_sum", &sc->pr_sum, 1);
-    state_add(st, "W", e->W, e->N * (e->ntraj + e->m));
-    state_add(st, "local", local, n_done * e->m);
-    state_add(st, "fp_local", fp_local, e->ntraj == 2 ? n_done : 0);
-    for (int c = 0; c < 2; ++c) {
-        const rc_cov *v = covs[c];
-        const int on = v->cov != NULL;
-        /* n and batch_fill in one double: n * 1024 + batch_fill (batch_fill < 64), exact */
-        sc->cov_meta[c] = on ? (double)v->n * 1024.0 + (double)v->batch_fill : -1.0;
-        state_add(st, cov_field_names[c][0], &sc->cov_meta[c], 1);
-        state_add(st, cov_field_names[c][1], v->shift, on ? v->N : 0);
-        state_add(st, cov_field_names[c][2], v->sum, on ? v->N : 0);
-        state_add(st, cov_field_names[c][3], v->cov, on ? v->N * v->N : 0);
-        state_add(st, cov_field_names[c][4], v->batch, on ? v->N * v->batch_fill : 0);
-    }
+    rc_lyap_state_add(st, "header", sc->header, 8);
+    rc_lyap_state_add(st, "drive", (double *)&e->drive.value, 1);
+    rc_lyap_state_add(st, "fp_d0", (double *)&e->fp_d0, 1);
+    rc_lyap_state_add(st, "pr_sum", &sc->pr_sum, 1);
+    rc_lyap_state_add(st, "W", e->W, e->N * (e->ntraj + e->m));
+    rc_lyap_state_add(st, "local", local, n_done * e->m);
+    rc_lyap_state_add(st, "fp_local", fp_local, e->ntraj == 2 ? n_done : 0);
+    for (int c = 0; c < 2; ++c) rc_lyap_state_add_cov(st, c, covs[c], &sc->cov_meta[c]);
 }
 
-static rc_status state_field(const rc_lyap_state *st, const char *name, int64_t count,
-                             const double **data, rc_error *err)
+void rc_lyap_state_add_cov(rc_lyap_state *st, int which, const rc_cov *v, double *meta)
+{
+    const int on = v->cov != NULL;
+    /* n and batch_fill in one double: n * 1024 + batch_fill (batch_fill < 64), exact */
+    *meta = on ? (double)v->n * 1024.0 + (double)v->batch_fill : -1.0;
+    rc_lyap_state_add(st, cov_field_names[which][0], meta, 1);
+    rc_lyap_state_add(st, cov_field_names[which][1], v->shift, on ? v->N : 0);
+    rc_lyap_state_add(st, cov_field_names[which][2], v->sum, on ? v->N : 0);
+    rc_lyap_state_add(st, cov_field_names[which][3], v->cov, on ? v->N * v->N : 0);
+    rc_lyap_state_add(st, cov_field_names[which][4], v->batch, on ? v->N * v->batch_fill : 0);
+}
+
+rc_status rc_lyap_state_get(const rc_lyap_state *st, const char *name, int64_t count,
+                            const double **data, rc_error *err)
 {
     const rc_lyap_state_field *f = rc_lyap_state_find(st, name);
     RC_CHECK(f, err, RC_ERR_INPUT, "checkpoint: no field '%s'", name);
@@ -357,11 +359,11 @@ static rc_status state_field(const rc_lyap_state *st, const char *name, int64_t 
     return RC_OK;
 }
 
-static rc_status state_load_cov(const rc_lyap_state *st, int c, rc_cov *v, rc_error *err)
+rc_status rc_lyap_state_load_cov(const rc_lyap_state *st, int c, rc_cov *v, rc_error *err)
 {
     const char *const *names[2] = {cov_field_names[0], cov_field_names[1]};
     const double *meta, *d;
-    RC_TRY(state_field(st, names[c][0], 1, &meta, err));
+    RC_TRY(rc_lyap_state_get(st, names[c][0], 1, &meta, err));
     const int on = v->cov != NULL;
     RC_CHECK((meta[0] >= 0.0) == on, err, RC_ERR_INPUT,
              "checkpoint: PCA was %s in the stored run", on ? "off" : "on");
@@ -370,13 +372,13 @@ static rc_status state_load_cov(const rc_lyap_state *st, int c, rc_cov *v, rc_er
     RC_CHECK(fill >= 0 && fill < v->batch_cap, err, RC_ERR_INPUT, "checkpoint: bad PCA batch");
     v->n = n;
     v->batch_fill = fill;
-    RC_TRY(state_field(st, names[c][1], v->N, &d, err));
+    RC_TRY(rc_lyap_state_get(st, names[c][1], v->N, &d, err));
     memcpy(v->shift, d, (size_t)v->N * sizeof(double));
-    RC_TRY(state_field(st, names[c][2], v->N, &d, err));
+    RC_TRY(rc_lyap_state_get(st, names[c][2], v->N, &d, err));
     memcpy(v->sum, d, (size_t)v->N * sizeof(double));
-    RC_TRY(state_field(st, names[c][3], v->N * v->N, &d, err));
+    RC_TRY(rc_lyap_state_get(st, names[c][3], v->N * v->N, &d, err));
     memcpy(v->cov, d, (size_t)(v->N * v->N) * sizeof(double));
-    RC_TRY(state_field(st, names[c][4], v->N * fill, &d, err));
+    RC_TRY(rc_lyap_state_get(st, names[c][4], v->N * fill, &d, err));
     memcpy(v->batch, d, (size_t)(v->N * fill) * sizeof(double));
     return RC_OK;
 }
@@ -387,7 +389,7 @@ static rc_status state_load(lyap_engine *e, const rc_lyap_state *st, int64_t n_i
                             int64_t *n_done, rc_error *err)
 {
     const double *h, *d;
-    RC_TRY(state_field(st, "header", 8, &h, err));
+    RC_TRY(rc_lyap_state_get(st, "header", 8, &h, err));
     RC_CHECK(h[0] == (double)e->N && h[1] == (double)e->m && h[2] == (double)e->ntraj &&
                  h[3] == (double)n_int,
              err, RC_ERR_INPUT, "checkpoint: stored for N = %g, m = %g, %g trajectories, %g "
@@ -399,20 +401,20 @@ static rc_status state_load(lyap_engine *e, const rc_lyap_state *st, int64_t n_i
     e->step = (int64_t)h[5];
     e->ws.n_cholqr2 = (int64_t)h[6];
     e->ws.n_fallback = (int64_t)h[7];
-    RC_TRY(state_field(st, "drive", 1, &d, err));
+    RC_TRY(rc_lyap_state_get(st, "drive", 1, &d, err));
     e->drive.value = d[0];
-    RC_TRY(state_field(st, "fp_d0", 1, &d, err));
+    RC_TRY(rc_lyap_state_get(st, "fp_d0", 1, &d, err));
     e->fp_d0 = d[0];
-    RC_TRY(state_field(st, "pr_sum", 1, &d, err));
+    RC_TRY(rc_lyap_state_get(st, "pr_sum", 1, &d, err));
     *pr_sum = d[0];
-    RC_TRY(state_field(st, "W", e->N * (e->ntraj + e->m), &d, err));
+    RC_TRY(rc_lyap_state_get(st, "W", e->N * (e->ntraj + e->m), &d, err));
     memcpy(e->W, d, (size_t)(e->N * (e->ntraj + e->m)) * sizeof(double));
-    RC_TRY(state_field(st, "local", *n_done * e->m, &d, err));
+    RC_TRY(rc_lyap_state_get(st, "local", *n_done * e->m, &d, err));
     memcpy(local, d, (size_t)(*n_done * e->m) * sizeof(double));
-    RC_TRY(state_field(st, "fp_local", e->ntraj == 2 ? *n_done : 0, &d, err));
+    RC_TRY(rc_lyap_state_get(st, "fp_local", e->ntraj == 2 ? *n_done : 0, &d, err));
     if (e->ntraj == 2) memcpy(fp_local, d, (size_t)*n_done * sizeof(double));
-    RC_TRY(state_load_cov(st, 0, cov_h, err));
-    return state_load_cov(st, 1, cov_phi, err);
+    RC_TRY(rc_lyap_state_load_cov(st, 0, cov_h, err));
+    return rc_lyap_state_load_cov(st, 1, cov_phi, err);
 }
 
 static void trace_points(int64_t n_int, int n_trace, int64_t *at)
@@ -442,7 +444,7 @@ static int auto_checkpoint_offer(void *ctx, const rc_lyap_state *state)
 {
     auto_checkpoint *a = ctx;
     rc_lyap_state with = *state;
-    if (with.n_fields < RC_LYAP_STATE_MAX_FIELDS) state_add(&with, "auto_pilot", a->found, 2);
+    if (with.n_fields < RC_LYAP_STATE_MAX_FIELDS) rc_lyap_state_add(&with, "auto_pilot", a->found, 2);
     return a->lp->checkpoint(a->lp->checkpoint_ctx, &with);
 }
 
@@ -746,6 +748,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
     res->pca_dim_phi = do_pca ? rc_cov_participation_ratio(&cov_phi) : NAN;
     res->reorth_used = (int)e.reorth;
     res->reorth_fallbacks = e.ws.n_fallback;
+    res->resumed_after = k_start;
     res->wall_s = rc_wall_seconds() - t_start;
 
 cleanup:

@@ -182,6 +182,27 @@ static void record(const rc_sched_params *p, const rc_task *t, rc_status st, rc_
     }
 }
 
+/* Where task id keeps its mid-task state and the fingerprint that ties the state to it; empty
+ * strings without checkpoints.  per_rank: the name is a printf pattern whose "%d" the
+ * distributed engine replaces with the rank (a '%' in the folder's name is escaped). */
+static void checkpoint_names(const rc_sched_params *p, int64_t id, int per_rank, char *path,
+                             size_t path_len, char *fingerprint, size_t fp_len)
+{
+    path[0] = fingerprint[0] = '\0';
+    if (!p->checkpoint_dir) return;
+    char dir[2 * RC_PATH_MAX];
+    size_t n = 0;
+    for (const char *c = p->checkpoint_dir; *c && n + 2 < sizeof dir; ++c) {
+        if (per_rank && *c == '%') dir[n++] = '%';
+        dir[n++] = *c;
+    }
+    dir[n] = '\0';
+    snprintf(path, path_len, per_rank ? "%s/task-%lld.rank-%%d.h5" : "%s/task-%lld.h5", dir,
+             (long long)id);
+    snprintf(fingerprint, fp_len, "rnnchaos %s (%s) job %s task %lld", RC_VERSION_STRING,
+             RC_GIT_COMMIT, p->job->sha256, (long long)id);
+}
+
 /* Runs task id and records it in the archive; fills the report. */
 static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cancel_state *cs,
                            report_msg *rep)
@@ -193,12 +214,8 @@ static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cance
     memset(rep, 0, sizeof *rep);
     rep->task = id;
     rep->headline = NAN;
-    char ckpt_path[RC_PATH_MAX + 32] = "", fingerprint[160] = "";
-    if (p->checkpoint_dir) {
-        snprintf(ckpt_path, sizeof ckpt_path, "%s/task-%lld.h5", p->checkpoint_dir, (long long)id);
-        snprintf(fingerprint, sizeof fingerprint, "rnnchaos %s (%s) job %s task %lld",
-                 RC_VERSION_STRING, RC_GIT_COMMIT, p->job->sha256, (long long)id);
-    }
+    char ckpt_path[2 * RC_PATH_MAX + 48] = "", fingerprint[160] = "";
+    checkpoint_names(p, id, 0, ckpt_path, sizeof ckpt_path, fingerprint, sizeof fingerprint);
     rc_task_cancel cancel = {cancel_requested, cs, cancel_requested_now,
                              p->checkpoint_dir ? ckpt_path : NULL, fingerprint,
                              p->checkpoint_every_s};
@@ -245,6 +262,13 @@ static void run_distributed(const rc_sched_params *p, int64_t id, MPI_Comm sub, 
     rc_dlyap_opts_default(&opts);
     opts.cancel = group_cancel_requested;
     opts.cancel_ctx = cs;
+    char pattern[2 * RC_PATH_MAX + 48], fingerprint[160];
+    checkpoint_names(p, id, 1, pattern, sizeof pattern, fingerprint, sizeof fingerprint);
+    if (pattern[0]) {
+        opts.checkpoint_path = pattern;
+        opts.checkpoint_fingerprint = fingerprint;
+        opts.checkpoint_every_s = p->checkpoint_every_s;
+    }
     rc_lyap_result res;
     memset(&res, 0, sizeof res);
     const double t0 = now_s();
@@ -256,6 +280,15 @@ static void run_distributed(const rc_sched_params *p, int64_t id, MPI_Comm sub, 
         if (sub_rank != 0) rep->task = -1;
         return;
     }
+    if (pattern[0]) { /* done or failed: this member's stored part is of no use any more */
+        char mine[sizeof pattern + 16];
+        snprintf(mine, sizeof mine, pattern, sub_rank);
+        remove(mine);
+    }
+    if (st == RC_OK && sub_rank == 0 && res.resumed_after > 0)
+        fprintf(stderr, "rnnchaos: task %lld (%dx%d grid): resumed from its checkpoint after "
+                "interval %lld of %lld\n", (long long)id, Pr, Pc, (long long)res.resumed_after,
+                (long long)res.n_intervals);
     if (sub_rank != 0) { /* the leader records it */
         if (st == RC_OK) rc_lyap_result_free(&res);
         rep->task = -1;

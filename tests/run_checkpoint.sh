@@ -5,7 +5,9 @@
 #  A: SIGTERM with checkpoint_every = 0 (stored only at the stop), one process;
 #  B: SIGKILL of every rank after a periodic checkpoint (checkpoint_every = 1), 2 ranks;
 #  C: a damaged checkpoint is refused with a warning and its task starts afresh;
-#  D: a new archive does not pick up the states an old one left behind.
+#  D: a new archive does not pick up the states an old one left behind;
+#  E: a distributed task (2x1 grid, -n 3): SIGTERM, every rank stores its part, --resume on the
+#     same grid continues from them, bitwise equal to an uninterrupted -n 3 run.
 # usage: run_checkpoint.sh RNNCHAOS WORKDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -96,6 +98,38 @@ mkdir -p d.h5.ckpt
 "$B" run job.ini -o d.h5 > d.out 2> d.err || bad "D: run failed: $(tail -3 d.err)"
 grep -q "resumed from" d.err && bad "D: a new archive continued from an old state"
 compare d.h5 D
+
+# E: one distributed task of about 8 s on a 2x1 grid of the two workers; SIGTERM once the first
+# periodic parts exist (so the stop falls in the accumulation whatever the machine's speed)
+cat > dist.ini <<'EOT'
+[run]
+seed = 9
+dist_min_N = 100
+ranks_per_dist_task = 2
+checkpoint_every = 1
+[spectrum]
+N = 160
+g = 3
+t_sim = 2500
+t_transient = 5
+t_ons_transient = 5
+n_boot = 50
+EOT
+MPIO="$MPI --oversubscribe --mca mpi_yield_when_idle 1"
+$MPIO -n 3 "$B" run dist.ini -o ref_dist.h5 > ref_dist.out 2> ref_dist.err || bad "E: reference run failed: $(tail -3 ref_dist.err)"
+$MPIO -n 3 "$B" run dist.ini -o e.h5 > e.out 2> e.err &
+pid=$!
+wait_file e.h5.ckpt/task-0.rank-1.h5 $pid || bad "E: no periodic parts appeared"
+kill -TERM $(pgrep -P $pid)
+wait $pid
+rc=$?
+[ $rc -eq 3 ] || bad "E: exit $rc, expected 3: $(tail -3 e.err)"
+ls e.h5.ckpt
+[ -f e.h5.ckpt/task-0.rank-0.h5 ] && [ -f e.h5.ckpt/task-0.rank-1.h5 ] || bad "E: the ranks' parts were not stored"
+$MPIO -n 3 "$B" run dist.ini -o e.h5 --resume > e2.out 2> e2.err || bad "E: resume failed: $(tail -3 e2.err)"
+grep -q "task 0 (2x1 grid): resumed from its checkpoint after interval" e2.err || bad "E: did not resume from the parts: $(cat e2.err)"
+grep -h "resumed from" e2.err
+compare e.h5 E ref_dist.h5
 
 [ $fail -eq 0 ] && echo "run_checkpoint: all checks passed"
 exit $fail

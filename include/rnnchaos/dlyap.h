@@ -43,6 +43,16 @@ typedef struct {
      * would wait for it in the next collective.) */
     int (*cancel)(void *ctx);
     void *cancel_ctx;
+    /* Mid-task checkpoints (fixed n_le; ignored with n_le = auto): NULL: none.  Each rank keeps
+     * its part of the state (its blocks of Q, the replicated trajectory, on rank 0 the series
+     * and covariances) in the file checkpoint_path names after replacing its "%d" with the rank,
+     * tagged with checkpoint_fingerprint and the grid.  The parts are stored on every rank when
+     * a stop is agreed during the accumulation (at the end of that interval) and every
+     * checkpoint_every_s seconds (rank 0's clock; 0: only at a stop); a run on the same grid
+     * that finds every part continues from them, bit for bit. */
+    const char *checkpoint_path;
+    const char *checkpoint_fingerprint;
+    double checkpoint_every_s;
 } rc_dlyap_opts;
 
 void rc_dlyap_opts_default(rc_dlyap_opts *o);

@@ -7,6 +7,7 @@
 
 #include "rnnchaos/error.h"
 #include "rnnchaos/model.h"
+#include "rnnchaos/stats.h"
 
 struct rc_lyap_state; /* below */
 
@@ -65,6 +66,16 @@ typedef struct rc_lyap_state {
 
 /* The field called name, or NULL. */
 const rc_lyap_state_field *rc_lyap_state_find(const rc_lyap_state *st, const char *name);
+/* Appends a field (st must have room: RC_LYAP_STATE_MAX_FIELDS). */
+void rc_lyap_state_add(rc_lyap_state *st, const char *name, double *data, int64_t count);
+/* The field called name with exactly count values (RC_ERR_INPUT naming it otherwise). */
+rc_status rc_lyap_state_get(const rc_lyap_state *st, const char *name, int64_t count,
+                            const double **data, rc_error *err);
+/* The running covariance v (which: 0 of h, 1 of phi(h); v->cov NULL: not accumulated) as five
+ * fields; *meta is the caller's storage for its counters.  _load puts them back into a v set
+ * up the same way. */
+void rc_lyap_state_add_cov(rc_lyap_state *st, int which, const rc_cov *v, double *meta);
+rc_status rc_lyap_state_load_cov(const rc_lyap_state *st, int which, rc_cov *v, rc_error *err);
 
 /* interface.md defaults: t_sim 1000, t_ons 1, transients 100 + 100, n_le = N (set at run time
  * when 0), finite perturbation, PCA for N <= 4096, 16 trace points, 1000 replicates. */
@@ -105,6 +116,7 @@ typedef struct {
     double pilot_dim_ky;   /* its Kaplan-Yorke dimension */
     int reorth_used;       /* rc_reorth_kind actually used (auto resolved) */
     int64_t reorth_fallbacks; /* CholeskyQR2 intervals redone with Householder */
+    int64_t resumed_after; /* intervals taken over from a stored state (checkpoints); 0: none */
     double wall_s;
 } rc_lyap_result;
 
