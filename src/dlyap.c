@@ -968,7 +968,7 @@ static rc_status dckpt_load(dengine *e, const rc_lyap_state *st, int64_t n_int, 
                             double *local, double *fp_local, rc_cov *cov_h, rc_cov *cov_phi,
                             int64_t *n_done, rc_error *err)
 {
-    const double *h, *d;
+    const double *h;
     const int root = e->g->rank == 0;
     RC_TRY(rc_lyap_state_get(st, "header", 12, &h, err));
     RC_CHECK(h[0] == (double)e->N && h[1] == (double)e->m && h[2] == (double)e->ntraj &&
@@ -978,21 +978,13 @@ static rc_status dckpt_load(dengine *e, const rc_lyap_state *st, int64_t n_int, 
     e->step = (int64_t)h[5];
     e->t.n_cholqr2 = (int64_t)h[6];
     e->t.n_fallback = (int64_t)h[7];
-    RC_TRY(rc_lyap_state_get(st, "drive", 1, &d, err));
-    e->drive.value = d[0];
-    RC_TRY(rc_lyap_state_get(st, "fp_d0", 1, &d, err));
-    e->fp_d0 = d[0];
-    RC_TRY(rc_lyap_state_get(st, "pr_sum", 1, &d, err));
-    *pr_sum = d[0];
-    RC_TRY(rc_lyap_state_get(st, "W", e->N * e->ntraj, &d, err));
-    memcpy(e->W, d, sizeof(double) * (size_t)(e->N * e->ntraj));
-    const int64_t nq = (int64_t)e->g->lr * e->t.lcq;
-    RC_TRY(rc_lyap_state_get(st, "Q", nq, &d, err));
-    if (nq > 0) memcpy(e->t.Q, d, sizeof(double) * (size_t)nq);
-    RC_TRY(rc_lyap_state_get(st, "local", root ? *n_done * e->m : 0, &d, err));
-    if (root) memcpy(local, d, sizeof(double) * (size_t)(*n_done * e->m));
-    RC_TRY(rc_lyap_state_get(st, "fp_local", root ? *n_done : 0, &d, err));
-    if (root) memcpy(fp_local, d, sizeof(double) * (size_t)*n_done);
+    RC_TRY(rc_lyap_state_copy(st, "drive", 1, &e->drive.value, err));
+    RC_TRY(rc_lyap_state_copy(st, "fp_d0", 1, &e->fp_d0, err));
+    RC_TRY(rc_lyap_state_copy(st, "pr_sum", 1, pr_sum, err));
+    RC_TRY(rc_lyap_state_copy(st, "W", e->N * e->ntraj, e->W, err));
+    RC_TRY(rc_lyap_state_copy(st, "Q", (int64_t)e->g->lr * e->t.lcq, e->t.Q, err));
+    RC_TRY(rc_lyap_state_copy(st, "local", root ? *n_done * e->m : 0, local, err));
+    RC_TRY(rc_lyap_state_copy(st, "fp_local", root ? *n_done : 0, fp_local, err));
     RC_TRY(rc_lyap_state_load_cov(st, 0, cov_h, err));
     return rc_lyap_state_load_cov(st, 1, cov_phi, err);
 }

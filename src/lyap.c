@@ -359,10 +359,19 @@ rc_status rc_lyap_state_get(const rc_lyap_state *st, const char *name, int64_t c
     return RC_OK;
 }
 
+rc_status rc_lyap_state_copy(const rc_lyap_state *st, const char *name, int64_t count, double *dst,
+                             rc_error *err)
+{
+    const double *d;
+    RC_TRY(rc_lyap_state_get(st, name, count, &d, err));
+    if (count > 0) memcpy(dst, d, sizeof(double) * (size_t)count);
+    return RC_OK;
+}
+
 rc_status rc_lyap_state_load_cov(const rc_lyap_state *st, int c, rc_cov *v, rc_error *err)
 {
     const char *const *names[2] = {cov_field_names[0], cov_field_names[1]};
-    const double *meta, *d;
+    const double *meta;
     RC_TRY(rc_lyap_state_get(st, names[c][0], 1, &meta, err));
     const int on = v->cov != NULL;
     RC_CHECK((meta[0] >= 0.0) == on, err, RC_ERR_INPUT,
@@ -372,15 +381,10 @@ rc_status rc_lyap_state_load_cov(const rc_lyap_state *st, int c, rc_cov *v, rc_e
     RC_CHECK(fill >= 0 && fill < v->batch_cap, err, RC_ERR_INPUT, "checkpoint: bad PCA batch");
     v->n = n;
     v->batch_fill = fill;
-    RC_TRY(rc_lyap_state_get(st, names[c][1], v->N, &d, err));
-    memcpy(v->shift, d, (size_t)v->N * sizeof(double));
-    RC_TRY(rc_lyap_state_get(st, names[c][2], v->N, &d, err));
-    memcpy(v->sum, d, (size_t)v->N * sizeof(double));
-    RC_TRY(rc_lyap_state_get(st, names[c][3], v->N * v->N, &d, err));
-    memcpy(v->cov, d, (size_t)(v->N * v->N) * sizeof(double));
-    RC_TRY(rc_lyap_state_get(st, names[c][4], v->N * fill, &d, err));
-    memcpy(v->batch, d, (size_t)(v->N * fill) * sizeof(double));
-    return RC_OK;
+    RC_TRY(rc_lyap_state_copy(st, names[c][1], v->N, v->shift, err));
+    RC_TRY(rc_lyap_state_copy(st, names[c][2], v->N, v->sum, err));
+    RC_TRY(rc_lyap_state_copy(st, names[c][3], v->N * v->N, v->cov, err));
+    return rc_lyap_state_copy(st, names[c][4], v->N * fill, v->batch, err);
 }
 
 /* Puts a stored state into a freshly set-up engine; returns the intervals already done. */
@@ -388,7 +392,7 @@ static rc_status state_load(lyap_engine *e, const rc_lyap_state *st, int64_t n_i
                             double *local, double *fp_local, rc_cov *cov_h, rc_cov *cov_phi,
                             int64_t *n_done, rc_error *err)
 {
-    const double *h, *d;
+    const double *h;
     RC_TRY(rc_lyap_state_get(st, "header", 8, &h, err));
     RC_CHECK(h[0] == (double)e->N && h[1] == (double)e->m && h[2] == (double)e->ntraj &&
                  h[3] == (double)n_int,
@@ -401,18 +405,12 @@ static rc_status state_load(lyap_engine *e, const rc_lyap_state *st, int64_t n_i
     e->step = (int64_t)h[5];
     e->ws.n_cholqr2 = (int64_t)h[6];
     e->ws.n_fallback = (int64_t)h[7];
-    RC_TRY(rc_lyap_state_get(st, "drive", 1, &d, err));
-    e->drive.value = d[0];
-    RC_TRY(rc_lyap_state_get(st, "fp_d0", 1, &d, err));
-    e->fp_d0 = d[0];
-    RC_TRY(rc_lyap_state_get(st, "pr_sum", 1, &d, err));
-    *pr_sum = d[0];
-    RC_TRY(rc_lyap_state_get(st, "W", e->N * (e->ntraj + e->m), &d, err));
-    memcpy(e->W, d, (size_t)(e->N * (e->ntraj + e->m)) * sizeof(double));
-    RC_TRY(rc_lyap_state_get(st, "local", *n_done * e->m, &d, err));
-    memcpy(local, d, (size_t)(*n_done * e->m) * sizeof(double));
-    RC_TRY(rc_lyap_state_get(st, "fp_local", e->ntraj == 2 ? *n_done : 0, &d, err));
-    if (e->ntraj == 2) memcpy(fp_local, d, (size_t)*n_done * sizeof(double));
+    RC_TRY(rc_lyap_state_copy(st, "drive", 1, &e->drive.value, err));
+    RC_TRY(rc_lyap_state_copy(st, "fp_d0", 1, &e->fp_d0, err));
+    RC_TRY(rc_lyap_state_copy(st, "pr_sum", 1, pr_sum, err));
+    RC_TRY(rc_lyap_state_copy(st, "W", e->N * (e->ntraj + e->m), e->W, err));
+    RC_TRY(rc_lyap_state_copy(st, "local", *n_done * e->m, local, err));
+    RC_TRY(rc_lyap_state_copy(st, "fp_local", e->ntraj == 2 ? *n_done : 0, fp_local, err));
     RC_TRY(rc_lyap_state_load_cov(st, 0, cov_h, err));
     return rc_lyap_state_load_cov(st, 1, cov_phi, err);
 }

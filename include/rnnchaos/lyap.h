@@ -71,6 +71,9 @@ void rc_lyap_state_add(rc_lyap_state *st, const char *name, double *data, int64_
 /* The field called name with exactly count values (RC_ERR_INPUT naming it otherwise). */
 rc_status rc_lyap_state_get(const rc_lyap_state *st, const char *name, int64_t count,
                             const double **data, rc_error *err);
+/* Copies the field called name (exactly count values; 0 copies nothing) to dst. */
+rc_status rc_lyap_state_copy(const rc_lyap_state *st, const char *name, int64_t count, double *dst,
+                             rc_error *err);
 /* The running covariance v (which: 0 of h, 1 of phi(h); v->cov NULL: not accumulated) as five
  * fields; *meta is the caller's storage for its counters.  _load puts them back into a v set
  * up the same way. */
