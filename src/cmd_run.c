@@ -281,8 +281,9 @@ static int finish(int code)
     return code;
 }
 
-/* Removes the task states left in dir by an earlier run whose archive is gone, so that a new
- * archive never continues from them (the states of an archive being resumed stay). */
+/* Removes every task state in dir: before a new archive (states a deleted archive left behind
+ * must never be continued) and once a run is complete (a state orphaned by a kill between a
+ * task's record and its removal is of no use). */
 static void clear_checkpoints(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -469,7 +470,10 @@ int rc_cmd_run(int argc, char **argv)
                 break;
             case RC_SCHED_COMPLETE: code = failed || pending ? 1 : 0; break;
             }
-            if (sr.outcome == RC_SCHED_COMPLETE) rmdir(ckpt_dir); /* empty by now */
+            if (sr.outcome == RC_SCHED_COMPLETE) { /* no task needs a state any more */
+                clear_checkpoints(ckpt_dir);
+                rmdir(ckpt_dir);
+            }
         }
     }
 done:

@@ -538,10 +538,6 @@ static int spectrum_stored_state(const rc_task_cancel *tc, rc_lyap_state *state)
         remove(tc->checkpoint_path);
         return 0;
     }
-    const rc_lyap_state_field *h = rc_lyap_state_find(state, "header");
-    if (h && h->count == 8)
-        fprintf(stderr, "rnnchaos: %s: resumed from its checkpoint after interval %.0f of %.0f\n",
-                tc->checkpoint_path, h->data[4], h->data[3]);
     return 1;
 }
 
@@ -609,6 +605,10 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
     rc_checkpoint_state_free(&stored);
     rc_network_free(&net);
     free(cc);
+    if (st == RC_OK && o->res.resumed_after > 0)
+        fprintf(stderr, "rnnchaos: %s: resumed from its checkpoint after interval %lld of %lld\n",
+                cancel->checkpoint_path, (long long)o->res.resumed_after,
+                (long long)o->res.n_intervals);
     if (st != RC_OK) {
         rc_lyap_result_free(&o->res);
         free(o);
