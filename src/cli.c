@@ -113,6 +113,22 @@ int rc_cli_launched_on_several_ranks(void)
     return 0;
 }
 
+int rc_cli_parsed_on_ranks(MPI_Comm comm, const char *cmd, rc_status parsed, int help,
+                           const char *help_text, const rc_error *err)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (parsed != RC_OK) {
+        if (rank == 0) rc_cli_report(cmd, err);
+        return rc_status_exit_code(err->status);
+    }
+    if (help) {
+        if (rank == 0) fputs(help_text, stdout);
+        return 0;
+    }
+    return -1;
+}
+
 int rc_cli_with_mpi(const char *cmd, int (*body)(int argc, char **argv, MPI_Comm comm), int argc,
                     char **argv)
 {

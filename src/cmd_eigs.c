@@ -308,21 +308,13 @@ static int eigs_distributed(eigs_args *a, MPI_Comm comm)
 /* Every rank parses the same arguments: the same verdict, reported once. */
 static int eigs_mpi(int argc, char **argv, MPI_Comm comm)
 {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
     rc_error err;
     rc_error_clear(&err);
     eigs_args a;
-    int help;
-    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) {
-        if (rank == 0) rc_cli_report("eigs", &err);
-        return rc_status_exit_code(err.status);
-    }
-    if (help) {
-        if (rank == 0) fputs(eigs_help, stdout);
-        return 0;
-    }
-    return eigs_distributed(&a, comm);
+    int help = 0;
+    const rc_status parsed = parse_args(argc, argv, &a, &help, &err);
+    const int code = rc_cli_parsed_on_ranks(comm, "eigs", parsed, help, eigs_help, &err);
+    return code >= 0 ? code : eigs_distributed(&a, comm);
 }
 
 int rc_cmd_eigs(int argc, char **argv)

@@ -349,21 +349,15 @@ static int spectrum_distributed(spectrum_args *a, MPI_Comm comm)
 /* Every rank parses the same arguments: the same verdict, reported once. */
 static int spectrum_mpi(int argc, char **argv, MPI_Comm comm)
 {
-    int rank, size;
-    MPI_Comm_rank(comm, &rank);
+    int size;
     MPI_Comm_size(comm, &size);
     rc_error err;
     rc_error_clear(&err);
     spectrum_args a;
-    int help;
-    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) {
-        if (rank == 0) rc_cli_report("spectrum", &err);
-        return rc_status_exit_code(err.status);
-    }
-    if (help) {
-        if (rank == 0) fputs(spectrum_help, stdout);
-        return 0;
-    }
+    int help = 0;
+    const rc_status parsed = parse_args(argc, argv, &a, &help, &err);
+    const int code = rc_cli_parsed_on_ranks(comm, "spectrum", parsed, help, spectrum_help, &err);
+    if (code >= 0) return code;
     if (size == 1 && !a.grid_given) return spectrum_serial(&a); /* launcher said several */
     return spectrum_distributed(&a, comm);
 }

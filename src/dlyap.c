@@ -926,7 +926,7 @@ static rc_status dengine_interval(dengine *e, int phase, rc_error *err)
 
 typedef struct {
     char path[4096], fingerprint[512];
-    double header[12], pr_sum, cov_meta[2];
+    double header[12], pr_sum, cov_counts[2][2];
 } dckpt;
 
 static void dckpt_names(const dengine *e, dckpt *c)
@@ -960,7 +960,7 @@ static void dckpt_view(const dengine *e, int64_t n_int, int64_t n_done, double p
     rc_lyap_state_add(st, "Q", e->t.Q, (int64_t)e->g->lr * e->t.lcq);
     rc_lyap_state_add(st, "local", local, root ? n_done * e->m : 0);
     rc_lyap_state_add(st, "fp_local", fp_local, root ? n_done : 0);
-    for (int k = 0; k < 2; ++k) rc_lyap_state_add_cov(st, k, covs[k], &c->cov_meta[k]);
+    for (int k = 0; k < 2; ++k) rc_lyap_state_add_cov(st, k, covs[k], c->cov_counts[k]);
 }
 
 /* This rank's part of a stored state into the engine; returns the intervals done. */
@@ -1013,12 +1013,8 @@ static rc_status dckpt_resume(dengine *e, int64_t n_int, double *pr_sum, double 
         e->step = 0;
         rc_drive_init(&e->drive, e->p);
         e->t.n_cholqr2 = e->t.n_fallback = 0;
-        if (cov_h->cov) cov_h->n = cov_h->batch_fill = 0;
-        if (cov_phi->cov) cov_phi->n = cov_phi->batch_fill = 0;
-        if (cov_h->cov) memset(cov_h->sum, 0, sizeof(double) * (size_t)cov_h->N);
-        if (cov_phi->cov) memset(cov_phi->sum, 0, sizeof(double) * (size_t)cov_phi->N);
-        if (cov_h->cov) memset(cov_h->cov, 0, sizeof(double) * (size_t)(cov_h->N * cov_h->N));
-        if (cov_phi->cov) memset(cov_phi->cov, 0, sizeof(double) * (size_t)(cov_phi->N * cov_phi->N));
+        rc_cov_reset(cov_h);
+        rc_cov_reset(cov_phi);
     }
     return RC_OK;
 }

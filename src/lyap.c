@@ -310,7 +310,7 @@ static const char *const cov_field_names[2][5] = {
 
 /* The scalars of a state, held by the caller while the state is in use. */
 typedef struct {
-    double header[8], pr_sum, cov_meta[2];
+    double header[8], pr_sum, cov_counts[2][2];
 } state_scalars;
 
 /* Everything the accumulation carries from one interval to the next; the arrays point into
@@ -332,15 +332,15 @@ static void state_view(const lyap_engine *e, int64_t n_int, int64_t n_done, doub
     rc_lyap_state_add(st, "W", e->W, e->N * (e->ntraj + e->m));
     rc_lyap_state_add(st, "local", local, n_done * e->m);
     rc_lyap_state_add(st, "fp_local", fp_local, e->ntraj == 2 ? n_done : 0);
-    for (int c = 0; c < 2; ++c) rc_lyap_state_add_cov(st, c, covs[c], &sc->cov_meta[c]);
+    for (int c = 0; c < 2; ++c) rc_lyap_state_add_cov(st, c, covs[c], sc->cov_counts[c]);
 }
 
-void rc_lyap_state_add_cov(rc_lyap_state *st, int which, const rc_cov *v, double *meta)
+void rc_lyap_state_add_cov(rc_lyap_state *st, int which, const rc_cov *v, double counts[2])
 {
     const int on = v->cov != NULL;
-    /* n and batch_fill in one double: n * 1024 + batch_fill (batch_fill < 64), exact */
-    *meta = on ? (double)v->n * 1024.0 + (double)v->batch_fill : -1.0;
-    rc_lyap_state_add(st, cov_field_names[which][0], meta, 1);
+    counts[0] = on ? (double)v->n : -1.0;
+    counts[1] = on ? (double)v->batch_fill : -1.0;
+    rc_lyap_state_add(st, cov_field_names[which][0], counts, 2);
     rc_lyap_state_add(st, cov_field_names[which][1], v->shift, on ? v->N : 0);
     rc_lyap_state_add(st, cov_field_names[which][2], v->sum, on ? v->N : 0);
     rc_lyap_state_add(st, cov_field_names[which][3], v->cov, on ? v->N * v->N : 0);
@@ -370,21 +370,21 @@ rc_status rc_lyap_state_copy(const rc_lyap_state *st, const char *name, int64_t 
 
 rc_status rc_lyap_state_load_cov(const rc_lyap_state *st, int c, rc_cov *v, rc_error *err)
 {
-    const char *const *names[2] = {cov_field_names[0], cov_field_names[1]};
-    const double *meta;
-    RC_TRY(rc_lyap_state_get(st, names[c][0], 1, &meta, err));
+    const char *const *names = cov_field_names[c];
+    const double *counts;
+    RC_TRY(rc_lyap_state_get(st, names[0], 2, &counts, err));
     const int on = v->cov != NULL;
-    RC_CHECK((meta[0] >= 0.0) == on, err, RC_ERR_INPUT,
+    RC_CHECK((counts[0] >= 0.0) == on, err, RC_ERR_INPUT,
              "checkpoint: PCA was %s in the stored run", on ? "off" : "on");
     if (!on) return RC_OK;
-    const int64_t n = (int64_t)(meta[0] / 1024.0), fill = (int64_t)meta[0] - 1024 * n;
+    const int64_t fill = (int64_t)counts[1];
     RC_CHECK(fill >= 0 && fill < v->batch_cap, err, RC_ERR_INPUT, "checkpoint: bad PCA batch");
-    v->n = n;
+    v->n = (int64_t)counts[0];
     v->batch_fill = fill;
-    RC_TRY(rc_lyap_state_copy(st, names[c][1], v->N, v->shift, err));
-    RC_TRY(rc_lyap_state_copy(st, names[c][2], v->N, v->sum, err));
-    RC_TRY(rc_lyap_state_copy(st, names[c][3], v->N * v->N, v->cov, err));
-    return rc_lyap_state_copy(st, names[c][4], v->N * fill, v->batch, err);
+    RC_TRY(rc_lyap_state_copy(st, names[1], v->N, v->shift, err));
+    RC_TRY(rc_lyap_state_copy(st, names[2], v->N, v->sum, err));
+    RC_TRY(rc_lyap_state_copy(st, names[3], v->N * v->N, v->cov, err));
+    return rc_lyap_state_copy(st, names[4], v->N * fill, v->batch, err);
 }
 
 /* Puts a stored state into a freshly set-up engine; returns the intervals already done. */

@@ -149,6 +149,14 @@ void rc_cov_add(rc_cov *c, const double *x)
     if (++c->batch_fill == c->batch_cap) cov_flush(c);
 }
 
+void rc_cov_reset(rc_cov *c)
+{
+    if (!c->cov) return;
+    c->n = c->batch_fill = 0;
+    memset(c->sum, 0, sizeof(double) * (size_t)c->N);
+    memset(c->cov, 0, sizeof(double) * (size_t)(c->N * c->N));
+}
+
 double rc_cov_participation_ratio(rc_cov *c)
 {
     cov_flush(c);

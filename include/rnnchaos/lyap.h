@@ -75,9 +75,9 @@ rc_status rc_lyap_state_get(const rc_lyap_state *st, const char *name, int64_t c
 rc_status rc_lyap_state_copy(const rc_lyap_state *st, const char *name, int64_t count, double *dst,
                              rc_error *err);
 /* The running covariance v (which: 0 of h, 1 of phi(h); v->cov NULL: not accumulated) as five
- * fields; *meta is the caller's storage for its counters.  _load puts them back into a v set
- * up the same way. */
-void rc_lyap_state_add_cov(rc_lyap_state *st, int which, const rc_cov *v, double *meta);
+ * fields; counts[2] is the caller's storage for its sample count and batch fill (-1: not
+ * accumulated).  _load puts them back into a v set up the same way. */
+void rc_lyap_state_add_cov(rc_lyap_state *st, int which, const rc_cov *v, double counts[2]);
 rc_status rc_lyap_state_load_cov(const rc_lyap_state *st, int which, rc_cov *v, rc_error *err);
 
 /* interface.md defaults: t_sim 1000, t_ons 1, transients 100 + 100, n_le = N (set at run time

@@ -40,6 +40,8 @@ void rc_cov_add(rc_cov *c, const double *x);
 /* Participation ratio (tr C)^2 / ||C||_F^2 = (sum mu)^2 / sum mu^2 of the covariance. */
 double rc_cov_participation_ratio(rc_cov *c);
 void rc_cov_free(rc_cov *c);
+/* Back to no samples (keeps the buffers). */
+void rc_cov_reset(rc_cov *c);
 
 /* Percentile (0..100) of x[0..n) with linear interpolation; x is sorted in place. */
 double rc_percentile_sorted_inplace(double *x, int64_t n, double pct);
