@@ -2,7 +2,7 @@
 # test_dist runs the same checks on the grid named by its argument; every verdict is reduced
 # over the ranks, so a failure fails all ranks together instead of leaving some waiting.
 add_executable(test_dist test_dist.c rc_test_util.c)
-target_include_directories(test_dist PRIVATE ${PROJECT_SOURCE_DIR}/src ${CMAKE_CURRENT_SOURCE_DIR})
+target_include_directories(test_dist PRIVATE ${PROJECT_SOURCE_DIR}/src/lyap ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(test_dist PRIVATE rnnchaos_lib PkgConfig::CMOCKA)
 set(RC_DIST_ENV "OPENBLAS_NUM_THREADS=1;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1")
 set(RC_MPIEXEC ${MPIEXEC_EXECUTABLE} -x OPENBLAS_NUM_THREADS=1)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "rnnchaos/fit.h"
-#include "rnnchaos/options.h"
+#include "rnnchaos/parse.h"
 #include "rnnchaos/timer.h"
 
 void rc_gcrit_params_default(rc_gcrit_params *gp)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rnnchaos/options.h"
+#include "rnnchaos/parse.h"
 #include "rnnchaos/timer.h"
 
 /* strict C11 hides the POSIX/XSI constants */

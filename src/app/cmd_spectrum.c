@@ -12,6 +12,7 @@
 #include "rnnchaos/h5dist.h"
 #include "rnnchaos/h5input.h"
 #include "rnnchaos/lyap.h"
+#include "rnnchaos/lyap_options.h"
 #include "rnnchaos/options.h"
 #include "rnnchaos/tangent.h"
 

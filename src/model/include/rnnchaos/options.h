@@ -1,16 +1,14 @@
-/* Named options shared by the command line and job files: one table per parameter struct, so
- * `--t-sim 500` and `t_sim = 500` go through the same parser and the same checks.  Keys may be
- * written with '-' or '_' ("sigma-c" == "sigma_c"). */
+/* The model options shared by the command line and job files (the generic parsers are
+ * parse.h, the Lyapunov run options lyap_options.h).  Keys may be written with '-' or '_'
+ * ("sigma-c" == "sigma_c"). */
 #ifndef RNNCHAOS_OPTIONS_H
 #define RNNCHAOS_OPTIONS_H
 
 #include <stdint.h>
 
 #include "rnnchaos/error.h"
-#include "rnnchaos/lyap.h"
+#include "rnnchaos/parse.h"
 #include "rnnchaos/model.h"
-
-#define RC_PATH_MAX 1024
 
 /* Model options of interface.md plus the seeds and input files. */
 typedef struct {
@@ -41,23 +39,5 @@ typedef rc_status (*rc_run_validate_fn)(void *ctx, const rc_model_params *mp, in
  * runs before the matrix is drawn or adopted, so bad run options fail before any heavy work. */
 rc_status rc_model_config_load(rc_model_config *c, int n_given, rc_run_validate_fn validate,
                                void *ctx, rc_network *net, double **h0, rc_error *err);
-
-/* Run options of the Lyapunov engine (t_sim, t_ons, t_transient, t_ons_transient, n_le, ...). */
-int rc_lyap_params_has_key(const char *key);
-rc_status rc_lyap_params_set(rc_lyap_params *lp, const char *key, const char *value,
-                             rc_error *err);
-
-/* Strict scalar parsers: the whole string must be consumed; messages name `what`. */
-rc_status rc_parse_double(const char *s, const char *what, double *out, rc_error *err);
-rc_status rc_parse_int64(const char *s, const char *what, int64_t *out, rc_error *err);
-rc_status rc_parse_uint64(const char *s, const char *what, uint64_t *out, rc_error *err);
-rc_status rc_parse_bool(const char *s, const char *what, int *out, rc_error *err);
-
-/* "FILE.h5:/DATASET" -> file and dataset parts. */
-rc_status rc_split_h5_spec(const char *spec, const char *what, char *file, size_t file_len,
-                           char *dataset, size_t dataset_len, rc_error *err);
-
-/* Key normalisation: lower-case '-' form, at most len-1 chars. */
-void rc_option_normalize(const char *key, char *out, size_t len);
 
 #endif

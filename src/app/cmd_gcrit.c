@@ -9,6 +9,7 @@
 #include "rnnchaos/gcrit.h"
 #include "rnnchaos/h5input.h"
 #include "rnnchaos/lyap.h"
+#include "rnnchaos/lyap_options.h"
 #include "rnnchaos/options.h"
 
 static const char gcrit_help[] =

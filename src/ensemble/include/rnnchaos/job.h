@@ -26,6 +26,7 @@
 #include "rnnchaos/gcrit.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/model.h"
+#include "rnnchaos/lyap_options.h"
 #include "rnnchaos/options.h"
 
 /* ---- columns of the archive's per-kind tables ------------------------------------------------ */

@@ -7,7 +7,7 @@
 #define RNNCHAOS_CHECKPOINT_H
 
 #include "rnnchaos/error.h"
-#include "rnnchaos/lyap.h"
+#include "rnnchaos/state.h"
 
 /* Writes PATH.tmp and renames it to PATH, so a file at PATH is always complete. */
 rc_status rc_checkpoint_write(const char *path, const char *fingerprint, const rc_lyap_state *st,

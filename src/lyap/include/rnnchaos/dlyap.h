@@ -30,6 +30,7 @@
 #include "rnnchaos/error.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/model.h"
+#include "rnnchaos/par.h"
 
 typedef struct {
     int nb;                   /* block size of the block-cyclic layout; 0: rc_dlyap_block_size */
@@ -78,19 +79,6 @@ int rc_dlyap_block_size(int64_t N, int Pr, int Pc, int requested);
  * local-exponent series, PCA covariances).  The scheduler's memory check uses the same. */
 double rc_dlyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp, int Pr, int Pc,
                              int nb, int with_root);
-
-/* Collective (unless limit > 0): bytes one rank may use: limit if > 0, else physical memory
- * (or the cgroup limit, if lower) shared among the job's ranks on this node. */
-rc_status rc_memory_per_rank(MPI_Comm comm, double limit, double *avail, rc_error *err);
-/* "PRxPC" (e.g. "2x3") -> Pr, Pc >= 1; RC_ERR_INPUT naming --grid. */
-rc_status rc_dlyap_parse_grid(const char *s, int *Pr, int *Pc, rc_error *err);
-/* A grid for `size` ranks: Pr * Pc = size, Pc the largest divisor <= sqrt(size) (tall grids
- * keep the columns of a tall-skinny Q together). */
-void rc_dlyap_default_grid(int size, int *Pr, int *Pc);
-
-/* Collective: every rank passes its own status; all return the status of the lowest failed
- * rank with its message in err (RC_OK if none failed).  One MPI_Allreduce when all is well. */
-rc_status rc_dist_agree(MPI_Comm comm, rc_status st, rc_error *err);
 
 /* --- The distributed tangent-space kernels (used by rc_dlyap_run, the tests, the benchmark) */
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "blas_decl.h"
-#include "rnnchaos/options.h"
+#include "rnnchaos/parse.h"
 #include "rnnchaos/stats.h"
 #include "rnnchaos/timer.h"
 

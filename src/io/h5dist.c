@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rnnchaos/dlyap.h"
-#include "rnnchaos/options.h"
+#include "rnnchaos/par.h"
+#include "rnnchaos/parse.h"
 
 /* An open dataset; every HDF5 call here is made by every rank in the same order (collective
  * metadata), and every failure is one all ranks see alike (same file, same arguments). */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "rnnchaos/options.h"
+#include "rnnchaos/parse.h"
 
 /* HDF5 prints its own error stack by default; our messages say what went wrong instead. */
 static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
