@@ -332,8 +332,7 @@ rc_status rc_gcrit_run(const rc_model_params *mp, const rc_lyap_params *lp,
     res->crossings = rc_calloc((size_t)gp->max_probes * 2, sizeof(double), "crossings", err);
     res->crossing_up = rc_calloc((size_t)gp->max_probes, sizeof(int), "crossing directions", err);
     s.order = rc_calloc((size_t)gp->max_probes, sizeof(int), "probe order", err);
-    RC_CHECK_GOTO(res->probes && res->crossings && res->crossing_up && s.order, err, RC_ERR_NOMEM,
-                  "%s", err ? err->msg : "out of memory");
+    RC_ALLOC_GOTO(res->probes && res->crossings && res->crossing_up && s.order);
 
     RC_GOTO(probe_at(&s, gp->g_lo, RC_STAGE_END, err));
     RC_GOTO(probe_at(&s, gp->g_hi, RC_STAGE_END, err));

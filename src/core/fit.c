@@ -115,7 +115,7 @@ rc_status rc_fit_power_law(const double *x, const double *y, int64_t n, rc_linfi
     rc_status st = RC_OK;
     double *lx = rc_calloc((size_t)(n > 0 ? n : 1), sizeof(double), "log x", err);
     double *ly = rc_calloc((size_t)(n > 0 ? n : 1), sizeof(double), "log y", err);
-    RC_CHECK_GOTO(lx && ly, err, RC_ERR_NOMEM, "%s", err ? err->msg : "out of memory");
+    RC_ALLOC_GOTO(lx && ly);
     int64_t k = 0;
     for (int64_t i = 0; i < n; ++i) {
         if (!(isfinite(x[i]) && isfinite(y[i]) && x[i] > 0 && y[i] > 0)) continue;

@@ -76,7 +76,7 @@ rc_status rc_block_bootstrap(const double *series, int64_t n, int64_t m, int64_t
     double *mean = rc_calloc((size_t)m, sizeof(double), "bootstrap mean", err);
     double *stats = rc_calloc((size_t)n_boot * (size_t)nstat, sizeof(double), "bootstrap stats", err);
     double *column = rc_calloc((size_t)n_boot, sizeof(double), "bootstrap column", err);
-    RC_CHECK_GOTO(block_sum && mean && stats && column, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
+    RC_ALLOC_GOTO(block_sum && mean && stats && column);
     for (int64_t b = 0; b < nb; ++b)
         for (int64_t t = b * block_len; t < (b + 1) * block_len; ++t)
             for (int64_t k = 0; k < m; ++k) block_sum[b * m + k] += series[t * m + k];

@@ -36,7 +36,7 @@ static rc_status read_dataset(const char *spec, const char *what, int want_rank,
     size_t count = (size_t)dims[0] * (rank == 2 ? (size_t)dims[1] : 1);
     RC_CHECK_GOTO(count > 0, err, RC_ERR_INPUT, "%s: dataset '%s' is empty", what, dset);
     *data = rc_calloc(count, sizeof(double), what, err);
-    RC_CHECK_GOTO(*data, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
+    RC_ALLOC_GOTO(*data);
     RC_CHECK_GOTO(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *data) >= 0, err,
                   RC_ERR_INPUT, "%s: cannot read dataset '%s' as doubles", what, dset);
 cleanup:

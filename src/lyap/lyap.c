@@ -483,9 +483,8 @@ rc_status rc_lyap_summarize(const double *local, const double *fp_local, int64_t
     res->trace_t = rc_calloc((size_t)(n_trace + 1), sizeof(double), "trace times", err);
     res->trace_lambda = rc_calloc((size_t)((n_trace + 1) * m), sizeof(double), "trace spectra", err);
     res->trace_entropy_H = rc_calloc((size_t)(n_trace + 1), sizeof(double), "trace H", err);
-    RC_CHECK_GOTO(cum && sorted && trace_at && res->lambda && res->trace_t && res->trace_lambda &&
-                      res->trace_entropy_H,
-                  err, RC_ERR_NOMEM, "%s", err ? err->msg : "out of memory");
+    RC_ALLOC_GOTO(cum && sorted && trace_at && res->lambda && res->trace_t && res->trace_lambda &&
+                      res->trace_entropy_H);
     res->N = N;
     res->m = m;
     res->n_intervals = n_int;
@@ -593,8 +592,7 @@ static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp_
     e.log_r = rc_calloc((size_t)m, sizeof(double), "log R_kk", err);
     local = rc_calloc((size_t)(n_int * m), sizeof(double), "local exponents", err);
     fp_local = rc_calloc((size_t)n_int, sizeof(double), "finite-perturbation series", err);
-    RC_CHECK_GOTO(e.W && e.dphi && e.noise && e.work && e.phi_h && e.log_r && local && fp_local,
-                  err, RC_ERR_NOMEM, "%s", err ? err->msg : "out of memory");
+    RC_ALLOC_GOTO(e.W && e.dphi && e.noise && e.work && e.phi_h && e.log_r && local && fp_local);
     RC_GOTO(rc_tangent_ws_init(&e.ws, N, e.ntraj + m, p->phi, err));
     if (do_pca) {
         RC_GOTO(rc_cov_init(&cov_h, N, err));

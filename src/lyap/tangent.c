@@ -19,11 +19,10 @@ rc_status rc_tangent_ws_init(rc_tangent_ws *ws, int64_t N, int64_t ncols, rc_phi
     ws->tau = rc_calloc((size_t)ncols, sizeof(double), "Householder scalars", err);
     ws->G = rc_aligned_alloc((size_t)(ncols * ncols), sizeof(double), "Gram matrix", err);
     ws->log_r1 = rc_calloc((size_t)ncols, sizeof(double), "Cholesky diagonal", err);
-    RC_CHECK_GOTO(ws->S && ws->active && ws->tau && ws->G && ws->log_r1, err, RC_ERR_NOMEM, "%s",
-                  err ? err->msg : "");
+    RC_ALLOC_GOTO(ws->S && ws->active && ws->tau && ws->G && ws->log_r1);
     if (phi != RC_PHI_TANH) {
         ws->Jp = rc_aligned_alloc((size_t)N * (size_t)N, sizeof(double), "packed J", err);
-        RC_CHECK_GOTO(ws->Jp, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
+        RC_ALLOC_GOTO(ws->Jp);
     }
     /* Workspace query for both LAPACK calls on the largest panel the engine reorthonormalises. */
     int n = (int)N, k = (int)(ncols < N ? ncols : N), info = 0, lwork = -1;
@@ -32,7 +31,7 @@ rc_status rc_tangent_ws_init(rc_tangent_ws *ws, int64_t N, int64_t ncols, rc_phi
     dorgqr_(&n, &k, &k, ws->S, &n, ws->tau, &q2, &lwork, &info);
     ws->lwork = (int)fmax(fmax(q1, q2), (double)k * 64);
     ws->work = rc_aligned_alloc((size_t)ws->lwork, sizeof(double), "LAPACK work", err);
-    RC_CHECK_GOTO(ws->work, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
+    RC_ALLOC_GOTO(ws->work);
     return RC_OK;
 cleanup:
     rc_tangent_ws_free(ws);
@@ -342,7 +341,7 @@ rc_status rc_tangent_sp_init(rc_tangent_sp *t, const rc_network *net, int64_t m,
     t->Q = rc_aligned_alloc((size_t)(N * m), sizeof(float), "single-precision Q", err);
     t->S = rc_aligned_alloc((size_t)(N * m), sizeof(float), "single-precision panel", err);
     t->tau = rc_calloc((size_t)m, sizeof(float), "Householder scalars", err);
-    RC_CHECK_GOTO(t->J && t->Q && t->S && t->tau, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
+    RC_ALLOC_GOTO(t->J && t->Q && t->S && t->tau);
     const double *Jsrc = net->het ? net->Jr : net->J; /* het: diag(dt/tau) J */
     for (int64_t k = 0; k < N * N; ++k) t->J[k] = (float)Jsrc[k];
     int n = (int)N, k = (int)m, info = 0, lwork = -1;
@@ -351,7 +350,7 @@ rc_status rc_tangent_sp_init(rc_tangent_sp *t, const rc_network *net, int64_t m,
     sorgqr_(&n, &k, &k, t->Q, &n, t->tau, &q2, &lwork, &info);
     t->lwork = (int)fmax(fmax(q1, q2), (double)k * 64);
     t->work = rc_aligned_alloc((size_t)t->lwork, sizeof(float), "LAPACK work", err);
-    RC_CHECK_GOTO(t->work, err, RC_ERR_NOMEM, "%s", err ? err->msg : "");
+    RC_ALLOC_GOTO(t->work);
     return RC_OK;
 cleanup:
     rc_tangent_sp_free(t);

@@ -75,4 +75,15 @@ void *rc_aligned_alloc(size_t count, size_t size, const char *what, rc_error *er
         }                                                                                      \
     } while (0)
 
+/* After checked allocations (rc_calloc, rc_aligned_alloc), which have already filled err:
+ * any NULL among them leaves with RC_ERR_NOMEM and that message (never re-formatted into
+ * itself).  Needs `rc_status st` and a `cleanup:` label. */
+#define RC_ALLOC_GOTO(all_allocated)                                                           \
+    do {                                                                                       \
+        if (!(all_allocated)) {                                                                \
+            st = RC_ERR_NOMEM;                                                                 \
+            goto cleanup;                                                                      \
+        }                                                                                      \
+    } while (0)
+
 #endif
