@@ -119,6 +119,8 @@ rc_status rc_lyap_summarize(const double *local, const double *fp_local, int64_t
  * (seed_ons, FP) and d0 = 1e-8 sqrt(N) (far below the attractor's scale, far above the rounding
  * of h); returns d0. */
 double rc_fp_twin_start(const rc_model_params *p, const double *h, double *twin);
+/* The same for a state of dimension N and the direction seed seed_ons. */
+double rc_fp_twin_start_n(int64_t N, uint64_t seed_ons, const double *h, double *twin);
 /* Renormalise the twin back to distance d0 from h; returns log(distance / d0) before it. */
 double rc_fp_twin_renormalise(const double *h, double *twin, int64_t N, double d0);
 
