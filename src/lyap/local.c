@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rnnchaos/lyap_driver.h"
+#include "rnnchaos/lyap_model.h"
 #include "rnnchaos/rng.h"
 #include "rnnchaos/stats.h"
 #include "rnnchaos/tangent.h"
@@ -16,15 +17,14 @@
 
 /* Everything the time loop touches, allocated once before it starts. */
 typedef struct {
-    const rc_network *net;
+    const rc_lyap_model *mdl;
     const rc_lyap_params *lp;
     int64_t N, m, spi;
     int ntraj;
     double *W;     /* [h | h_fp | Q], N x (ntraj + m) */
-    double *dphi, *noise, *work, *log_r; /* log_r: the driver's buffer */
+    double *log_r; /* the driver's buffer */
     rc_tangent_ws ws;
     rc_tangent_sp sp; /* single-precision tangent system (single_precision only) */
-    rc_drive drive;
     int64_t step;
     rc_reorth_kind reorth;
 } lyap_engine;
@@ -34,7 +34,7 @@ static rc_status engine_check_state(const lyap_engine *e, int ntraj, rc_error *e
 {
     RC_CHECK(rc_state_is_sane(e->W, (size_t)(e->N * ntraj)), err, RC_ERR_NUMERIC,
              "trajectory diverged (non-finite or |h| > 1e12) at step %lld, t = %g",
-             (long long)e->step, (double)e->step * e->net->p.dt);
+             (long long)e->step, (double)e->step * e->mdl->dt);
     return RC_OK;
 }
 
@@ -43,11 +43,10 @@ static rc_status engine_relax(lyap_engine *e, int64_t nsteps, rc_error *err)
 {
     for (int64_t s = 0; s < nsteps; ++s) {
         if (e->lp->observer) {
-            rc_network_dphi(e->net, e->W, e->dphi);
-            e->lp->observer(e->lp->observer_ctx, e->step, 0, e->W, e->dphi);
+            const double *dphi = e->mdl->linearise ? e->mdl->linearise(e->mdl->self, e->W) : NULL;
+            e->lp->observer(e->lp->observer_ctx, e->step, 0, e->W, dphi);
         }
-        rc_model_step(e->net, e->step, e->drive.value, e->W, e->N, 1, e->work);
-        rc_drive_advance(&e->drive, &e->net->p, e->step);
+        e->mdl->step(e->mdl->self, e->step, e->W, 1);
         e->step++;
         if ((s + 1) % e->spi == 0) RC_TRY(engine_check_state(e, 1, err));
     }
@@ -57,23 +56,17 @@ static rc_status engine_relax(lyap_engine *e, int64_t nsteps, rc_error *err)
 /* One reorthonormalisation interval: spi tangent steps, then QR into e->log_r. */
 static rc_status engine_interval(lyap_engine *e, int phase, rc_error *err)
 {
-    const rc_model_params *p = &e->net->p;
+    const rc_lyap_model *md = e->mdl;
     for (int64_t s = 0; s < e->spi; ++s) {
-        rc_network_dphi(e->net, e->W, e->dphi);
-        if (e->lp->observer) e->lp->observer(e->lp->observer_ctx, e->step, phase, e->W, e->dphi);
+        const double *dphi = md->linearise ? md->linearise(md->self, e->W) : NULL;
+        if (e->lp->observer) e->lp->observer(e->lp->observer_ctx, e->step, phase, e->W, dphi);
         if (e->lp->single_precision) {
-            rc_tangent_sp_step(e->net, &e->sp, e->dphi);
-            rc_model_step(e->net, e->step, e->drive.value, e->W, e->N, e->ntraj, e->work);
-            rc_drive_advance(&e->drive, p, e->step);
-            e->step++;
-            continue;
+            /* float tangent vectors of the rate network, the state in double */
+            rc_tangent_sp_step(md->rate, &e->sp, dphi);
+            md->step(md->self, e->step, e->W, e->ntraj);
+        } else {
+            md->tangent_step(md->self, e->step, e->W, e->ntraj, e->m, &e->ws);
         }
-        if (e->lp->use_reference_kernels)
-            rc_tangent_step_ref(e->net, e->dphi, e->W, e->ntraj, e->m);
-        else
-            rc_tangent_step(e->net, e->dphi, e->W, e->ntraj, e->m, &e->ws);
-        rc_network_add_drive_noise(e->net, e->step, e->drive.value, e->W, e->N, e->ntraj, e->noise);
-        rc_drive_advance(&e->drive, p, e->step);
         e->step++;
     }
     RC_TRY(engine_check_state(e, e->ntraj, err));
@@ -119,7 +112,7 @@ static void state_view(const lyap_engine *e, const rc_lyap_accum *acc, int64_t n
     memcpy(sc->header, header, sizeof header);
     sc->pr_sum = acc->pr_sum;
     rc_lyap_state_add(st, "header", sc->header, 8);
-    rc_lyap_state_add(st, "drive", (double *)&e->drive.value, 1);
+    rc_lyap_state_add(st, "drive", e->mdl->input_state, 1);
     rc_lyap_state_add(st, "fp_d0", (double *)&acc->fp_d0, 1);
     rc_lyap_state_add(st, "pr_sum", &sc->pr_sum, 1);
     rc_lyap_state_add(st, "W", e->W, e->N * (e->ntraj + e->m));
@@ -146,7 +139,7 @@ static rc_status state_load(lyap_engine *e, const rc_lyap_state *st, rc_lyap_acc
     e->step = (int64_t)h[5];
     e->ws.n_cholqr2 = (int64_t)h[6];
     e->ws.n_fallback = (int64_t)h[7];
-    RC_TRY(rc_lyap_state_copy(st, "drive", 1, &e->drive.value, err));
+    RC_TRY(rc_lyap_state_copy(st, "drive", 1, e->mdl->input_state, err));
     RC_TRY(rc_lyap_state_copy(st, "fp_d0", 1, &acc->fp_d0, err));
     RC_TRY(rc_lyap_state_copy(st, "pr_sum", 1, &acc->pr_sum, err));
     RC_TRY(rc_lyap_state_copy(st, "W", e->N * (e->ntraj + e->m), e->W, err));
@@ -164,7 +157,7 @@ static void local_initial_state(void *self, const double *h0, double *h)
     if (h0)
         memcpy(h, h0, (size_t)e->N * sizeof(double));
     else
-        rc_model_initial_state(&e->net->p, h);
+        e->mdl->initial_state(e->mdl->self, h);
 }
 
 static rc_status local_relax(void *self, int64_t nsteps, rc_error *err) { return engine_relax(self, nsteps, err); }
@@ -175,10 +168,10 @@ static rc_status local_tangent_start(void *self, double *log_r, rc_error *err)
     const int64_t N = e->N;
     double *Q = e->W + e->ntraj * N;
     for (int64_t k = 0; k < e->m; ++k)
-        rc_rng_normals(e->net->p.seed_ons, RC_STREAM_ONS, (uint64_t)k, 0, (size_t)N, Q + k * N);
+        rc_rng_normals(e->mdl->seed_ons, RC_STREAM_ONS, (uint64_t)k, 0, (size_t)N, Q + k * N);
     RC_TRY(rc_reorth_householder(Q, N, e->m, log_r, &e->ws, err));
     if (e->lp->single_precision) {
-        RC_TRY(rc_tangent_sp_init(&e->sp, e->net, e->m, err));
+        RC_TRY(rc_tangent_sp_init(&e->sp, e->mdl->rate, e->m, err));
         rc_tangent_sp_load(&e->sp, Q);
     }
     return RC_OK;
@@ -200,7 +193,7 @@ static rc_status local_first_vector_pr(void *self, double *pr, rc_error *err)
 static void local_observable(void *self, const double *h, double *out)
 {
     const lyap_engine *e = self;
-    rc_network_phi(e->net, h, out);
+    e->mdl->observable(e->mdl->self, h, out);
 }
 
 static rc_status local_resume(void *self, rc_lyap_accum *acc, int64_t *k_start, rc_error *err)
@@ -227,40 +220,37 @@ static rc_status local_store(void *self, rc_lyap_accum *acc, int64_t n_done, rc_
 
 static int64_t local_fallbacks(void *self) { return ((lyap_engine *)self)->ws.n_fallback; }
 
-static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp,
-                                rc_lyap_result *res, rc_error *err)
+/* The method with lp->n_le exponents on a model (the checks of rc_lyap_params_validate done). */
+static rc_status model_run_fixed(const rc_lyap_model *md, const rc_lyap_params *lp,
+                                 rc_lyap_result *res, rc_error *err)
 {
     const double t_start = rc_wall_seconds();
     memset(res, 0, sizeof *res);
-    RC_TRY(rc_lyap_params_validate(lp, &net->p, err));
-    const rc_model_params *p = &net->p;
-    const int64_t N = net->N;
+    const int64_t N = md->N;
     const int64_t m = lp->n_le ? lp->n_le : N;
+    RC_CHECK((!lp->single_precision && !lp->use_reference_kernels) || md->rate, err,
+             RC_ERR_INPUT, "--precision single and the reference kernels are for rate networks");
 
     rc_status st = RC_OK;
     lyap_engine e;
     memset(&e, 0, sizeof e);
-    e.net = net;
+    e.mdl = md;
     e.lp = lp;
     e.N = N;
     e.m = m;
-    e.spi = (int64_t)llround(lp->t_ons / p->dt);
+    e.spi = (int64_t)llround(lp->t_ons / md->dt);
     e.ntraj = lp->finite_perturbation ? 2 : 1;
     e.reorth = lp->reorth == RC_REORTH_AUTO ? rc_reorth_auto_choice(N, m) : (rc_reorth_kind)lp->reorth;
     if (lp->single_precision) e.reorth = RC_REORTH_HOUSEHOLDER; /* sgeqrf + sorgqr */
 
     e.W = rc_aligned_alloc((size_t)(N * (e.ntraj + m)), sizeof(double), "state and tangent panel", err);
-    if (e.W) memset(e.W, 0, sizeof(double) * (size_t)(N * (e.ntraj + m)));
-    e.dphi = rc_aligned_alloc((size_t)N, sizeof(double), "phi'", err);
-    e.noise = rc_aligned_alloc((size_t)N, sizeof(double), "noise", err);
-    e.work = rc_aligned_alloc((size_t)N * 3, sizeof(double), "step work", err);
-    RC_ALLOC_GOTO(e.W && e.dphi && e.noise && e.work);
-    RC_GOTO(rc_tangent_ws_init(&e.ws, N, e.ntraj + m, p->phi, err));
-    rc_drive_init(&e.drive, p); /* decay and kick; a resumed run then takes the stored value */
+    RC_ALLOC_GOTO(e.W);
+    memset(e.W, 0, sizeof(double) * (size_t)(N * (e.ntraj + m)));
+    RC_GOTO(md->workspace_init(md->self, e.ntraj + m, &e.ws, err));
 
     rc_lyap_backend b = {
         .self = &e, .N = N, .m = m, .ntraj = e.ntraj, .W = e.W, .root = 1, .t_ons = lp->t_ons,
-        .transient_steps = (int64_t)llround(lp->t_transient / p->dt), .seed_ons = p->seed_ons,
+        .transient_steps = (int64_t)llround(lp->t_transient / md->dt), .seed_ons = md->seed_ons,
         .initial_state = local_initial_state, .relax = local_relax,
         .tangent_start = local_tangent_start, .interval = local_interval,
         .first_vector_pr = local_first_vector_pr, .observable = local_observable,
@@ -273,9 +263,20 @@ cleanup:
     rc_tangent_ws_free(&e.ws);
     rc_tangent_sp_free(&e.sp);
     free(e.W);
-    free(e.dphi);
-    free(e.noise);
-    free(e.work);
+    return st;
+}
+
+/* A rate network is rebuilt as a model for every run (its common input starts afresh). */
+static rc_status lyap_run_fixed(const rc_network *net, const rc_lyap_params *lp,
+                                rc_lyap_result *res, rc_error *err)
+{
+    memset(res, 0, sizeof *res);
+    RC_TRY(rc_lyap_params_validate(lp, &net->p, err));
+    rc_rate_model rate;
+    rc_lyap_model md;
+    RC_TRY(rc_rate_model_init(&rate, net, lp, &md, err));
+    rc_status st = model_run_fixed(&md, lp, res, err);
+    rc_rate_model_free(&rate);
     return st;
 }
 
@@ -293,4 +294,25 @@ rc_status rc_lyap_run(const rc_network *net, const rc_lyap_params *lp, rc_lyap_r
     if (lp->n_le != RC_NLE_AUTO) return lyap_run_fixed(net, lp, res, err);
     RC_TRY(rc_lyap_params_validate(lp, &net->p, err));
     return rc_lyap_run_auto(net->N, lp, local_run_fixed, (void *)net, res, err);
+}
+
+static rc_status model_run_fixed_auto(void *ctx, const rc_lyap_params *lp, int64_t m,
+                                      rc_lyap_result *res, rc_error *err)
+{
+    rc_lyap_params run = *lp;
+    run.n_le = m;
+    return model_run_fixed(ctx, &run, res, err);
+}
+
+rc_status rc_lyap_run_model(const rc_lyap_model *model, const rc_lyap_params *lp,
+                            rc_lyap_result *res, rc_error *err)
+{
+    /* the run options' checks of rc_lyap_params_validate, for a model of size N and step dt */
+    rc_model_params shape;
+    rc_model_params_default(&shape, 0);
+    shape.N = model->N;
+    shape.dt = shape.tau = model->dt;
+    RC_TRY(rc_lyap_params_validate(lp, &shape, err));
+    if (lp->n_le != RC_NLE_AUTO) return model_run_fixed(model, lp, res, err);
+    return rc_lyap_run_auto(model->N, lp, model_run_fixed_auto, (void *)model, res, err);
 }

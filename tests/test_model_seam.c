@@ -1,0 +1,197 @@
+/* The model interface (lyap_model.h) proven by a second model that lives here: the linear map
+ * x_{s+1} = A x_s with A = V diag(mu) V^-1, through the same driver as the rate network.
+ *
+ * Exact identities: the Lyapunov exponents of a linear map are log|mu_k| (dt = 1), ordered by
+ * |mu_k|; the finite-perturbation estimate equals log|mu_1| too, since the twin's difference
+ * obeys the same linear map.  V is a fixed, well-conditioned non-orthogonal matrix, so the
+ * exponents are not the log singular values of A: a driver that accumulated the wrong
+ * interval, mixed trajectory and tangent columns, or lost the QR's R would miss them. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rnnchaos/lyap_model.h"
+
+enum { LN = 6 };
+static const double mu[LN] = {0.95, -0.8, 0.6, 0.45, -0.3, 0.1};
+
+typedef struct {
+    double A[LN * LN]; /* column-major */
+    double tmp[LN];
+    double input;      /* no input: a dummy the checkpoint interface points at */
+    int64_t steps;     /* steps taken, to check the driver's step accounting */
+} linear_map;
+
+/* A = V diag(mu) V^-1 with V = I + 0.3 L (L strictly lower triangular, fixed entries): V^-1 is
+ * computed by forward substitution, so A is exact up to rounding. */
+static void linear_map_build(linear_map *lm)
+{
+    double V[LN * LN], Vi[LN * LN];
+    memset(V, 0, sizeof V);
+    for (int i = 0; i < LN; ++i) {
+        V[i + i * LN] = 1.0;
+        for (int j = 0; j < i; ++j) V[i + j * LN] = 0.3 * cos(1.0 + i + 2.0 * j);
+    }
+    /* V^-1 column by column: V y = e_c, unit lower triangular */
+    for (int c = 0; c < LN; ++c)
+        for (int i = 0; i < LN; ++i) {
+            double v = i == c ? 1.0 : 0.0;
+            for (int j = 0; j < i; ++j) v -= V[i + j * LN] * Vi[j + c * LN];
+            Vi[i + c * LN] = v;
+        }
+    for (int i = 0; i < LN; ++i)
+        for (int j = 0; j < LN; ++j) {
+            double a = 0.0;
+            for (int k = 0; k < LN; ++k) a += V[i + k * LN] * mu[k] * Vi[k + j * LN];
+            lm->A[i + j * LN] = a;
+        }
+    lm->input = 0.0;
+    lm->steps = 0;
+}
+
+static rc_status lm_workspace_init(void *self, int64_t ncols, rc_tangent_ws *ws, rc_error *err)
+{
+    /* tanh: the dense panel, no packed copy of a coupling matrix */
+    return rc_tangent_ws_init(ws, LN, ncols, RC_PHI_TANH, err);
+}
+
+static void lm_initial_state(void *self, double *x)
+{
+    ((linear_map *)self)->steps = 0; /* every fresh run (the pilots of n_le = auto too) */
+    for (int i = 0; i < LN; ++i) x[i] = 1.0 + 0.1 * i;
+}
+
+static void lm_apply(linear_map *lm, double *X, int64_t ncols)
+{
+    for (int64_t c = 0; c < ncols; ++c) {
+        double *x = X + c * LN;
+        for (int i = 0; i < LN; ++i) {
+            double v = 0.0;
+            for (int j = 0; j < LN; ++j) v += lm->A[i + j * LN] * x[j];
+            lm->tmp[i] = v;
+        }
+        memcpy(x, lm->tmp, sizeof lm->tmp);
+    }
+}
+
+static void lm_step(void *self, int64_t s, double *X, int ntraj)
+{
+    linear_map *lm = self;
+    assert_int_equal(s, lm->steps); /* the driver hands out consecutive step indices */
+    lm_apply(lm, X, ntraj);
+    lm->steps++;
+}
+
+static void lm_tangent_step(void *self, int64_t s, double *W, int ntraj, int64_t m,
+                            rc_tangent_ws *ws)
+{
+    linear_map *lm = self;
+    assert_int_equal(s, lm->steps);
+    lm_apply(lm, W, ntraj + m); /* the Jacobian of a linear map is A itself */
+    lm->steps++;
+}
+
+static void lm_observable(void *self, const double *x, double *out) { memcpy(out, x, LN * sizeof *x); }
+
+static rc_lyap_model lm_model(linear_map *lm)
+{
+    linear_map_build(lm);
+    return (rc_lyap_model){.name = "linear",
+                           .self = lm,
+                           .N = LN,
+                           .dt = 1.0,
+                           .seed_ons = 7,
+                           .workspace_init = lm_workspace_init,
+                           .initial_state = lm_initial_state,
+                           .linearise = NULL,
+                           .step = lm_step,
+                           .tangent_step = lm_tangent_step,
+                           .observable = lm_observable,
+                           .input_state = &lm->input,
+                           .rate = NULL};
+}
+
+static void lm_params(rc_lyap_params *lp)
+{
+    rc_lyap_params_default(lp);
+    lp->t_transient = 10;
+    lp->t_ons = 2;
+    lp->t_ons_transient = 200; /* the orthonormal system converges like (mu_k+1/mu_k)^t */
+    lp->t_sim = 400;
+    lp->n_boot = 50;
+    lp->n_trace = 4;
+}
+
+static void test_linear_map_exponents(void **state)
+{
+    linear_map lm;
+    rc_lyap_model md = lm_model(&lm);
+    rc_lyap_params lp;
+    lm_params(&lp);
+    rc_lyap_result res;
+    rc_error err = {0};
+    assert_int_equal(rc_lyap_run_model(&md, &lp, &res, &err), RC_OK);
+    assert_int_equal(res.m, LN);
+    for (int k = 0; k < LN; ++k) assert_true(fabs(res.lambda[k] - log(fabs(mu[k]))) < 1e-9);
+    assert_true(fabs(res.lambda_max_fp - log(fabs(mu[0]))) < 1e-9);
+    double h = 0.0; /* no positive exponent: H = 0, and sum lambda = log|det A| */
+    for (int k = 0; k < LN; ++k) h += log(fabs(mu[k]));
+    assert_true(res.entropy_H == 0.0);
+    assert_true(fabs(res.lambda_mean * LN - h) < 1e-8);
+    /* the step accounting: t_transient + (t_ons_transient + t_sim) steps of dt = 1 */
+    assert_int_equal(lm.steps, 10 + 200 + 400);
+    assert_int_equal(res.n_intervals, 200);
+    rc_lyap_result_free(&res);
+}
+
+/* n_le < N and n_le = auto reach the same leading exponents through the shared auto scheme. */
+static void test_linear_map_partial_and_auto(void **state)
+{
+    linear_map lm;
+    rc_lyap_model md = lm_model(&lm);
+    rc_lyap_params lp;
+    lm_params(&lp);
+    lp.n_le = 3;
+    rc_lyap_result res;
+    rc_error err = {0};
+    assert_int_equal(rc_lyap_run_model(&md, &lp, &res, &err), RC_OK);
+    assert_int_equal(res.m, 3);
+    for (int k = 0; k < 3; ++k) assert_true(fabs(res.lambda[k] - log(fabs(mu[k]))) < 1e-9);
+    rc_lyap_result_free(&res);
+
+    md = lm_model(&lm);
+    lp.n_le = RC_NLE_AUTO;
+    assert_int_equal(rc_lyap_run_model(&md, &lp, &res, &err), RC_OK);
+    assert_true(res.n_le_auto);
+    for (int k = 0; k < res.m; ++k) assert_true(fabs(res.lambda[k] - log(fabs(mu[k]))) < 1e-9);
+    rc_lyap_result_free(&res);
+}
+
+/* Options that exist for rate networks only are refused for another model. */
+static void test_rate_only_options_refused(void **state)
+{
+    linear_map lm;
+    rc_lyap_model md = lm_model(&lm);
+    rc_lyap_params lp;
+    lm_params(&lp);
+    lp.single_precision = 1;
+    rc_lyap_result res;
+    rc_error err = {0};
+    assert_int_equal(rc_lyap_run_model(&md, &lp, &res, &err), RC_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "rate networks"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linear_map_exponents),
+        cmocka_unit_test(test_linear_map_partial_and_auto),
+        cmocka_unit_test(test_rate_only_options_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
