@@ -10,7 +10,7 @@ legitimately differ: the two codes can settle on different attractors.)
     crosscheck_numpy.py RNNCHAOS lambda1 N G NETS      lambda_1 per network (t_sim 2000)
     crosscheck_numpy.py RNNCHAOS entropy N G NETS      full spectrum: lambda_1, H, H/N (t_sim 500)
 
-Reference dynamics (science.md section 1): h <- (1 - dt) h + dt J tanh(h), dt = 0.1, J_ii = 0.
+Reference dynamics (docs/model.md section 1): h <- (1 - dt) h + dt J tanh(h), dt = 0.1, J_ii = 0.
 """
 import json
 import subprocess
