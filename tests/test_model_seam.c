@@ -172,6 +172,44 @@ static void test_linear_map_partial_and_auto(void **state)
     rc_lyap_result_free(&res);
 }
 
+/* Cancellation is a status: the poll sees every step with its phase, and a nonzero answer ends
+ * the run with RC_ERR_SIGNAL at once (no step after it). */
+typedef struct {
+    int64_t calls, stop_at;
+    int64_t per_phase[3];
+} cancel_probe;
+
+static int probe_cancel(void *ctx, int phase)
+{
+    cancel_probe *c = ctx;
+    c->per_phase[phase]++;
+    return ++c->calls == c->stop_at;
+}
+
+static void test_cancel_is_a_status(void **state)
+{
+    linear_map lm;
+    rc_lyap_model md = lm_model(&lm);
+    rc_lyap_params lp;
+    lm_params(&lp);
+    cancel_probe c = {0, -1, {0, 0, 0}};
+    lp.cancel = probe_cancel;
+    lp.cancel_ctx = &c;
+    rc_lyap_result res;
+    rc_error err = {0};
+    assert_int_equal(rc_lyap_run_model(&md, &lp, &res, &err), RC_OK);
+    assert_int_equal(c.per_phase[0], 10);  /* t_transient steps */
+    assert_int_equal(c.per_phase[1], 200); /* t_ons_transient steps */
+    assert_int_equal(c.per_phase[2], 400); /* t_sim steps */
+    rc_lyap_result_free(&res);
+
+    md = lm_model(&lm);
+    c = (cancel_probe){0, 300, {0, 0, 0}};
+    assert_int_equal(rc_lyap_run_model(&md, &lp, &res, &err), RC_ERR_SIGNAL);
+    assert_int_equal(lm.steps, 299); /* the step polled 300th never ran */
+    assert_non_null(strstr(err.msg, "cancelled"));
+}
+
 /* Options that exist for rate networks only are refused for another model. */
 static void test_rate_only_options_refused(void **state)
 {
@@ -192,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_linear_map_exponents),
         cmocka_unit_test(test_linear_map_partial_and_auto),
         cmocka_unit_test(test_rate_only_options_refused),
+        cmocka_unit_test(test_cancel_is_a_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

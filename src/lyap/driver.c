@@ -60,6 +60,12 @@ static void pilot_observer(void *ctx, int64_t step, int phase, const double *h, 
     lp->observer(lp->observer_ctx, step, phase == 2 ? 1 : phase, h, dphi);
 }
 
+static int pilot_cancel(void *ctx, int phase)
+{
+    const rc_lyap_params *lp = ctx;
+    return lp->cancel(lp->cancel_ctx, phase == 2 ? 1 : phase);
+}
+
 /* The final run(s) of n_le = auto with m exponents, doubled while D is only a lower bound;
  * a stored state (lp->resume) continues the first of them. */
 static rc_status auto_final(int64_t N, const rc_lyap_params *lp, rc_lyap_fixed_fn run_fixed,
@@ -104,6 +110,10 @@ rc_status rc_lyap_run_auto(int64_t N, const rc_lyap_params *lp, rc_lyap_fixed_fn
     if (lp->observer) {
         pilot.observer = pilot_observer;
         pilot.observer_ctx = (void *)lp;
+    }
+    if (lp->cancel) {
+        pilot.cancel = pilot_cancel;
+        pilot.cancel_ctx = (void *)lp;
     }
     pilot.t_sim = fmax(lp->t_ons, floor(lp->t_sim / 10.0 / lp->t_ons) * lp->t_ons);
     pilot.finite_perturbation = 0;

@@ -38,6 +38,13 @@ static rc_status engine_check_state(const lyap_engine *e, int ntraj, rc_error *e
     return RC_OK;
 }
 
+static rc_status engine_poll_cancel(const lyap_engine *e, int phase, rc_error *err)
+{
+    RC_CHECK(!e->lp->cancel || !e->lp->cancel(e->lp->cancel_ctx, phase), err, RC_ERR_SIGNAL,
+             "cancelled by a stop request at step %lld", (long long)e->step);
+    return RC_OK;
+}
+
 /* Trajectory only: the transient before any tangent work. */
 static rc_status engine_relax(lyap_engine *e, int64_t nsteps, rc_error *err)
 {
@@ -46,6 +53,7 @@ static rc_status engine_relax(lyap_engine *e, int64_t nsteps, rc_error *err)
             const double *dphi = e->mdl->linearise ? e->mdl->linearise(e->mdl->self, e->W) : NULL;
             e->lp->observer(e->lp->observer_ctx, e->step, 0, e->W, dphi);
         }
+        RC_TRY(engine_poll_cancel(e, 0, err));
         e->mdl->step(e->mdl->self, e->step, e->W, 1);
         e->step++;
         if ((s + 1) % e->spi == 0) RC_TRY(engine_check_state(e, 1, err));
@@ -60,6 +68,7 @@ static rc_status engine_interval(lyap_engine *e, int phase, rc_error *err)
     for (int64_t s = 0; s < e->spi; ++s) {
         const double *dphi = md->linearise ? md->linearise(md->self, e->W) : NULL;
         if (e->lp->observer) e->lp->observer(e->lp->observer_ctx, e->step, phase, e->W, dphi);
+        RC_TRY(engine_poll_cancel(e, phase, err));
         if (e->lp->single_precision) {
             /* float tangent vectors of the rate network, the state in double */
             rc_tangent_sp_step(md->rate, &e->sp, dphi);

@@ -32,6 +32,12 @@ typedef struct {
      * result).  For tests, and for the scheduler to cancel a task. */
     void (*observer)(void *ctx, int64_t step, int phase, const double *h, const double *dphi);
     void *observer_ctx;
+    /* Optional cancellation poll, called before every step right after the observer (same
+     * phases): a nonzero return ends the run there with RC_ERR_SIGNAL, everything freed.  A
+     * caller that wants a stop in the accumulation to wait for the interval's checkpoint
+     * returns 0 in phase 2 and stops through checkpoint() instead. */
+    int (*cancel)(void *ctx, int phase);
+    void *cancel_ctx;
     /* Optional sequential stopping: called after accumulated interval k (0-based) with its m
      * local exponents log R_jj / t_ons; a nonzero return ends the accumulation there, and the
      * result is exactly that of a run with t_sim = (k + 1) t_ons. */
