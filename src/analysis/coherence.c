@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rnnchaos/parse.h"
+#include "rnnchaos/steps.h"
 #include "rnnchaos/timer.h"
 
 /* strict C11 hides the POSIX/XSI constants */
@@ -528,12 +529,14 @@ rc_status rc_coherence_params_validate(const rc_coherence_params *cp, const rc_m
     }
     RC_CHECK(isfinite(cp->t_seg) && cp->t_seg > 0, err, RC_ERR_INPUT,
              "--t-seg: must be > 0, got %g", cp->t_seg);
+    RC_TRY(rc_check_steps(cp->t_seg, "--t-seg", dt, mp->tau, err));
     const int64_t L = whole_steps(cp->t_seg, dt);
     RC_CHECK(L >= 4 && L % 2 == 0, err, RC_ERR_INPUT,
              "--t-seg: must be an even number (>= 4) of steps dt = %g, got %g", dt, cp->t_seg);
     RC_CHECK(L <= (int64_t)1 << 30, err, RC_ERR_INPUT, "--t-seg: %g is too many steps", cp->t_seg);
     RC_CHECK(isfinite(cp->t_sim) && cp->t_sim > 0, err, RC_ERR_INPUT,
              "--t-sim: must be > 0, got %g", cp->t_sim);
+    RC_TRY(rc_check_steps(cp->t_sim, "--t-sim", dt, mp->tau, err));
     const int64_t n = llround(cp->t_sim / dt);
     const int64_t K = n >= L ? (n - L) / (L / 2) + 1 : 0;
     RC_CHECK(K >= 4, err, RC_ERR_INPUT,
@@ -541,6 +544,7 @@ rc_status rc_coherence_params_validate(const rc_coherence_params *cp, const rc_m
              "--t-seg or raise --t-sim", cp->t_sim, (long long)K, cp->t_seg);
     RC_CHECK(isfinite(cp->t_transient) && cp->t_transient >= 0, err, RC_ERR_INPUT,
              "--t-transient: must be >= 0, got %g", cp->t_transient);
+    RC_TRY(rc_check_steps(cp->t_transient, "--t-transient", dt, mp->tau, err));
     const double f_nyq = 0.5 / dt;
     RC_CHECK(isfinite(cp->f_max) && cp->f_max >= 0 && cp->f_max <= f_nyq * (1 + 1e-12), err,
              RC_ERR_INPUT, "--f-max: must lie in [0, 1/(2 dt) = %g] (0: up to 1/(2 dt)), got %g",
@@ -552,6 +556,7 @@ rc_status rc_coherence_params_validate(const rc_coherence_params *cp, const rc_m
              (long long)cp->step_trials);
     RC_CHECK(isfinite(cp->t_step) && cp->t_step >= 4 * dt, err, RC_ERR_INPUT,
              "--t-step: must be >= 4 dt = %g, got %g", 4 * dt, cp->t_step);
+    RC_TRY(rc_check_steps(cp->t_step, "--t-step", dt, mp->tau, err));
     return RC_OK;
 }
 

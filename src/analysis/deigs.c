@@ -38,12 +38,11 @@ static rc_status make_jacobian_zero(rc_dgrid *g, const rc_model_params *mp, rc_e
     return RC_OK;
 }
 
-rc_status rc_deigs_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp, rc_deigs_of of,
-                       double *wr, double *wi, rc_error *err)
+/* pdgehrd + pdhseqr on a Pr x Pc grid over comm (size Pr * Pc). */
+static rc_status deigs_on_grid(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
+                               rc_deigs_of of, double *wr, double *wi, rc_error *err)
 {
-    RC_TRY(rc_model_params_validate(mp, err));
     const int64_t N = mp->N;
-    RC_CHECK(N <= 2147483647, err, RC_ERR_INPUT, "--N: at most 2^31 - 1 for ScaLAPACK");
     int nb = rc_dlyap_block_size(N, Pr, Pc, 0);
     if (nb < DEIGS_MIN_NB) nb = DEIGS_MIN_NB;
     rc_dgrid g;
@@ -108,4 +107,68 @@ rc_status rc_deigs_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
     free(iwork);
     rc_dgrid_free(&g);
     return st;
+}
+
+void rc_deigs_solver_grid(int Pr, int Pc, int *Sr, int *Sc)
+{
+    *Sr = Pr;
+    *Sc = Pc;
+    const int P = Pr * Pc;
+    if ((Pr > 1 && Pc > 1) || P <= 2) return;
+    if (P == 3) {
+        /* two ranks in the requested orientation: pdlaqr5 skips the broadcasts at P <= 2 */
+        *Sr = Pr > 1 ? 2 : 1;
+        *Sc = Pc > 1 ? 2 : 1;
+        return;
+    }
+    /* the most ranks on a grid with at least two rows and two columns, the squarer on ties */
+    int best = 0;
+    for (int r = 2; r * 2 <= P; ++r) {
+        const int c = P / r;
+        if (c < 2) break;
+        const int d = r > c ? r - c : c - r, bd = *Sr > *Sc ? *Sr - *Sc : *Sc - *Sr;
+        if (r * c > best || (r * c == best && d < bd)) {
+            best = r * c;
+            *Sr = r;
+            *Sc = c;
+        }
+    }
+}
+
+rc_status rc_deigs_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp, rc_deigs_of of,
+                       double *wr, double *wi, rc_error *err)
+{
+    RC_TRY(rc_model_params_validate(mp, err));
+    const int64_t N = mp->N;
+    RC_CHECK(N <= 2147483647, err, RC_ERR_INPUT, "--N: at most 2^31 - 1 for ScaLAPACK");
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    RC_CHECK((int64_t)Pr * Pc == size, err, RC_ERR_INPUT,
+             "--grid: %dx%d needs %d ranks, but %d are running (mpiexec -n %d)", Pr, Pc, Pr * Pc,
+             size, Pr * Pc);
+    int Sr, Sc;
+    rc_deigs_solver_grid(Pr, Pc, &Sr, &Sc);
+    if (Sr == Pr && Sc == Pc) return deigs_on_grid(comm, Pr, Pc, mp, of, wr, wi, err);
+    /* ScaLAPACK 2.2's pdlaqr5 (its cross-border bulge chase, the broadcasts after label 160)
+     * deadlocks on a one-dimensional grid of three or more processes: with a window on process
+     * rows r and r + 1 of a P x 1 grid, both owners pass its test MYCOL = CSRC1 and both call
+     * DGEBS2D('Col') in the one column scope, while the third rank waits in IGAMX2D (issue 18:
+     * 3x1 and 1x3 hung at N = 300; gdb shows the two senders).  The test should compare rows
+     * for 'Col' (and columns for 'Row'); it is a library defect, so the whole solve runs on the
+     * first Sr * Sc ranks, a grid with two rows and two columns (or two ranks), and the others
+     * wait for the eigenvalues (docs/user-guide.md, eigs --grid). */
+    const int inside = rank < Sr * Sc;
+    MPI_Comm sub = MPI_COMM_NULL;
+    int code = MPI_Comm_split(comm, inside ? 0 : MPI_UNDEFINED, rank, &sub);
+    rc_status st = code == MPI_SUCCESS ? RC_OK : rc_mpi_fail(err, code, "MPI_Comm_split");
+    if (st == RC_OK && inside) st = deigs_on_grid(sub, Sr, Sc, mp, of, wr, wi, err);
+    if (sub != MPI_COMM_NULL) MPI_Comm_free(&sub);
+    /* the solving ranks agree among themselves; rank 0 of comm is one of them */
+    st = rc_dist_agree(comm, st, err);
+    if (st != RC_OK) return st;
+    code = MPI_Bcast(wr, (int)N, MPI_DOUBLE, 0, comm);
+    if (code == MPI_SUCCESS) code = MPI_Bcast(wi, (int)N, MPI_DOUBLE, 0, comm);
+    return rc_dist_agree(comm, code == MPI_SUCCESS ? RC_OK : rc_mpi_fail(err, code, "MPI_Bcast"),
+                         err);
 }

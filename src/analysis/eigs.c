@@ -9,6 +9,7 @@
 #include "blas_decl.h"
 #include "rnnchaos/parse.h"
 #include "rnnchaos/stats.h"
+#include "rnnchaos/steps.h"
 #include "rnnchaos/timer.h"
 
 const char *rc_eigs_of_name(rc_eigs_of of) { return of == RC_EIGS_OF_J ? "J" : "jacobian"; }
@@ -194,6 +195,14 @@ rc_status rc_eigs_check_model(const rc_eigs_params *ep, const rc_model_params *m
 {
     RC_CHECK(ep->solve || mp->N <= 46340, err, RC_ERR_INPUT, "--N: %lld is too large for dense "
              "eigenvalues on one rank (use --grid)", (long long)mp->N);
+    RC_TRY(rc_model_params_validate(mp, err));
+    if (ep->of == RC_EIGS_OF_JACOBIAN && ep->at == RC_EIGS_AT_TRAJECTORY) {
+        /* the trajectory's step counts (sample_trajectory) */
+        RC_TRY(rc_check_steps(ep->t_transient, "--t-transient", mp->dt, mp->tau, err));
+        RC_TRY(rc_check_steps(ep->t_sample, "--t-sample", mp->dt, mp->tau, err));
+        RC_TRY(rc_check_steps(ep->t_transient + ep->n_samples * ep->t_sample, "--t-sample",
+                              mp->dt, mp->tau, err));
+    }
     if (ep->of == RC_EIGS_OF_JACOBIAN && ep->at == RC_EIGS_AT_FIXEDPOINTS) {
         RC_CHECK(mp->sigma == 0.0, err, RC_ERR_INPUT,
                  "--sigma: fixed points are those of the noise-free dynamics; set --sigma 0");

@@ -8,6 +8,7 @@
 
 #include "rnnchaos/fit.h"
 #include "rnnchaos/parse.h"
+#include "rnnchaos/steps.h"
 #include "rnnchaos/timer.h"
 
 void rc_gcrit_params_default(rc_gcrit_params *gp)
@@ -325,6 +326,8 @@ rc_status rc_gcrit_run(const rc_model_params *mp, const rc_lyap_params *lp,
     rc_model_params p0 = *mp;
     p0.g = gp->g_lo;
     RC_TRY(rc_lyap_params_validate(lp, &p0, err));
+    /* the longest probe runs t_max */
+    RC_TRY(rc_check_steps(gp->t_max, "--t-max", mp->dt, mp->tau, err));
     rc_status st = RC_OK;
     search s = {mp, lp, gp, build ? build : default_build, build_ctx, res, NULL};
     res->g_crit = res->bracket_lo = res->bracket_hi = NAN;

@@ -297,6 +297,11 @@ static int eigs_distributed(eigs_args *a, MPI_Comm comm)
         } else {
             eigs_summary(&units, &res);
             printf("  process grid %dx%d (%d ranks, pdgehrd + pdhseqr)\n", a->Pr, a->Pc, size);
+            int Sr, Sc;
+            rc_deigs_solver_grid(a->Pr, a->Pc, &Sr, &Sc);
+            if (Sr != a->Pr || Sc != a->Pc)
+                printf("  solved on %dx%d of them: ScaLAPACK 2.2's pdhseqr deadlocks on a "
+                       "one-dimensional grid of 3 or more ranks\n", Sr, Sc);
         }
     }
     MPI_Bcast(&code, 1, MPI_INT, 0, comm);

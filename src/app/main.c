@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "rnnchaos/commands.h"
+#include "rnnchaos/sched.h"
 #include "rnnchaos_version.h"
 
 typedef struct {
@@ -48,6 +49,12 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    /* `run` honours SIGTERM, SIGUSR1 and SIGINT by stopping cleanly once its archive is
+     * consistent (exit 3).  A signal that came during MPI_Init_thread, before the handler was
+     * installed, killed the ranks (issue 18): install the flag-only handler before anything
+     * else; rc_cmd_run reinstalls it after MPI_Init_thread and its scheduler reads the flag.
+     * The other commands keep the default actions (Ctrl-C ends them). */
+    if (strcmp(argv[1], "run") == 0) rc_sched_install_signal_handlers();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; ++i)
         if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
     fprintf(stderr, "rnnchaos: error: unknown command '%s'\n", argv[1]);

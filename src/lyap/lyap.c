@@ -7,6 +7,7 @@
 
 #include "rnnchaos/rng.h"
 #include "rnnchaos/stats.h"
+#include "rnnchaos/steps.h"
 #include "rnnchaos/tangent.h"
 #include "rnnchaos/timer.h"
 
@@ -44,6 +45,11 @@ rc_status rc_lyap_params_validate(const rc_lyap_params *lp, const rc_model_param
              "--t-sim: must be >= t_ons (= %g), got %g", lp->t_ons, lp->t_sim);
     RC_CHECK(lp->t_sim / lp->t_ons < 1e9, err, RC_ERR_INPUT,
              "--t-sim: more than 1e9 reorthonormalisation intervals");
+    /* every phase's step count: representable, and below the ceiling of steps.h */
+    RC_TRY(rc_check_steps(lp->t_transient, "--t-transient", mp->dt, mp->tau, err));
+    RC_TRY(rc_check_steps(lp->t_ons_transient, "--t-ons-transient", mp->dt, mp->tau, err));
+    RC_TRY(rc_check_steps(lp->t_ons, "--t-ons", mp->dt, mp->tau, err));
+    RC_TRY(rc_check_steps(lp->t_sim, "--t-sim", mp->dt, mp->tau, err));
     RC_CHECK(lp->n_le >= RC_NLE_AUTO && lp->n_le <= mp->N, err, RC_ERR_INPUT,
              "--n-le: must be 'all', 'auto' or between 1 and N (= %lld), got %lld", (long long)mp->N,
              (long long)lp->n_le);

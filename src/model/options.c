@@ -179,6 +179,11 @@ rc_status rc_model_config_load(rc_model_config *c, int n_given, rc_run_validate_
         if (st == RC_OK && n != net->N)
             st = rc_fail(err, RC_ERR_INPUT, "--h0: has %lld values, expected N = %lld",
                          (long long)n, (long long)net->N);
+        /* a non-finite start is bad input, not a trajectory that diverged (issue 18) */
+        for (int64_t i = 0; st == RC_OK && i < n; ++i)
+            if (!isfinite((*h0)[i]))
+                st = rc_fail(err, RC_ERR_INPUT, "--h0: entry %lld is %g: the initial state must "
+                             "be finite", (long long)i, (*h0)[i]);
         if (st != RC_OK) {
             free(*h0);
             *h0 = NULL;

@@ -18,10 +18,17 @@ typedef enum {
                                    diag(tau/tau_i) (-I + J diag(phi_j'(0))) */
 } rc_deigs_of;
 
+/* The grid the eigenvalues are computed on for a requested Pr x Pc grid: the same, except for
+ * one-dimensional grids of three or more ranks, where ScaLAPACK 2.2's pdhseqr deadlocks (see
+ * deigs.c): 3 ranks -> 2x1 (1x2), more -> the largest grid of at least 2x2 that fits.  The
+ * ranks beyond Sr * Sc wait for the result. */
+void rc_deigs_solver_grid(int Pr, int Pc, int *Sr, int *Sc);
+
 /* Collective over comm (size Pr * Pc): all N eigenvalues (wr + i wi, N each, the same on every
  * rank; complex pairs adjacent, positive imaginary part first) of the matrix of mp selected by
- * `of`.  RC_ERR_NUMERIC if the QR iteration does not converge, RC_ERR_NOMEM if the local
- * share does not fit; every rank returns the same status. */
+ * `of`, computed on the grid of rc_deigs_solver_grid.  RC_ERR_NUMERIC if the QR iteration does
+ * not converge, RC_ERR_NOMEM if the local share does not fit; every rank returns the same
+ * status. */
 rc_status rc_deigs_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp, rc_deigs_of of,
                        double *wr, double *wi, rc_error *err);
 
