@@ -229,6 +229,18 @@ static void batch_means_periodic_shrinks_like_one_over_n(void **state)
     free(x);
 }
 
+/* The abscissae a fit can use: repeats count once, NaN and infinities not at all. */
+static void count_distinct_finite(void **state)
+{
+    (void)state;
+    const double x[] = {100, 200, 100, NAN, 300, INFINITY, 200, -INFINITY, NAN, 0};
+    assert_int_equal(rc_count_distinct(x, 10), 4); /* 100, 200, 300, 0 */
+    assert_int_equal(rc_count_distinct(x, 3), 2);
+    assert_int_equal(rc_count_distinct(x, 0), 0);
+    const double bad[] = {NAN, INFINITY, NAN};
+    assert_int_equal(rc_count_distinct(bad, 3), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +252,7 @@ int main(void)
         cmocka_unit_test(power_law_recovered),
         cmocka_unit_test(batch_means_ar1_coverage),
         cmocka_unit_test(batch_means_periodic_shrinks_like_one_over_n),
+        cmocka_unit_test(count_distinct_finite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

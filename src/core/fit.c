@@ -109,6 +109,17 @@ double rc_lack_of_fit_p(const double *x, const double *y, int64_t n, const rc_li
     return gsl_cdf_fdist_Q(F, (double)(k - 2), (double)(n - k));
 }
 
+int64_t rc_count_distinct(const double *x, int64_t n)
+{
+    int64_t d = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        int seen = 0;
+        for (int64_t j = 0; j < i && !seen; ++j) seen = x[j] == x[i];
+        d += !seen && isfinite(x[i]);
+    }
+    return d;
+}
+
 rc_status rc_fit_power_law(const double *x, const double *y, int64_t n, rc_linfit *f,
                            int64_t *n_skipped, rc_error *err)
 {

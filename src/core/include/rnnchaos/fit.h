@@ -45,6 +45,10 @@ rc_status rc_fit_linear(const double *x, const double *y, int64_t n, rc_linfit *
  * NaN when the test does not apply (k < 3, n = k, or no scatter within the groups). */
 double rc_lack_of_fit_p(const double *x, const double *y, int64_t n, const rc_linfit *f);
 
+/* Number of distinct finite values among x[0..n): the distinct abscissae a fit can use (a
+ * straight line needs 3 for its CIs to mean anything).  NaN and +-inf are not counted. */
+int64_t rc_count_distinct(const double *x, int64_t n);
+
 /* Power law y = A x^alpha as a straight line in log-log: slope = alpha, intercept = log A.
  * Points with x <= 0, y <= 0 or non-finite values (e.g. g_crit - 1 <= 0, undecided) are left
  * out and counted in *n_skipped. */
