@@ -27,14 +27,14 @@ int rc_argiter_next(rc_argiter *it, rc_error *err);
  * launcher's environment, so that a plain serial run never initialises MPI. */
 int rc_cli_wants_grid(int argc, char **argv);
 int rc_cli_launched_on_several_ranks(void);
-/* Runs body on every rank of MPI_COMM_WORLD between MPI_Init and MPI_Finalize (unless MPI was
- * initialised already) and returns body's exit code; cmd names the command in messages. */
 /* Under MPI every rank parses the same arguments and reaches the same verdict; this reports it
  * once (rank 0).  parsed: what the parser returned (err holds its message); help: --help was
  * given.  Returns the exit code when the command ends here, -1 when it goes on. */
 int rc_cli_parsed_on_ranks(MPI_Comm comm, const char *cmd, rc_status parsed, int help,
                            const char *help_text, const rc_error *err);
 
+/* Runs body on every rank of MPI_COMM_WORLD between MPI_Init and MPI_Finalize (unless MPI was
+ * initialised already) and returns body's exit code; cmd names the command in messages. */
 int rc_cli_with_mpi(const char *cmd, int (*body)(int argc, char **argv, MPI_Comm comm), int argc,
                     char **argv);
 
