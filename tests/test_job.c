@@ -8,6 +8,7 @@
 #include "rc_test_util.h"
 #include "rnnchaos/job.h"
 #include "rnnchaos/lyap.h"
+#include "rnnchaos/sha256.h"
 
 /* Expand value and compare with the expected items. */
 static void expect_items(const char *value, int n, const char *const *want)

@@ -12,7 +12,7 @@
  * Task kinds are described by a small descriptor (rc_task_kind): how a section's keys are
  * parsed, the parameter columns and result columns the archive stores, a cost model and the
  * function that runs one task.  Kinds: spectrum, gcrit, coherence, eigs, fixedpoints (kind codes
- * 0, 1, 2, 3, 4; eigs and fixedpoints in src/job_eigs.c, src/job_fixedpoints.c).
+ * 0, 1, 2, 3, 4), one file each in src/ensemble/kinds/, listed in kinds/registry.c.
  *
  * Local: no MPI, no HDF5, no printing. */
 #ifndef RNNCHAOS_JOB_H
@@ -245,8 +245,5 @@ rc_status rc_spectrum_output_take(rc_lyap_result *res, int Pr, int Pc, rc_task_o
 
 /* Number of tasks of one kind in a job. */
 int64_t rc_job_kind_tasks(const rc_job *job, int kind);
-
-/* SHA-256 of data as 64 lower-case hex digits and a NUL. */
-void rc_sha256_hex(const void *data, size_t len, char out[65]);
 
 #endif
