@@ -123,11 +123,9 @@ static void dist_memory_estimates(rc_job *job)
 {
     for (int64_t i = 0; i < job->n_tasks; ++i) {
         rc_task *t = &job->tasks[i];
-        if (t->ranks <= 1) continue;
-        int Pr, Pc;
-        rc_dlyap_default_grid(t->ranks, &Pr, &Pc);
-        t->mem_bytes = rc_dlyap_memory_bytes(&t->p.spectrum.model, &t->p.spectrum.lyap, Pr, Pc,
-                                             0, 1);
+        const rc_task_kind *kind = rc_task_kind_get(t->kind);
+        if (t->ranks <= 1 || !kind->group_bytes) continue;
+        t->mem_bytes = kind->group_bytes(t->p.raw, t->ranks);
     }
 }
 

@@ -408,7 +408,7 @@ static rc_status build_tasks(ini_state *s, rc_job *job)
                     break;
                 }
                 kind->estimate(t->p.raw, &t->cost_flops, &t->mem_bytes);
-                if (kind->distributable && job->dist_min_N > 0 &&
+                if (kind->run_group && job->dist_min_N > 0 &&
                     task_param_N(kind, t) >= job->dist_min_N)
                     t->ranks = (int)job->ranks_per_dist_task;
                 ++id;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "rnnchaos/checkpoint.h"
+#include "rnnchaos/dlyap.h"
 #include "rnnchaos/timer.h"
 
 typedef struct {
@@ -285,8 +286,11 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
     return RC_OK;
 }
 
-rc_status rc_spectrum_output_take(rc_lyap_result *res, int Pr, int Pc, rc_task_output *out,
-                                  rc_error *err)
+/* The output of a spectrum task from a finished result computed elsewhere (the distributed
+ * engine): the same cells as the kind's own run, with the Pr x Pc grid it ran on.  Takes
+ * ownership of res's arrays (res is cleared), also on failure. */
+static rc_status spectrum_output_take(rc_lyap_result *res, int Pr, int Pc, rc_task_output *out,
+                                      rc_error *err)
 {
     memset(out, 0, sizeof *out);
     spectrum_output *o = rc_calloc(1, sizeof *o, "spectrum result", err);
@@ -360,12 +364,60 @@ static void spectrum_describe(const void *params, char *buf, size_t len)
              (unsigned long long)t->model.seed_net);
 }
 
+/* The distributed runner (job.h, run_group): rc_dlyap_run on the default grid of the group.
+ * The engine polls cancel->requested_now once per t_ons interval on every member and agrees on
+ * the answer, so every member stops at the same step. */
+static rc_status spectrum_run_group(const void *params, MPI_Comm comm,
+                                    const rc_task_cancel *cancel, rc_task_output *out,
+                                    char *where, size_t where_len, rc_error *err)
+{
+    const rc_spectrum_task *t = params;
+    memset(out, 0, sizeof *out);
+    int rank = 0, size = 1, Pr, Pc;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    rc_dlyap_default_grid(size, &Pr, &Pc);
+    snprintf(where, where_len, " on a %dx%d grid", Pr, Pc);
+    rc_dlyap_opts opts;
+    rc_dlyap_opts_default(&opts);
+    opts.cancel = cancel->requested_now;
+    opts.cancel_ctx = cancel->ctx;
+    if (cancel->checkpoint_path) {
+        opts.checkpoint_path = cancel->checkpoint_path;
+        opts.checkpoint_fingerprint = cancel->checkpoint_fingerprint;
+        opts.checkpoint_every_s = cancel->checkpoint_every_s;
+    }
+    rc_lyap_result res;
+    memset(&res, 0, sizeof res);
+    rc_status st = rc_dlyap_run(comm, Pr, Pc, &t->model, &t->lyap, &opts, &res, err);
+    if (st != RC_OK) return st;
+    if (rank == 0 && res.resumed_after > 0)
+        fprintf(stderr, "rnnchaos: task %lld (%dx%d grid): resumed from its checkpoint after "
+                "interval %lld of %lld\n", (long long)cancel->task_id, Pr, Pc,
+                (long long)res.resumed_after, (long long)res.n_intervals);
+    if (rank != 0) { /* the leader records it */
+        rc_lyap_result_free(&res);
+        return RC_OK;
+    }
+    return spectrum_output_take(&res, Pr, Pc, out, err);
+}
+
+/* Memory per rank of a task on `ranks` ranks: that of the grid it asks for. */
+static double spectrum_group_bytes(const void *params, int ranks)
+{
+    const rc_spectrum_task *t = params;
+    int Pr, Pc;
+    rc_dlyap_default_grid(ranks, &Pr, &Pc);
+    return rc_dlyap_memory_bytes(&t->model, &t->lyap, Pr, Pc, 0, 1);
+}
+
 const rc_task_kind rc_kind_spectrum = {
     RC_TASK_KIND_FUNCTIONS(spectrum),
     .name = "spectrum",
     .headline = "lambda_max",
     .polls_every_step = 1,
-    .distributable = 1,
+    .run_group = spectrum_run_group,
+    .group_bytes = spectrum_group_bytes,
 };
 
 _Static_assert(sizeof(rc_spectrum_task) <= RC_TASK_PARAMS_MAX, "task params too large");

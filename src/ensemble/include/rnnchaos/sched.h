@@ -7,10 +7,10 @@
  * master_computes = no it only dispatches and sleeps between non-blocking probes while it
  * waits.  Workers wait for replies the same way (no busy-polling inside MPI_Recv).
  *
- * Mixed sweeps: spectrum tasks with N >= dist_min_N run on groups of ranks_per_dist_task
- * workers (fewer if the run has fewer workers) that form their own communicator
- * (MPI_Comm_create_group, collective over the members only) and a BLACS grid on it
- * (rc_dlyap_run).  Idle workers join a pool while distributed tasks are pending and whole
+ * Mixed sweeps: tasks of kinds with a distributed runner (job.h, run_group: spectrum) with
+ * N >= dist_min_N run on groups of ranks_per_dist_task workers (fewer if the run has fewer
+ * workers) that form their own communicator (MPI_Comm_create_group, collective over the members
+ * only), on which the kind's runner works (spectrum: a BLACS grid and rc_dlyap_run).  Idle workers join a pool while distributed tasks are pending and whole
  * groups can still form; a full pool starts the most expensive one.  Workers that could not
  * complete another group take one-rank tasks; rank 0 never joins a group (it keeps serving).
  * With one rank, a distributed task runs on a 1 x 1 grid.
