@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -216,7 +217,7 @@ static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cance
     checkpoint_names(p, id, 0, ckpt_path, sizeof ckpt_path, fingerprint, sizeof fingerprint);
     rc_task_cancel cancel = {cancel_requested, cs, cancel_requested_now,
                              p->checkpoint_dir ? ckpt_path : NULL, fingerprint,
-                             p->checkpoint_every_s, id};
+                             p->checkpoint_every_s, id, p->note, p->note_ctx};
     rc_task_output out;
     const double t0 = now_s();
     rc_status st = RC_OK;
@@ -254,7 +255,8 @@ static void run_distributed(const rc_sched_params *p, int64_t id, MPI_Comm sub, 
     char pattern[2 * RC_PATH_MAX + 48], fingerprint[160];
     checkpoint_names(p, id, 1, pattern, sizeof pattern, fingerprint, sizeof fingerprint);
     rc_task_cancel cancel = {cancel_requested, cs, cancel_requested_now,
-                             pattern[0] ? pattern : NULL, fingerprint, p->checkpoint_every_s, id};
+                             pattern[0] ? pattern : NULL, fingerprint, p->checkpoint_every_s, id,
+                             p->note, p->note_ctx};
     rc_task_output out;
     char where[48] = "";
     const double t0 = now_s();
@@ -318,25 +320,27 @@ static void progress_line(progress_state *ps, const report_msg *rep, int rank)
     const double el = now_s() - ps->t_start;
     const double left = ps->cost_left > 0 ? ps->cost_left : 0.0;
     const double eta = ps->cost_done_now > 0 ? left * el / ps->cost_done_now : NAN;
-    char e1[32], e2[32], desc[200];
+    char e1[32], e2[32], desc[200], line[1024];
     hms(el, e1, sizeof e1);
     hms(eta, e2, sizeof e2);
     kind->describe(t->p.raw, desc, sizeof desc);
     if (rep->outcome == OUT_DONE)
-        fprintf(ps->p->progress,
-                "[%lld/%lld done, %lld failed | %s elapsed, ETA %s] task %lld %s (%s r=%lld): "
-                "%s = %.6g (rank %d, %.2f s)\n",
-                (long long)ps->done, (long long)ps->total, (long long)ps->failed, e1, e2,
-                (long long)t->id, kind->name, desc, (long long)t->realization, kind->headline,
-                rep->headline, rank, rep->wall_s);
+        snprintf(line, sizeof line,
+                 "[%lld/%lld done, %lld failed | %s elapsed, ETA %s] task %lld %s (%s r=%lld): "
+                 "%s = %.6g (rank %d, %.2f s)",
+                 (long long)ps->done, (long long)ps->total, (long long)ps->failed, e1, e2,
+                 (long long)t->id, kind->name, desc, (long long)t->realization, kind->headline,
+                 rep->headline, rank, rep->wall_s);
     else if (rep->outcome == OUT_FAILED)
-        fprintf(ps->p->progress,
-                "[%lld/%lld done, %lld failed | %s elapsed, ETA %s] task %lld %s (%s r=%lld) "
-                "FAILED (rank %d, %.2f s): %s\n",
-                (long long)ps->done, (long long)ps->total, (long long)ps->failed, e1, e2,
-                (long long)t->id, kind->name, desc, (long long)t->realization, rank, rep->wall_s,
-                rep->reason);
-    fflush(ps->p->progress);
+        snprintf(line, sizeof line,
+                 "[%lld/%lld done, %lld failed | %s elapsed, ETA %s] task %lld %s (%s r=%lld) "
+                 "FAILED (rank %d, %.2f s): %s",
+                 (long long)ps->done, (long long)ps->total, (long long)ps->failed, e1, e2,
+                 (long long)t->id, kind->name, desc, (long long)t->realization, rank, rep->wall_s,
+                 rep->reason);
+    else
+        return;
+    ps->p->progress(ps->p->progress_ctx, line);
 }
 
 /* ---- the queue ----------------------------------------------------------------------------- */

@@ -17,6 +17,10 @@ void rc_job_model_default(rc_model_config *mc, uint64_t seed);
 rc_status rc_job_model_set(rc_model_config *mc, const char *command, const char *key,
                            const char *value, rc_error *err);
 
+/* Hands a note of the running task to cancel->note (printf-style; dropped without a callback). */
+void rc_task_note(const rc_task_cancel *cancel, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* A thorough cancellation check for kinds whose module offers no per-step hook. */
 int rc_task_cancel_now(const rc_task_cancel *cancel);
 

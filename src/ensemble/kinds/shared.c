@@ -3,6 +3,8 @@
 #include "kinds.h"
 
 #include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ============================================================================================
@@ -33,6 +35,17 @@ rc_status rc_job_model_set(rc_model_config *mc, const char *command, const char 
  * Shared by the kinds below: a thorough cancellation check for kinds whose module offers no
  * per-step hook (g_crit checks between probes, coherence before it starts).
  * ============================================================================================ */
+
+void rc_task_note(const rc_task_cancel *cancel, const char *fmt, ...)
+{
+    if (!cancel || !cancel->note) return;
+    char msg[2 * RC_ERROR_MSG_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cancel->note(cancel->note_ctx, msg);
+}
 
 int rc_task_cancel_now(const rc_task_cancel *cancel)
 {

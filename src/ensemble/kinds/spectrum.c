@@ -190,7 +190,7 @@ static int spectrum_checkpoint(void *ctx, const rc_lyap_state *state)
         c->last_saved = now;
     } else if (!c->write_failed) {
         c->write_failed = 1;
-        fprintf(stderr, "rnnchaos: warning: %s (the task goes on without it)\n", err.msg);
+        rc_task_note(tc, "warning: %s (the task goes on without it)", err.msg);
     }
     return stop;
 }
@@ -202,7 +202,7 @@ static int spectrum_stored_state(const rc_task_cancel *tc, rc_lyap_state *state)
     if (access(tc->checkpoint_path, F_OK) != 0) return 0;
     rc_error err;
     if (rc_checkpoint_read(tc->checkpoint_path, tc->checkpoint_fingerprint, state, &err) != RC_OK) {
-        fprintf(stderr, "rnnchaos: warning: %s: starting the task afresh\n", err.msg);
+        rc_task_note(tc, "warning: %s: starting the task afresh", err.msg);
         remove(tc->checkpoint_path);
         return 0;
     }
@@ -264,8 +264,8 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
     if (st == RC_ERR_INPUT && lp.resume) {
         /* a stored state this run cannot use (e.g. from a build with another layout): the
          * task starts afresh rather than failing */
-        fprintf(stderr, "rnnchaos: warning: %s: %s: starting the task afresh\n",
-                cancel->checkpoint_path, err ? err->msg : "");
+        rc_task_note(cancel, "warning: %s: %s: starting the task afresh",
+                     cancel->checkpoint_path, err ? err->msg : "");
         remove(cancel->checkpoint_path);
         lp.resume = NULL;
         st = rc_lyap_run(&net, &lp, &o->res, err);
@@ -274,9 +274,9 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
     rc_network_free(&net);
     free(cc);
     if (st == RC_OK && o->res.resumed_after > 0)
-        fprintf(stderr, "rnnchaos: %s: resumed from its checkpoint after interval %lld of %lld\n",
-                cancel->checkpoint_path, (long long)o->res.resumed_after,
-                (long long)o->res.n_intervals);
+        rc_task_note(cancel, "%s: resumed from its checkpoint after interval %lld of %lld",
+                     cancel->checkpoint_path, (long long)o->res.resumed_after,
+                     (long long)o->res.n_intervals);
     if (st != RC_OK) {
         rc_lyap_result_free(&o->res);
         free(o);
@@ -392,9 +392,9 @@ static rc_status spectrum_run_group(const void *params, MPI_Comm comm,
     rc_status st = rc_dlyap_run(comm, Pr, Pc, &t->model, &t->lyap, &opts, &res, err);
     if (st != RC_OK) return st;
     if (rank == 0 && res.resumed_after > 0)
-        fprintf(stderr, "rnnchaos: task %lld (%dx%d grid): resumed from its checkpoint after "
-                "interval %lld of %lld\n", (long long)cancel->task_id, Pr, Pc,
-                (long long)res.resumed_after, (long long)res.n_intervals);
+        rc_task_note(cancel, "task %lld (%dx%d grid): resumed from its checkpoint after "
+                     "interval %lld of %lld", (long long)cancel->task_id, Pr, Pc,
+                     (long long)res.resumed_after, (long long)res.n_intervals);
     if (rank != 0) { /* the leader records it */
         rc_lyap_result_free(&res);
         return RC_OK;

@@ -99,6 +99,11 @@ typedef struct {
     const char *checkpoint_fingerprint;
     double checkpoint_every_s;
     int64_t task_id; /* the task's id, for messages that name it */
+    /* Notes for the user (library code never prints): a warning or a note of the running task,
+     * one line without the program name and newline ("warning: ..." for warnings); NULL: the
+     * notes are dropped. */
+    void (*note)(void *ctx, const char *msg);
+    void *note_ctx;
 } rc_task_cancel;
 
 /* ---- task kinds ----------------------------------------------------------------------------- */

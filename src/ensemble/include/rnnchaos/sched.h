@@ -26,7 +26,6 @@
 #define RNNCHAOS_SCHED_H
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include <mpi.h>
 
@@ -39,7 +38,12 @@ typedef struct {
     rc_archive *ar;
     MPI_Comm comm;
     const int8_t *status; /* rank 0: status of every task when the run starts */
-    FILE *progress;       /* rank 0: where progress lines go (stderr), NULL for none */
+    /* rank 0: receives every progress line (one line, no newline), NULL for none */
+    void (*progress)(void *ctx, const char *line);
+    void *progress_ctx;
+    /* any rank: warnings and notes of the tasks it runs (rc_task_cancel.note), NULL for none */
+    void (*note)(void *ctx, const char *msg);
+    void *note_ctx;
     double mem_per_rank;  /* bytes a rank may use (rc_memory_per_rank), 0: unknown, no check;
                              one-rank tasks whose estimate exceeds it fail at once with the
                              reason; distributed tasks are checked by the engine for their grid */
