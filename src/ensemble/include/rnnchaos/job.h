@@ -175,6 +175,10 @@ int rc_task_kind_count(void);
 const rc_task_kind *rc_task_kind_get(int kind);
 /* Index of the kind named name, or -1. */
 int rc_task_kind_find(const char *name);
+/* Adds a kind defined outside the library (a test's fake kind, a plug-in) after the registered
+ * ones; returns its index, or -1 when its name is taken or the table is full.  Not thread-safe:
+ * call before any job is parsed, on every rank alike. */
+int rc_task_kind_register(const rc_task_kind *kind);
 
 /* ---- tasks and jobs ------------------------------------------------------------------------- */
 
