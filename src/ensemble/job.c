@@ -100,6 +100,15 @@ static char *ini_line_reader(char *str, int num, void *stream)
             ini_header *h = &s->headers[s->n_headers++];
             rc_job_trim_copy(q + 1, close, h->name, sizeof h->name);
             h->line = s->line;
+            /* libinih ignores what follows the ']': only a comment may */
+            const char *rest = close + 1;
+            while (*rest == ' ' || *rest == '\t' || *rest == '\r' || *rest == '\n') ++rest;
+            if (*rest != '\0' && *rest != ';' && *rest != '#') {
+                char junk[64];
+                rc_job_trim_copy(rest, rest + strlen(rest), junk, sizeof junk);
+                state_fail(s, s->line, NULL, "text after the section header [%s]: '%s' (only a "
+                           "comment may follow it)", h->name, junk);
+            }
         }
     }
     s->p = stop;
@@ -128,10 +137,20 @@ static int job_ini_handler(void *user, const char *section, const char *name, co
             return 1;
         }
     }
-    for (int i = 0; i < s->n_entries; ++i)
-        if (strcmp(s->entries[i].section, section) == 0 && strcmp(s->entries[i].key, name) == 0)
-            return state_fail(s, s->line, name, "given twice in [%s] (first at line %d)", section,
-                              s->entries[i].line);
+    /* "t_sim", "t-sim" and "--t-sim" name one option: compare the normalised names, or the
+     * second spelling would silently replace the first (issue 18 item 7). */
+    char norm[RC_JOB_KEY_LEN], other[RC_JOB_KEY_LEN];
+    rc_option_normalize(name, norm, sizeof norm);
+    for (int i = 0; i < s->n_entries; ++i) {
+        if (strcmp(s->entries[i].section, section) != 0) continue;
+        rc_option_normalize(s->entries[i].key, other, sizeof other);
+        if (strcmp(other, norm) != 0) continue;
+        if (strcmp(s->entries[i].key, name) == 0)
+            return state_fail(s, s->line, name, "given twice in [%s] (first at line %d)",
+                              section, s->entries[i].line);
+        return state_fail(s, s->line, name, "given twice in [%s] (first at line %d as %s)",
+                          section, s->entries[i].line, s->entries[i].key);
+    }
     if (s->n_entries == s->cap_entries) {
         int cap = s->cap_entries ? 2 * s->cap_entries : 16;
         ini_entry *e = realloc(s->entries, (size_t)cap * sizeof *e);
