@@ -45,6 +45,10 @@ expect_error '[run]\nrealizations = 0\n[spectrum]\nN = 20\n' 'bad.ini:2: realiza
 expect_error '[sweep]\nN = 20\n' 'bad.ini:1: unknown section [sweep]'
 expect_error '[run]\noutput = x.h5\n' 'bad.ini:1: no task section'
 expect_error '[spectrum]\nN = 20\nN = 30\n' 'bad.ini:3: N: given twice'
+# issue 18 item 7: spellings of one key, trailing text after a section header
+expect_error '[spectrum]\nN = 20\nt_sim = 5, 6\n--t-sim = 7\n' 'bad.ini:4: --t-sim: given twice in [spectrum] (first at line 3 as t_sim)'
+expect_error '[run]\nmax_failures = 1\nmax-failures = 2\n[spectrum]\nN = 20\n' 'bad.ini:3: max-failures: given twice in [run] (first at line 2 as max_failures)'
+expect_error '[spectrum] junk\nN = 20\n' 'bad.ini:1: text after the section header [spectrum]'
 expect_error '[spectrum]\nN = 20\ndt = 0.1\nt_ons = 0.25\n' 'bad.ini:4: t_ons: '
 expect_error '[run]\nranks_per_dist_task = 0\n[spectrum]\nN = 20\n' 'bad.ini:2: ranks_per_dist_task: expected one integer between 1 and'
 # usage errors

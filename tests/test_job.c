@@ -8,6 +8,7 @@
 #include "rc_test_util.h"
 #include "rnnchaos/job.h"
 #include "rnnchaos/lyap.h"
+#include "rnnchaos/sha256.h"
 
 /* Expand value and compare with the expected items. */
 static void expect_items(const char *value, int n, const char *const *want)
@@ -263,6 +264,20 @@ static void expect_job_error(const char *text, int line, const char *key, const 
     assert_null(job.tasks);
 }
 
+/* A header may carry a comment; the job parses. */
+static void header_comments(void **state)
+{
+    (void)state;
+    const char *text = "[run]  ; the run\nseed = 3\n[spectrum] # one network\nN = 20\n";
+    rc_job job;
+    rc_error err;
+    rc_error_clear(&err);
+    RC_ASSERT_OK(rc_job_parse(text, strlen(text), "ok.ini", &job, &err), &err);
+    assert_int_equal(job.n_tasks, 1);
+    assert_int_equal(job.seed, 3);
+    rc_job_free(&job);
+}
+
 static void job_errors(void **state)
 {
     (void)state;
@@ -272,6 +287,18 @@ static void job_errors(void **state)
     expect_job_error("[spectrum]\nN = 20\nphi = tanh, sigmoid\n", 3, "phi", "sigmoid");
     expect_job_error("[spectrum]\nN = 20\nbogus = 1\n", 3, "bogus", "unknown key in [spectrum]");
     expect_job_error("[spectrum]\nN = 20\nN = 30\n", 3, "N", "given twice in [spectrum] (first at line 2)");
+    /* issue 18 item 7: one key spelled differently is still one key ('-' and '_', "--") */
+    expect_job_error("[spectrum]\nN = 20\nt_sim = 5, 6\n--t-sim = 7\n", 4, "--t-sim",
+                     "given twice in [spectrum] (first at line 3 as t_sim)");
+    expect_job_error("[spectrum]\nN = 20\nt-sim = 5\nt_sim = 7\n", 4, "t_sim",
+                     "given twice in [spectrum] (first at line 3 as t-sim)");
+    expect_job_error("[spectrum]\nseed_net = 1\nN = 20\nseed-net = 2\n", 4, "seed-net",
+                     "(first at line 2 as seed_net)");
+    expect_job_error("[run]\nmax_failures = 1\nmax-failures = 2\n[spectrum]\nN = 20\n", 3,
+                     "max-failures", "given twice in [run] (first at line 2 as max_failures)");
+    /* a section header with text after it */
+    expect_job_error("[spectrum] junk\nN = 20\n", 1, NULL, "after the section header [spectrum]");
+    expect_job_error("[run]\nseed = 1\n[spectrum]]\nN = 20\n", 3, NULL, "after the section header");
     expect_job_error("[run]\nseed = 1\n[spectrum]\nN = 20\n[run]\n", 5, NULL, "section [run] appears twice");
     expect_job_error("[run]\nseed = 1\n\n[spectra]\nN = 20\n", 4, NULL, "unknown section [spectra]");
     expect_job_error("[run]\n[gcrit]\nN = 20\ng = 2\n", 4, "g", "varies g");
@@ -507,6 +534,7 @@ int main(void)
         cmocka_unit_test(task_list),
         cmocka_unit_test(task_list_details),
         cmocka_unit_test(job_errors),
+        cmocka_unit_test(header_comments),
         cmocka_unit_test(kinds),
         cmocka_unit_test(kinds_gcrit_coherence),
         cmocka_unit_test(kind_run_cancel_gcrit_coherence),

@@ -123,13 +123,20 @@ static void dist_memory_estimates(rc_job *job)
 {
     for (int64_t i = 0; i < job->n_tasks; ++i) {
         rc_task *t = &job->tasks[i];
-        if (t->ranks <= 1) continue;
-        int Pr, Pc;
-        rc_dlyap_default_grid(t->ranks, &Pr, &Pc);
-        t->mem_bytes = rc_dlyap_memory_bytes(&t->p.spectrum.model, &t->p.spectrum.lyap, Pr, Pc,
-                                             0, 1);
+        const rc_task_kind *kind = rc_task_kind_get(t->kind);
+        if (t->ranks <= 1 || !kind->group_bytes) continue;
+        t->mem_bytes = kind->group_bytes(t->p.raw, t->ranks);
     }
 }
+
+/* The scheduler's progress lines and the tasks' notes (the library does not print). */
+static void print_progress(void *ctx, const char *line)
+{
+    fprintf(stderr, "%s\n", line);
+    fflush(stderr);
+}
+
+static void print_note(void *ctx, const char *msg) { fprintf(stderr, "rnnchaos: %s\n", msg); }
 
 static void print_dry_run(const rc_job *job, const char *output)
 {
@@ -429,8 +436,10 @@ int rc_cmd_run(int argc, char **argv)
     if (job.checkpoints && !ckpt_ok)
         fprintf(stderr, "rnnchaos run: warning: cannot create %s (%s): no mid-task checkpoints "
                 "on rank %d\n", ckpt_dir, strerror(errno), rank);
-    rc_sched_params sp = {&job, ar, MPI_COMM_WORLD, status, rank == 0 ? stderr : NULL, 0.0,
-                          ckpt_ok ? ckpt_dir : NULL, job.checkpoint_every};
+    rc_sched_params sp = {.job = &job, .ar = ar, .comm = MPI_COMM_WORLD, .status = status,
+                          .progress = rank == 0 ? print_progress : NULL, .note = print_note,
+                          .checkpoint_dir = ckpt_ok ? ckpt_dir : NULL,
+                          .checkpoint_every_s = job.checkpoint_every};
     if (rc_memory_per_rank(MPI_COMM_WORLD, 0.0, &sp.mem_per_rank, &err) != RC_OK)
         sp.mem_per_rank = 0.0; /* unknown: let the allocations decide */
     rc_sched_result sr;

@@ -2,10 +2,9 @@
 #include "rnnchaos/sched.h"
 #include "rnnchaos_version.h"
 
-#include "rnnchaos/dlyap.h"
-
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -218,7 +217,7 @@ static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cance
     checkpoint_names(p, id, 0, ckpt_path, sizeof ckpt_path, fingerprint, sizeof fingerprint);
     rc_task_cancel cancel = {cancel_requested, cs, cancel_requested_now,
                              p->checkpoint_dir ? ckpt_path : NULL, fingerprint,
-                             p->checkpoint_every_s};
+                             p->checkpoint_every_s, id, p->note, p->note_ctx};
     rc_task_output out;
     const double t0 = now_s();
     rc_status st = RC_OK;
@@ -238,42 +237,30 @@ static void run_and_record(const rc_sched_params *p, int64_t id, int rank, cance
     if (ckpt_path[0]) remove(ckpt_path); /* recorded: its state is of no use any more */
 }
 
-/* Called by rc_dlyap_run on every rank of the group once per t_ons interval; the engine agrees
- * on the answer across the group, so every member stops at the same step. */
-static int group_cancel_requested(void *ctx) { return cancel_requested_now(ctx); }
-
-/* Runs distributed task id on sub (every member calls this); the lowest rank of the group
- * (rank 0 of sub) records it in the archive and fills rep with the outcome, the others report
- * no task. */
+/* Runs distributed task id on sub with its kind's run_group (every member calls this); the
+ * lowest rank of the group (rank 0 of sub) records it in the archive and fills rep with the
+ * outcome, the others report no task. */
 static void run_distributed(const rc_sched_params *p, int64_t id, MPI_Comm sub, int rank,
                             cancel_state *cs, report_msg *rep)
 {
     const rc_task *t = &p->job->tasks[id];
+    const rc_task_kind *kind = rc_task_kind_get(t->kind);
     rc_error err;
     rc_error_clear(&err);
     memset(rep, 0, sizeof *rep);
     rep->task = id;
     rep->headline = NAN;
-    int sub_rank = 0, sub_size = 1, Pr, Pc;
+    int sub_rank = 0;
     MPI_Comm_rank(sub, &sub_rank);
-    MPI_Comm_size(sub, &sub_size);
-    rc_dlyap_default_grid(sub_size, &Pr, &Pc);
-    rc_dlyap_opts opts;
-    rc_dlyap_opts_default(&opts);
-    opts.cancel = group_cancel_requested;
-    opts.cancel_ctx = cs;
     char pattern[2 * RC_PATH_MAX + 48], fingerprint[160];
     checkpoint_names(p, id, 1, pattern, sizeof pattern, fingerprint, sizeof fingerprint);
-    if (pattern[0]) {
-        opts.checkpoint_path = pattern;
-        opts.checkpoint_fingerprint = fingerprint;
-        opts.checkpoint_every_s = p->checkpoint_every_s;
-    }
-    rc_lyap_result res;
-    memset(&res, 0, sizeof res);
+    rc_task_cancel cancel = {cancel_requested, cs, cancel_requested_now,
+                             pattern[0] ? pattern : NULL, fingerprint, p->checkpoint_every_s, id,
+                             p->note, p->note_ctx};
+    rc_task_output out;
+    char where[48] = "";
     const double t0 = now_s();
-    rc_status st = rc_dlyap_run(sub, Pr, Pc, &t->p.spectrum.model, &t->p.spectrum.lyap, &opts,
-                                &res, &err);
+    rc_status st = kind->run_group(t->p.raw, sub, &cancel, &out, where, sizeof where, &err);
     rep->wall_s = now_s() - t0;
     if (st == RC_ERR_SIGNAL) {
         rep->outcome = OUT_ABANDONED; /* stays pending in the archive */
@@ -285,26 +272,18 @@ static void run_distributed(const rc_sched_params *p, int64_t id, MPI_Comm sub, 
         snprintf(mine, sizeof mine, pattern, sub_rank);
         remove(mine);
     }
-    if (st == RC_OK && sub_rank == 0 && res.resumed_after > 0)
-        fprintf(stderr, "rnnchaos: task %lld (%dx%d grid): resumed from its checkpoint after "
-                "interval %lld of %lld\n", (long long)id, Pr, Pc, (long long)res.resumed_after,
-                (long long)res.n_intervals);
     if (sub_rank != 0) { /* the leader records it */
-        if (st == RC_OK) rc_lyap_result_free(&res);
         rep->task = -1;
         return;
     }
-    rc_task_output out;
-    if (st == RC_OK) st = rc_spectrum_output_take(&res, Pr, Pc, &out, &err);
-    char where[48];
-    snprintf(where, sizeof where, " on a %dx%d grid", Pr, Pc);
     record(p, t, st, &out, &err, where, rank, rep);
 }
 
 /* One rank runs every task: a distributed one on a 1 x 1 grid of its own. */
 static void run_any(const rc_sched_params *p, int64_t id, cancel_state *cs, report_msg *rep)
 {
-    if (p->job->tasks[id].ranks > 1)
+    const rc_task *t = &p->job->tasks[id];
+    if (t->ranks > 1 && rc_task_kind_get(t->kind)->run_group)
         run_distributed(p, id, MPI_COMM_SELF, 0, cs, rep);
     else
         run_and_record(p, id, 0, cs, rep);
@@ -341,25 +320,27 @@ static void progress_line(progress_state *ps, const report_msg *rep, int rank)
     const double el = now_s() - ps->t_start;
     const double left = ps->cost_left > 0 ? ps->cost_left : 0.0;
     const double eta = ps->cost_done_now > 0 ? left * el / ps->cost_done_now : NAN;
-    char e1[32], e2[32], desc[200];
+    char e1[32], e2[32], desc[200], line[1024];
     hms(el, e1, sizeof e1);
     hms(eta, e2, sizeof e2);
     kind->describe(t->p.raw, desc, sizeof desc);
     if (rep->outcome == OUT_DONE)
-        fprintf(ps->p->progress,
-                "[%lld/%lld done, %lld failed | %s elapsed, ETA %s] task %lld %s (%s r=%lld): "
-                "%s = %.6g (rank %d, %.2f s)\n",
-                (long long)ps->done, (long long)ps->total, (long long)ps->failed, e1, e2,
-                (long long)t->id, kind->name, desc, (long long)t->realization, kind->headline,
-                rep->headline, rank, rep->wall_s);
+        snprintf(line, sizeof line,
+                 "[%lld/%lld done, %lld failed | %s elapsed, ETA %s] task %lld %s (%s r=%lld): "
+                 "%s = %.6g (rank %d, %.2f s)",
+                 (long long)ps->done, (long long)ps->total, (long long)ps->failed, e1, e2,
+                 (long long)t->id, kind->name, desc, (long long)t->realization, kind->headline,
+                 rep->headline, rank, rep->wall_s);
     else if (rep->outcome == OUT_FAILED)
-        fprintf(ps->p->progress,
-                "[%lld/%lld done, %lld failed | %s elapsed, ETA %s] task %lld %s (%s r=%lld) "
-                "FAILED (rank %d, %.2f s): %s\n",
-                (long long)ps->done, (long long)ps->total, (long long)ps->failed, e1, e2,
-                (long long)t->id, kind->name, desc, (long long)t->realization, rank, rep->wall_s,
-                rep->reason);
-    fflush(ps->p->progress);
+        snprintf(line, sizeof line,
+                 "[%lld/%lld done, %lld failed | %s elapsed, ETA %s] task %lld %s (%s r=%lld) "
+                 "FAILED (rank %d, %.2f s): %s",
+                 (long long)ps->done, (long long)ps->total, (long long)ps->failed, e1, e2,
+                 (long long)t->id, kind->name, desc, (long long)t->realization, rank, rep->wall_s,
+                 rep->reason);
+    else
+        return;
+    ps->p->progress(ps->p->progress_ctx, line);
 }
 
 /* ---- the queue ----------------------------------------------------------------------------- */

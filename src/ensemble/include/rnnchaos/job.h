@@ -12,14 +12,17 @@
  * Task kinds are described by a small descriptor (rc_task_kind): how a section's keys are
  * parsed, the parameter columns and result columns the archive stores, a cost model and the
  * function that runs one task.  Kinds: spectrum, gcrit, coherence, eigs, fixedpoints (kind codes
- * 0, 1, 2, 3, 4; eigs and fixedpoints in src/job_eigs.c, src/job_fixedpoints.c).
+ * 0, 1, 2, 3, 4), one file each in src/ensemble/kinds/, listed in kinds/registry.c.
  *
- * Local: no MPI, no HDF5, no printing. */
+ * Local: no HDF5, no printing; MPI only in the distributed runners of kinds (run_group), on the
+ * group communicator they are given. */
 #ifndef RNNCHAOS_JOB_H
 #define RNNCHAOS_JOB_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <mpi.h>
 
 #include "rnnchaos/coherence.h"
 #include "rnnchaos/error.h"
@@ -95,6 +98,12 @@ typedef struct {
     const char *checkpoint_path;
     const char *checkpoint_fingerprint;
     double checkpoint_every_s;
+    int64_t task_id; /* the task's id, for messages that name it */
+    /* Notes for the user (library code never prints): a warning or a note of the running task,
+     * one line without the program name and newline ("warning: ..." for warnings); NULL: the
+     * notes are dropped. */
+    void (*note)(void *ctx, const char *msg);
+    void *note_ctx;
 } rc_task_cancel;
 
 /* ---- task kinds ----------------------------------------------------------------------------- */
@@ -147,10 +156,18 @@ typedef struct rc_task_kind {
     /* 1: run() polls cancel->requested before every time step, so rank 0 can run such a task
      * and still answer workers within milliseconds */
     int polls_every_step;
-    /* 1: tasks with N >= dist_min_N run on a group of ranks (the scheduler runs them with the
-     * distributed engine and packs the result with rc_spectrum_output_take); 0: always one
-     * rank, whatever N */
-    int distributable;
+    /* The distributed runner.  NULL: the kind's tasks run on one rank, whatever N.  Else tasks
+     * with N >= dist_min_N run on a group of ranks: every member calls run_group with the
+     * group's communicator (collective over comm; cancel->requested_now is polled on every
+     * member and the answer agreed).  The output goes to rank 0 of comm (release with
+     * output_free); the other members get an empty one (owner NULL).  where receives what the
+     * task ran on (" on a 2x1 grid"), also on failure, for the failure reason.
+     * cancel->checkpoint_path, when set, is a printf pattern whose "%d" the runner replaces
+     * with the member's rank in comm.  RC_ERR_SIGNAL when cancelled. */
+    rc_status (*run_group)(const void *params, MPI_Comm comm, const rc_task_cancel *cancel,
+                           rc_task_output *out, char *where, size_t where_len, rc_error *err);
+    /* Memory per rank when the task runs on a group of `ranks` ranks (NULL with run_group). */
+    double (*group_bytes)(const void *params, int ranks);
 } rc_task_kind;
 
 /* Registered kinds, in a fixed order (their index is the archive's kind code). */
@@ -158,6 +175,10 @@ int rc_task_kind_count(void);
 const rc_task_kind *rc_task_kind_get(int kind);
 /* Index of the kind named name, or -1. */
 int rc_task_kind_find(const char *name);
+/* Adds a kind defined outside the library (a test's fake kind, a plug-in) after the registered
+ * ones; returns its index, or -1 when its name is taken or the table is full.  Not thread-safe:
+ * call before any job is parsed, on every rank alike. */
+int rc_task_kind_register(const rc_task_kind *kind);
 
 /* ---- tasks and jobs ------------------------------------------------------------------------- */
 
@@ -167,8 +188,9 @@ typedef struct {
     int64_t kind_index;  /* row of the kind's tables in the archive */
     int64_t combo;       /* index of the parameter combination within its section */
     int64_t realization; /* 0 .. realizations-1, added to the seeds */
-    int ranks;           /* ranks the task asks for: 1, or ranks_per_dist_task for a spectrum
-                            task with N >= dist_min_N (the scheduler may give it fewer) */
+    int ranks;           /* ranks the task asks for: 1, or ranks_per_dist_task for a task of a
+                            kind with a run_group and N >= dist_min_N (the scheduler may give it
+                            fewer) */
     double cost_flops;   /* estimated work */
     double mem_bytes;    /* estimated memory per rank */
     union {
@@ -237,16 +259,7 @@ void rc_job_free(rc_job *job);
 rc_status rc_job_expand_value(const char *value, char ***items, int *n_items, rc_error *err);
 void rc_job_free_items(char **items, int n_items);
 
-/* The output of a spectrum task from a finished result computed elsewhere (the distributed
- * engine): the same cells as the kind's own run, with the Pr x Pc grid it ran on.  Takes
- * ownership of res's arrays (res is cleared), also on failure. */
-rc_status rc_spectrum_output_take(rc_lyap_result *res, int Pr, int Pc, rc_task_output *out,
-                                  rc_error *err);
-
 /* Number of tasks of one kind in a job. */
 int64_t rc_job_kind_tasks(const rc_job *job, int kind);
-
-/* SHA-256 of data as 64 lower-case hex digits and a NUL. */
-void rc_sha256_hex(const void *data, size_t len, char out[65]);
 
 #endif

@@ -7,10 +7,10 @@
  * master_computes = no it only dispatches and sleeps between non-blocking probes while it
  * waits.  Workers wait for replies the same way (no busy-polling inside MPI_Recv).
  *
- * Mixed sweeps: spectrum tasks with N >= dist_min_N run on groups of ranks_per_dist_task
- * workers (fewer if the run has fewer workers) that form their own communicator
- * (MPI_Comm_create_group, collective over the members only) and a BLACS grid on it
- * (rc_dlyap_run).  Idle workers join a pool while distributed tasks are pending and whole
+ * Mixed sweeps: tasks of kinds with a distributed runner (job.h, run_group: spectrum) with
+ * N >= dist_min_N run on groups of ranks_per_dist_task workers (fewer if the run has fewer
+ * workers) that form their own communicator (MPI_Comm_create_group, collective over the members
+ * only), on which the kind's runner works (spectrum: a BLACS grid and rc_dlyap_run).  Idle workers join a pool while distributed tasks are pending and whole
  * groups can still form; a full pool starts the most expensive one.  Workers that could not
  * complete another group take one-rank tasks; rank 0 never joins a group (it keeps serving).
  * With one rank, a distributed task runs on a 1 x 1 grid.
@@ -26,7 +26,6 @@
 #define RNNCHAOS_SCHED_H
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include <mpi.h>
 
@@ -39,7 +38,12 @@ typedef struct {
     rc_archive *ar;
     MPI_Comm comm;
     const int8_t *status; /* rank 0: status of every task when the run starts */
-    FILE *progress;       /* rank 0: where progress lines go (stderr), NULL for none */
+    /* rank 0: receives every progress line (one line, no newline), NULL for none */
+    void (*progress)(void *ctx, const char *line);
+    void *progress_ctx;
+    /* any rank: warnings and notes of the tasks it runs (rc_task_cancel.note), NULL for none */
+    void (*note)(void *ctx, const char *msg);
+    void *note_ctx;
     double mem_per_rank;  /* bytes a rank may use (rc_memory_per_rank), 0: unknown, no check;
                              one-rank tasks whose estimate exceeds it fail at once with the
                              reason; distributed tasks are checked by the engine for their grid */

@@ -1,8 +1,10 @@
-/* Private to the job module: what the task-kind descriptors share (job.c holds the kind table
- * and the spectrum, gcrit and coherence kinds; other job_*.c files hold further kinds). */
-#ifndef RNNCHAOS_JOB_KINDS_H
-#define RNNCHAOS_JOB_KINDS_H
+/* Private to the job module: what the task-kind descriptors share.  One file per kind in this
+ * folder (spectrum.c, gcrit.c, coherence.c, eigs.c, fixedpoints.c), the kind table in
+ * registry.c, the shared helpers in shared.c. */
+#ifndef RNNCHAOS_KINDS_H
+#define RNNCHAOS_KINDS_H
 
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,8 +17,28 @@ void rc_job_model_default(rc_model_config *mc, uint64_t seed);
 rc_status rc_job_model_set(rc_model_config *mc, const char *command, const char *key,
                            const char *value, rc_error *err);
 
+/* Hands a note of the running task to cancel->note (printf-style; dropped without a callback). */
+void rc_task_note(const rc_task_cancel *cancel, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* A thorough cancellation check for kinds whose module offers no per-step hook. */
 int rc_task_cancel_now(const rc_task_cancel *cancel);
+
+/* Cancellation of the kinds that run the serial Lyapunov engine (spectrum, gcrit): its observer,
+ * polled before every step, leaves the engine through longjmp to the setjmp of the kind's run
+ * function (the engine has no cancellation status yet).  The one place that longjmps. */
+typedef struct {
+    const rc_task_cancel *cancel;
+    jmp_buf jb;
+    int checkpoints;   /* 1: the engine offers its state after every accumulated interval */
+    int stop_seen;     /* a stop request arrived during the accumulation */
+    double last_saved; /* wall time of the last stored state (or of the task's start) */
+    int write_failed;  /* warned once already */
+} rc_kind_lyap_cancel;
+
+/* The engine observer (ctx: an rc_kind_lyap_cancel). */
+void rc_kind_lyap_observer(void *ctx, int64_t step, int phase, const double *h,
+                           const double *dphi);
 
 /* Structured-network parameter columns (model.h), shared by every kind that draws a network;
  * enumerations are stored as their codes (docs/archive.md). */
@@ -82,9 +104,8 @@ int rc_task_cancel_now(const rc_task_cancel *cancel);
     .estimate = prefix##_estimate, .result_dims = prefix##_result_dims, .run = prefix##_run,   \
     .output_free = prefix##_output_free, .describe = prefix##_describe
 
-/* The kind descriptors (job.c's table lists them in archive kind-code order). */
-extern const rc_task_kind rc_kind_spectrum, rc_kind_gcrit, rc_kind_coherence;
-extern const rc_task_kind rc_kind_eigs;        /* job_eigs.c */
-extern const rc_task_kind rc_kind_fixedpoints; /* job_fixedpoints.c */
+/* The kind descriptors, one per file (registry.c lists them in archive kind-code order). */
+extern const rc_task_kind rc_kind_spectrum, rc_kind_gcrit, rc_kind_coherence, rc_kind_eigs,
+    rc_kind_fixedpoints;
 
 #endif

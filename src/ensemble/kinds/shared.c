@@ -1,0 +1,72 @@
+/* What the task kinds share (kinds.h): the model options of a section and the cancellation
+ * checks. */
+#include "kinds.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ============================================================================================
+ * What every kind shares: the model options of its section.
+ * ============================================================================================ */
+
+void rc_job_model_default(rc_model_config *mc, uint64_t seed)
+{
+    rc_model_config_default(mc);
+    mc->seed = seed;
+    rc_model_params_default(&mc->model, seed);
+}
+
+/* A model key of a task section.  Tasks are scheduled and costed from N before anything is read;
+ * an input file would have to be opened on every rank to know it, so files stay with the
+ * single-task commands. */
+rc_status rc_job_model_set(rc_model_config *mc, const char *command, const char *key,
+                           const char *value, rc_error *err)
+{
+    char norm[64];
+    rc_option_normalize(key, norm, sizeof norm);
+    RC_CHECK(strcmp(norm, "connectivity") != 0 && strcmp(norm, "h0") != 0, err, RC_ERR_INPUT,
+             "not supported in job files (use rnnchaos %s --%s for one network)", command, norm);
+    return rc_model_config_set(mc, key, value, err);
+}
+
+/* ============================================================================================
+ * Shared by the kinds below: a thorough cancellation check for kinds whose module offers no
+ * per-step hook (g_crit checks between probes, coherence before it starts).
+ * ============================================================================================ */
+
+void rc_task_note(const rc_task_cancel *cancel, const char *fmt, ...)
+{
+    if (!cancel || !cancel->note) return;
+    char msg[2 * RC_ERROR_MSG_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cancel->note(cancel->note_ctx, msg);
+}
+
+int rc_task_cancel_now(const rc_task_cancel *cancel)
+{
+    if (!cancel) return 0;
+    if (cancel->requested_now) return cancel->requested_now(cancel->ctx);
+    return cancel->requested ? cancel->requested(cancel->ctx) : 0;
+}
+
+/* The engine calls its observer before every step; a cancelled task leaves through longjmp.
+ * rc_lyap_run has no cancellation point of its own, and a stop signal must not wait for a task
+ * that may run for hours.  The engine's work buffers are abandoned (at most one task's memory):
+ * a cancelled task is always followed by the end of the process.  With checkpoints, a stop
+ * during the accumulation (phase 2) waits instead for the end of the interval (t_ons / dt
+ * steps), where the state is stored and the engine returns normally. */
+void rc_kind_lyap_observer(void *ctx, int64_t step, int phase, const double *h,
+                              const double *dphi)
+{
+    rc_kind_lyap_cancel *c = ctx;
+    if (!c->cancel->requested(c->cancel->ctx)) return;
+    if (c->checkpoints && phase == 2)
+        c->stop_seen = 1;
+    else
+        longjmp(c->jb, 1);
+}
