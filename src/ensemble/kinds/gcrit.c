@@ -3,7 +3,6 @@
 #include "kinds.h"
 
 #include <math.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,18 +211,12 @@ static rc_status gcrit_run(const void *params, const rc_task_cancel *cancel, rc_
         free(cc);
         return RC_ERR_NOMEM;
     }
-    /* Every probe's engine polls before each step, like a spectrum task (the probes' buffers
-     * are abandoned by a cancellation, which ends the process). */
+    /* Every probe's engine polls before each step, like a spectrum task. */
     rc_lyap_params lp = t->lyap;
     if (cancel && cancel->requested) {
         cc->cancel = cancel;
-        lp.observer = rc_kind_lyap_observer;
-        lp.observer_ctx = cc;
-        if (setjmp(cc->jb)) {
-            free(o);
-            free(cc);
-            return rc_fail(err, RC_ERR_SIGNAL, "cancelled by a stop request");
-        }
+        lp.cancel = rc_kind_lyap_cancel_poll;
+        lp.cancel_ctx = cc;
     }
     rc_status st = rc_gcrit_run(&t->model, &lp, &t->gcrit, gcrit_build, (void *)cancel, &o->res,
                                 err);

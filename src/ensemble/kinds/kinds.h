@@ -4,7 +4,6 @@
 #ifndef RNNCHAOS_KINDS_H
 #define RNNCHAOS_KINDS_H
 
-#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,21 +23,21 @@ void rc_task_note(const rc_task_cancel *cancel, const char *fmt, ...)
 /* A thorough cancellation check for kinds whose module offers no per-step hook. */
 int rc_task_cancel_now(const rc_task_cancel *cancel);
 
-/* Cancellation of the kinds that run the serial Lyapunov engine (spectrum, gcrit): its observer,
- * polled before every step, leaves the engine through longjmp to the setjmp of the kind's run
- * function (the engine has no cancellation status yet).  The one place that longjmps. */
+/* Cancellation of the kinds that run the serial Lyapunov engine (spectrum, gcrit): the
+ * engine's cancel poll (rc_lyap_params.cancel), called before every step, asks the scheduler;
+ * a stop ends the run with RC_ERR_SIGNAL and everything freed. */
 typedef struct {
     const rc_task_cancel *cancel;
-    jmp_buf jb;
     int checkpoints;   /* 1: the engine offers its state after every accumulated interval */
     int stop_seen;     /* a stop request arrived during the accumulation */
     double last_saved; /* wall time of the last stored state (or of the task's start) */
     int write_failed;  /* warned once already */
 } rc_kind_lyap_cancel;
 
-/* The engine observer (ctx: an rc_kind_lyap_cancel). */
-void rc_kind_lyap_observer(void *ctx, int64_t step, int phase, const double *h,
-                           const double *dphi);
+/* The engine's cancel poll (ctx: an rc_kind_lyap_cancel).  With checkpoints, a stop during the
+ * accumulation (phase 2) is deferred to the end of the interval (t_ons / dt steps), where the
+ * state is stored and checkpoint() ends the run. */
+int rc_kind_lyap_cancel_poll(void *ctx, int phase);
 
 /* Structured-network parameter columns (model.h), shared by every kind that draws a network;
  * enumerations are stored as their codes (docs/archive.md). */

@@ -2,7 +2,6 @@
  * checks. */
 #include "kinds.h"
 
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,19 +53,15 @@ int rc_task_cancel_now(const rc_task_cancel *cancel)
     return cancel->requested ? cancel->requested(cancel->ctx) : 0;
 }
 
-/* The engine calls its observer before every step; a cancelled task leaves through longjmp.
- * rc_lyap_run has no cancellation point of its own, and a stop signal must not wait for a task
- * that may run for hours.  The engine's work buffers are abandoned (at most one task's memory):
- * a cancelled task is always followed by the end of the process.  With checkpoints, a stop
- * during the accumulation (phase 2) waits instead for the end of the interval (t_ons / dt
- * steps), where the state is stored and the engine returns normally. */
-void rc_kind_lyap_observer(void *ctx, int64_t step, int phase, const double *h,
-                              const double *dphi)
+/* A stop signal must not wait for a task that may run for hours: the poll runs before every
+ * step (rate-limited inside requested()). */
+int rc_kind_lyap_cancel_poll(void *ctx, int phase)
 {
     rc_kind_lyap_cancel *c = ctx;
-    if (!c->cancel->requested(c->cancel->ctx)) return;
-    if (c->checkpoints && phase == 2)
+    if (!c->cancel->requested(c->cancel->ctx)) return 0;
+    if (c->checkpoints && phase == 2) {
         c->stop_seen = 1;
-    else
-        longjmp(c->jb, 1);
+        return 0;
+    }
+    return 1;
 }

@@ -2,7 +2,6 @@
 #include "kinds.h"
 
 #include <math.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,8 +240,8 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
     memset(&stored, 0, sizeof stored);
     if (cancel && cancel->requested) {
         cc->cancel = cancel;
-        lp.observer = rc_kind_lyap_observer;
-        lp.observer_ctx = cc;
+        lp.cancel = rc_kind_lyap_cancel_poll;
+        lp.cancel_ctx = cc;
         cc->checkpoints = cancel->checkpoint_path && !lp.single_precision &&
                           !lp.use_reference_kernels;
         if (cc->checkpoints) {
@@ -250,14 +249,6 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
             lp.checkpoint_ctx = cc;
             cc->last_saved = rc_wall_seconds();
             if (spectrum_stored_state(cancel, &stored)) lp.resume = &stored;
-        }
-        if (setjmp(cc->jb)) {
-            rc_lyap_result_free(&o->res);
-            rc_checkpoint_state_free(&stored);
-            free(o);
-            free(cc);
-            rc_network_free(&net);
-            return rc_fail(err, RC_ERR_SIGNAL, "cancelled by a stop request");
         }
     }
     rc_status st = rc_lyap_run(&net, &lp, &o->res, err);
