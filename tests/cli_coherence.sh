@@ -1,5 +1,5 @@
 #!/bin/bash
-# rnnchaos coherence: JSON keys of interface.md, bad input exits 2 naming the option with
+# rnnchaos coherence: JSON keys of docs/user-guide.md, bad input exits 2 naming the option with
 # nothing on stdout, a diverging relu network exits 1 saying so.
 set -u
 bin=$1

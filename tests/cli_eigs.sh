@@ -1,5 +1,5 @@
 #!/bin/bash
-# rnnchaos eigs / fixedpoints: the JSON keys of interface.md, the Jacobian at a state read with
+# rnnchaos eigs / fixedpoints: JSON keys of docs/user-guide.md, the Jacobian at a state read with
 # --h0 (a zero state gives exactly the spectrum of --at zero), and bad input: exit 2, the option
 # named on stderr, nothing on stdout.  Usage: cli_eigs.sh RNNCHAOS WORKDIR
 set -u

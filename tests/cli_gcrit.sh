@@ -1,5 +1,5 @@
 #!/bin/bash
-# rnnchaos gcrit: the JSON contract of interface.md on a small run (g_crit inside its bracket,
+# rnnchaos gcrit: the JSON contract of docs/user-guide.md on a small run (g_crit inside its bracket,
 # every probe with g, lambda_max, ci95, t_sim, chaotic), and bad input: exit 2, the option named
 # on stderr, nothing on stdout.  Usage: cli_gcrit.sh RNNCHAOS WORKDIR
 set -u

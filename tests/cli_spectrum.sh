@@ -5,7 +5,7 @@
 #    equal to (1/dt) log|1 - dt + dt mu_k| with mu_k from numpy's eigenvalues (to 1e-3);
 #  - --h0 is used as the initial state (J = 0, no transient: h decays as (1 - dt)^n h0, which
 #    the finite-perturbation and state checks see through lambda = log(1 - dt)/dt exactly);
-#  - the JSON has every key interface.md requires.
+#  - the JSON has every key docs/user-guide.md requires.
 # Usage: cli_spectrum.sh RNNCHAOS WORKDIR
 set -u
 bin=$1
@@ -28,7 +28,7 @@ check "bitwise identical JSON for identical seeds" cmp <(strip_wall a.json) <(st
 "$bin" spectrum "${args[@]}" --seed-ons 9 > c.json || exit 1
 check "a different seed_ons changes the bits" bash -c "! cmp -s <(sed -E 's/\"wall_s\":[^,}]*//' a.json) <(sed -E 's/\"wall_s\":[^,}]*//' c.json)"
 
-check "JSON keys of interface.md" $py - a.json <<'PY'
+check "JSON keys of docs/user-guide.md, JSON output" $py - a.json <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 need = ["N", "g", "n_le", "lambda", "lambda_max", "lambda_min", "lambda_mean", "entropy_H",

@@ -1,5 +1,5 @@
 #!/bin/bash
-# rnnchaos dmft: JSON keys of interface.md, the theory named in the output, bad input -> exit 2
+# rnnchaos dmft: JSON keys of docs/user-guide.md, the theory it names, bad input -> exit 2
 # naming the option.  $1 = rnnchaos binary, $2 = work dir.
 set -u
 BIN=$1

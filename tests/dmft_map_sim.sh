@@ -1,7 +1,7 @@
 #!/bin/bash
 # The discrete-time map (dt = 1) against simulation, cheap enough for the default suite:
 #  - hardtanh: the 40 leading exponents of an N = 500 network against the analytic spectrum
-#    lambda_1 + log(1 - i/(pN))/2 with p and lambda_1 from the map's mean field (science.md
+#    lambda_1 + log(1 - i/(pN))/2 with p and lambda_1 from the map's mean field (docs/model.md
 #    section 6): mean |deviation| < 0.01 and |lambda_1 deviation| < 0.015;
 #  - tanh: lambda_1 of an N = 1000 network at g = 3 within 3% of log(g^2 <phi'^2>)/2.
 # Measured (docs/validation.md): mean deviation 0.0026, lambda_1 0.2934 vs 0.2944; tanh 0.3052

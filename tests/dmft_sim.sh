@@ -1,5 +1,5 @@
 #!/bin/bash
-# Mean-field lambda_1 against simulation (science.md section 5; docs/validation.md, "Mean-field
+# Mean-field lambda_1 against simulation (docs/model.md section 5; docs/validation.md, "Mean-field
 # theory"): for N = 2000 and g in {1.5, 2, 3}, the median of lambda_1 over 5 realisations
 # (dt = 0.1, t_sim = 500) against the continuous-time mean-field value.
 #   g = 2, 3: within 10% (issue 6).

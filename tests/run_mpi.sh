@@ -28,7 +28,7 @@ for n in 1 2 3; do
     [ $n -eq 3 ] && extra="--oversubscribe"
     $MPI -n $n $extra "$B" run sweep.ini -o n$n.h5 > out$n 2> err$n
     rc=$?
-    # a failed task makes the run's exit code 1 (interface.md), but every task was run
+    # a failed task makes the run's exit code 1 (docs/user-guide.md), but every task was run
     [ $rc -eq 1 ] || bad "-n $n: exit $rc, expected 1 (failed tasks): $(tail -3 err$n)"
     grep -q "FAILED" err$n || bad "-n $n: no progress line for the failed tasks"
     grep -q "failed tasks:" out$n || bad "-n $n: the summary lists no failed tasks"

@@ -2,7 +2,7 @@
  * the relaxation fits on exact data; the whole network pipeline on a linear network (g = 0,
  * every unit active) where the step response, the transfer function and the coherence are known
  * in closed form; and, on the balanced relu network, tau_eff against tau/(1 + b J0 p) and the
- * growth of C(f) and R_lb with b (science.md section 4). */
+ * growth of C(f) and R_lb with b (docs/model.md section 4). */
 #include <complex.h>
 #include <math.h>
 #include <stdlib.h>
@@ -365,7 +365,7 @@ static void linear_network_exact(void **state)
     RC_ASSERT_NEAR(r.step_gain, p.b / k_mean, 1e-6);
     RC_ASSERT_NEAR(r.gain_2, 0.0, 1e-6);
     RC_ASSERT_NEAR(r.tau_eff_err, 0.0, 1e-6); /* every trial is the same deterministic response */
-    /* the theory of science.md drops the 1/N of the missing self-coupling: 1% here */
+    /* the theory of docs/model.md drops the 1/N of the missing self-coupling: 1% here */
     RC_ASSERT_NEAR(r.tau_eff_theory_dt / r.tau_eff, 1.0, 0.015);
     /* time averages: m = (b / k) s up to end effects of order tau_eff sd(m) / t_sim */
     RC_ASSERT_NEAR(r.rate_mean, p.b * r.input_mean / k_mean, 2e-3);

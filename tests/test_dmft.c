@@ -1,4 +1,4 @@
-/* dmft: the mean-field theory of science.md section 5 against what is known independently of
+/* dmft: the mean-field theory of docs/model.md section 5 against what is known independently of
  * the code:
  *  - Gaussian averages against GSL's adaptive quadrature, pair averages against their exact
  *    end points and Price's theorem (d f_phi / d Delta = f_phi'),

@@ -1,4 +1,4 @@
-/* Spectra of J and of the Jacobian (science.md section 6) against random-matrix theory:
+/* Spectra of J and of the Jacobian (docs/model.md section 6) against random-matrix theory:
  *  - the bulk of g X/sqrt(N) fills the disc of radius g: the fraction outside 1.05 g falls with
  *    N (100, 400, 1000), a quarter of the eigenvalues lie within g/2 (uniform density), the
  *    quantile radius estimate is g within 3% at N = 1000, no outliers;

@@ -1,4 +1,4 @@
-/* g_crit search (science.md section 3) against what must hold whatever the implementation:
+/* g_crit search (docs/model.md section 3) against what must hold whatever the implementation:
  *  - the family is g X/sqrt(N) with one fixed X: J(g) entry by entry from the RNG, for two g;
  *  - below the transition (g < 1) every probe is regular and its lambda_1 is the analytic
  *    max_k (1/dt) log|1 - dt + dt mu_k| with mu_k from LAPACK dgeev of J(g);

@@ -1,4 +1,4 @@
-/* job: the value grammar of interface.md, every job-file error (file:line:key), the task list
+/* job: the value grammar of docs/user-guide.md, every job-file error (file:line:key), the task list
  * (count, order, ids, seeds, resolved parameters, cost model) and SHA-256 against FIPS vectors. */
 #include <math.h>
 #include <stdio.h>

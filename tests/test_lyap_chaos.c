@@ -1,4 +1,4 @@
-/* Statistical checks on a chaotic tanh network (N = 200, g = 5), science.md section 2:
+/* Statistical checks on a chaotic tanh network (N = 200, g = 5), docs/model.md section 2:
  *  - the mean exponent approaches log(1 - dt)/dt (within 3e-3);
  *  - ONS lambda_1 and finite-perturbation lambda_1 agree within their CIs, with and without
  *    frozen noise and common input;

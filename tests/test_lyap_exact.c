@@ -1,4 +1,4 @@
-/* Exact checks of science.md section 2 that any correct implementation passes:
+/* Exact checks of docs/model.md section 2 that any correct implementation passes:
  *  - below the transition (g < 1) every exponent equals (1/dt) log|1 - dt + dt mu_k|, mu_k the
  *    eigenvalues of J (LAPACK dgeev here, independent of the engine), continuous and discrete;
  *  - with n_le = N the sum of the exponents equals the time average of log|det D_s| / dt, with

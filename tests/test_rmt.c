@@ -1,4 +1,4 @@
-/* rmt: the random-matrix reference curves of science.md section 6, checked against closed forms,
+/* rmt: the random-matrix reference curves of docs/model.md section 6, checked against closed forms,
  * limits, the mean-value property of log|.| and the eigenvalues of drawn matrices. */
 #include <math.h>
 #include <stdlib.h>
@@ -64,7 +64,7 @@ static void subcritical_law_map(void **state)
 }
 
 /* Mean-value property: for |c| > g the disc average of log|mu - c| is log|c|, so the mean of the
- * subcritical spectrum is exactly log(1 - dt)/dt = the mean exponent of science.md section 2. */
+ * subcritical spectrum is exactly log(1 - dt)/dt = the mean exponent of docs/model.md section 2. */
 static void subcritical_mean_is_mean_exponent(void **state)
 {
     (void)state;
@@ -96,7 +96,7 @@ static void subcritical_mean_is_mean_exponent(void **state)
 }
 
 /* Against a drawn matrix: the exponents below the transition are log|1 - dt + dt mu_k|/dt with
- * mu_k the eigenvalues of J (science.md section 2, exact check); sorted, they follow the
+ * mu_k the eigenvalues of J (docs/model.md section 2, exact check); sorted, they follow the
  * reference quantiles up to finite-N fluctuations. */
 static void subcritical_spectrum_matches_drawn_matrix(void **state)
 {

@@ -4,7 +4,7 @@
  *    c_ab P(w > 0) within 5 sigma (binomial); the moments of the nonzero magnitudes match the
  *    block's distribution (constant exactly, lognormal, clipped Gaussian) within 5 sigma;
  *  - rc_network_fill_block on sub-blocks equals the full matrix bit for bit (ei and dense);
- *  - the classic defaults give bitwise the J of the formula of science.md section 1 (built
+ *  - the classic defaults give bitwise the J of the formula of docs/model.md section 1 (built
  *    here with rc_rng_normal) and bitwise the same spectrum on it;
  *  - with tau_i and gains: sum of exponents = <log|det D_s|>/dt with
  *    D_s = diag(1 - dt/tau_i) + diag(dt/tau_i) J diag(phi_i'(h_s)) built here (1e-8);

@@ -519,10 +519,10 @@ rc_status rc_coherence_params_validate(const rc_coherence_params *cp, const rc_m
     if (mp->phi == RC_PHI_RELU && !external && mp->structure == RC_STRUCTURE_DENSE) {
         RC_CHECK(mp->b > 0, err, RC_ERR_INPUT,
                  "--b: relu networks are bounded only with balance b*J0 > 0 and drive I0 > 0 "
-                 "(science.md section 1); got b = %g", mp->b);
+                 "(docs/model.md section 1); got b = %g", mp->b);
         RC_CHECK(mp->J0 > 0, err, RC_ERR_INPUT,
                  "--J0: relu networks are bounded only with balance b*J0 > 0 and drive I0 > 0 "
-                 "(science.md section 1); got J0 = %g", mp->J0);
+                 "(docs/model.md section 1); got J0 = %g", mp->J0);
         RC_CHECK(mp->I0 > 0, err, RC_ERR_INPUT,
                  "--I0: relu networks need a positive drive I0 to have active units in the "
                  "balanced state; got %g", mp->I0);

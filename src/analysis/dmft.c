@@ -1,4 +1,4 @@
-/* Dynamic mean-field theory (science.md section 5), following the procedure of dmft-method.md:
+/* Dynamic mean-field theory (docs/model.md section 5), following docs/theory.md, Continuous time:
  *   1. Delta_0 from energy conservation (Brent),
  *   2. Delta(t) from Delta'' = Delta - g^2 f_phi(Delta, Delta_0) (Chebyshev-tabulated f_phi,
  *      GSL's rk8pd), joined to the exponential tail exp(-k t) near the hyperbolic point 0,
@@ -192,7 +192,7 @@ double rc_dmft_gauss_avg(rc_dmft_fn f, double D, double quad_step)
     return s;
 }
 
-/* f_phi and f_phi' at covariance Delta (dmft-method.md's nested form), steps h and 2h.
+/* f_phi and f_phi' at covariance Delta (the nested form of docs/theory.md), steps h and 2h.
  * The outer integrand is even in z (G(-u) = -G(u) for the odd tanh, H even), so only z >= 0 is
  * summed. */
 typedef struct {
@@ -312,7 +312,7 @@ static double dt_root_tanh(double D, void *vp)
     return D - c->g * c->g * (c->coarse ? coarse : fine) - c->sigma * c->sigma;
 }
 
-/* Hardtanh closed forms (dmft-method.md), a = 1/sqrt(D). */
+/* Hardtanh closed forms (docs/theory.md, Discrete time), a = 1/sqrt(D). */
 static double hardtanh_phi2(double D)
 {
     if (D <= 0) return 0.0;

@@ -1,4 +1,4 @@
-/* Random-matrix reference curves (science.md section 6). */
+/* Random-matrix reference curves (docs/model.md section 6). */
 #include "rnnchaos/rmt.h"
 
 #include <gsl/gsl_errno.h>

@@ -1,5 +1,5 @@
 /* rnnchaos coherence: signal transmission of the common input through the balanced network
- * (science.md section 4): C(f), R_lb, tau_eff. */
+ * (docs/model.md section 4): C(f), R_lb, tau_eff. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* rnnchaos dmft: the mean-field reference numbers of one (g, sigma, dt, phi), science.md
+/* rnnchaos dmft: the mean-field reference numbers of one (g, sigma, dt, phi), docs/model.md
  * sections 5-6. */
 #include <math.h>
 #include <stdio.h>

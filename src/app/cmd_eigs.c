@@ -1,4 +1,4 @@
-/* rnnchaos eigs: eigenvalue spectra of J or of the Jacobian (science.md sections 1 and 6). */
+/* rnnchaos eigs: eigenvalue spectra of J or of the Jacobian (docs/model.md sections 1 and 6). */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>

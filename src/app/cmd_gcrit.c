@@ -1,4 +1,4 @@
-/* rnnchaos gcrit: the finite-size critical coupling of one realisation (science.md section 3). */
+/* rnnchaos gcrit: the finite-size critical coupling of one realisation, docs/model.md section 3. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -29,7 +29,7 @@ static const char run_help[] =
     "  --resume           continue an existing archive of the same job file: runs exactly\n"
     "                     its pending tasks (starts a new archive if there is none)\n"
     "  --dry-run          print the task table with cost and memory estimates; run nothing\n"
-    "Job files: interface.md; archive layout: docs/archive.md.\n"
+    "Job files: docs/user-guide.md (Job files); archive layout: docs/archive.md.\n"
     "SIGTERM, SIGUSR1 or SIGINT stop the run: running tasks stay pending, the archive is\n"
     "closed, exit code 3; --resume continues.\n"
     "Exit codes: 0 all tasks done, 1 a task or the run failed, 2 bad input, 3 stopped.\n";

@@ -1,4 +1,4 @@
-/* rnnchaos spectrum: the Lyapunov spectrum of one network (science.md section 2). */
+/* rnnchaos spectrum: the Lyapunov spectrum of one network (docs/model.md section 2). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

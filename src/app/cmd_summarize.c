@@ -1,5 +1,5 @@
 /* rnnchaos summarize ARCHIVE.h5 [--json] [--no-write]: statistics over realisations and
- * finite-size fits, from nothing but the archive (interface.md; issue 5).
+ * finite-size fits, from nothing but the archive (docs/archive.md, /summary; issue 5).
  *
  * Groups: the tasks of a kind that share every parameter but the four seeds.  Per group: the
  * number of done tasks and, for each quantity of the kind, median, mean, std, 20% and 80%

@@ -1,5 +1,5 @@
 /* Private: the BLACS / PBLAS / ScaLAPACK symbols used by the distributed engine.  Debian's
- * libscalapack-openmpi ships no C header, so the prototypes live here, once (toolchain.md).
+ * libscalapack-openmpi ships no C header, so the prototypes live here, once.
  * Fortran routines take every argument by pointer; character arguments are single letters, so
  * the hidden length arguments are not passed (as in blas_decl.h). */
 #ifndef RNNCHAOS_SCALAPACK_DECL_H

@@ -1,4 +1,4 @@
-/* The coherence task kind (science.md section 4): rc_coherence_run on one drawn network, as
+/* The coherence task kind (docs/model.md section 4): rc_coherence_run on one drawn network, as
  * `rnnchaos coherence` runs it. */
 #include "kinds.h"
 

@@ -1,4 +1,4 @@
-/* The eigs task kind (science.md sections 1 and 6): rc_eigs_run on one drawn network, exactly as
+/* The eigs task kind (docs/model.md sections 1 and 6): rc_eigs_run on one drawn network, exactly as
  * `rnnchaos eigs` runs it (same option tables and defaults through rc_eigs_options, same model
  * checks through rc_eigs_check_model).  --h0 and --connectivity stay with the command. */
 #include "kinds.h"

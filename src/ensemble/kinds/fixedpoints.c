@@ -1,4 +1,4 @@
-/* The fixedpoints task kind (science.md sections 1 and 6): rc_fixedpoints_run on one drawn
+/* The fixedpoints task kind (docs/model.md sections 1 and 6): rc_fixedpoints_run on one drawn
  * network, exactly as `rnnchaos fixedpoints` runs it (the same option table, the same model
  * checks through rc_fixedpoints_check_model). */
 #include "kinds.h"

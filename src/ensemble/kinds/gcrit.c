@@ -1,4 +1,4 @@
-/* The gcrit task kind (science.md section 3): rc_gcrit_run on one realisation, exactly as
+/* The gcrit task kind (docs/model.md section 3): rc_gcrit_run on one realisation, exactly as
  * `rnnchaos gcrit` runs it (same defaults, same checks, the fixed-X family of rc_network_create). */
 #include "kinds.h"
 

@@ -73,7 +73,7 @@ int rc_kind_lyap_cancel_poll(void *ctx, int phase);
     {"gain_I_mean", RC_COL_F64, offsetof(T, M.gain[1].mean), "mean of gain_i, I units"},                                                                                         \
     {"gain_I_spread", RC_COL_F64, offsetof(T, M.gain[1].spread), "standard deviation of gain_i, I units"}
 
-/* Parameter columns shared by every kind that draws one network (science.md section 1). */
+/* Parameter columns shared by every kind that draws one network (docs/model.md section 1). */
 #define RC_MODEL_PARAM_COLUMNS(T, M)                                                            \
     {"N", RC_COL_I64, offsetof(T, M.N), "number of units"},                                    \
     {"b", RC_COL_F64, offsetof(T, M.b), "balance"},                                            \

@@ -1,4 +1,4 @@
-/* Signal transmission in the balanced network with common input (science.md section 4):
+/* Signal transmission in the balanced network with common input (docs/model.md section 4):
  * Welch spectra of the input s(t) = I0 + Ic(t) and the population rate nu(t), their coherence,
  * the Gaussian-channel information-rate lower bound, and tau_eff from a step-response protocol.
  * Local computation: no MPI, no HDF5, no printing.
@@ -105,7 +105,7 @@ rc_status rc_coherence_params_set(rc_coherence_params *cp, const char *key, cons
 
 /* Checks run options and model together; messages name the option, RC_ERR_INPUT.  Refuses
  * sigma_c = 0 (no signal) and, for phi = relu with a drawn J (external = 0), b*J0 <= 0 or
- * I0 <= 0: such networks have no bounded balanced state (science.md section 1). */
+ * I0 <= 0: such networks have no bounded balanced state (docs/model.md section 1). */
 rc_status rc_coherence_params_validate(const rc_coherence_params *cp, const rc_model_params *mp,
                                        int external, rc_error *err);
 
@@ -140,7 +140,7 @@ typedef struct {
  *  3. step_trials trials of t_step each: two copies of the current state receive +dI and -dI
  *     on I0 (same frozen noise and input as the unperturbed trajectory, which continues), and
  *     (m_+ - m_-)/(2 dI) is averaged over trials.  That response has a fast rise (the balance
- *     feedback, science.md section 4) and a slower readjustment of the distribution of h (of
+ *     feedback, docs/model.md section 4) and a slower readjustment of the distribution of h (of
  *     either sign; it grows with g).  rc_fit_relaxation2 separates them; tau_eff is the
  *     component that carries the initial slope b dI / tau (normally the faster one).  The spread
  *     of the fit over n_groups leave-one-group-out averages (groups of consecutive trials) gives

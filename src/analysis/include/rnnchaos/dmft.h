@@ -1,4 +1,4 @@
-/* Dynamic mean-field theory of the random network (science.md section 5, dmft-method.md):
+/* Dynamic mean-field theory of the random network (docs/model.md section 5, docs/theory.md):
  * the N -> infinity variance Delta_0 of h, the autocorrelation Delta(t) and the largest Lyapunov
  * exponent lambda_1, each with an estimate of its numerical error.
  *
@@ -119,7 +119,7 @@ double rc_dmft_gauss_avg(rc_dmft_fn f, double D, double quad_step);
 
 /* f_phi(Delta, D0) = <tanh(x) tanh(y)> and f_phi'(Delta, D0) = <sech^2(x) sech^2(y)> for a pair of
  * centred Gaussians with variances D0 and covariance Delta (0 <= Delta <= D0), by the nested
- * trapezoid rule of dmft-method.md.  Exposed for tests. */
+ * trapezoid rule of docs/theory.md.  Exposed for tests. */
 rc_status rc_dmft_pair_avg(double Delta, double D0, double quad_step, double *f_phi,
                            double *f_dphi, rc_error *err);
 

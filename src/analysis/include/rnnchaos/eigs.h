@@ -1,4 +1,4 @@
-/* Eigenvalue spectra of the connectivity J and of the Jacobian of the dynamics (science.md
+/* Eigenvalue spectra of the connectivity J and of the Jacobian of the dynamics (docs/model.md
  * sections 1 and 6): J itself, or DF(h) = -I + J diag(phi'(h)) in units of 1/tau, at h = 0, at a
  * given state, at the fixed points of fixedpoints.h, or at k states sampled along a trajectory.
  * LAPACK dgeev on one process.

@@ -1,4 +1,4 @@
-/* Fixed points of the noise-free continuous dynamics (science.md section 1):
+/* Fixed points of the noise-free continuous dynamics (docs/model.md section 1):
  *
  *     F(h) = -h + J phi(h) + b I0 = 0,
  *

@@ -1,4 +1,4 @@
-/* Finite-size critical coupling g_crit of one realisation (science.md section 3).
+/* Finite-size critical coupling g_crit of one realisation (docs/model.md section 3).
  *
  * The matrix X of the realisation (seed_net, N) is fixed and only g changes: a probe at g builds
  * J = -b*J0/N + g X/sqrt(N) with rc_network_create (X_ij is a pure function of

@@ -1,4 +1,4 @@
-/* Random-matrix reference curves (science.md section 6): what the Lyapunov spectrum must look
+/* Random-matrix reference curves (docs/model.md section 6): what the Lyapunov spectrum must look
  * like where random-matrix theory fixes it, for N units, coupling g and Euler step dt (tau = 1).
  *
  *  - Below the transition (tanh or hardtanh, no input, g < 1) the trajectory sits at h = 0, the

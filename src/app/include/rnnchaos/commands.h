@@ -1,5 +1,5 @@
 /* Subcommands of the rnnchaos program.  Each takes the arguments after its name and returns the
- * process exit code of interface.md (0 ok, 1 failed, 2 bad input, 3 stopped by a signal).
+ * process exit code of docs/user-guide.md (0 ok, 1 failed, 2 bad input, 3 stopped by a signal).
  * They live in the library so tests can call them; main.c only dispatches. */
 #ifndef RNNCHAOS_COMMANDS_H
 #define RNNCHAOS_COMMANDS_H

@@ -39,7 +39,7 @@ void rc_error_clear(rc_error *err);
 /* Short stable name of a status ("input", "nomem", ...), used in archives and logs. */
 const char *rc_status_name(rc_status st);
 
-/* Process exit code of interface.md for a status: 0, 1, 2 (input) or 3 (signal). */
+/* Process exit code of docs/user-guide.md for a status: 0, 1, 2 (input) or 3 (signal). */
 int rc_status_exit_code(rc_status st);
 
 /* Checked allocation: zero-initialised, fails with RC_ERR_NOMEM naming what was allocated. */

@@ -1,4 +1,4 @@
-/* Job files (INI, interface.md "Job files") expanded into a deterministic task list.
+/* Job files (INI, docs/user-guide.md, Job files) expanded into a deterministic task list.
  *
  * A job file has one [run] section and one section per task kind.  Each key of a kind section is
  * an option of that kind (the long option names of the command, '-' written as '_'), parsed by
@@ -113,14 +113,14 @@ typedef struct {
     rc_lyap_params lyap; /* n_le and pca resolved; h0, observer NULL */
 } rc_spectrum_task;
 
-/* One g_crit search (science.md section 3): model.g is unused (the search varies g). */
+/* One g_crit search (docs/model.md section 3): model.g is unused (the search varies g). */
 typedef struct {
     rc_model_params model;
     rc_lyap_params lyap;   /* t_ons, transients, n_boot, reorth; the rest is set per probe */
     rc_gcrit_params gcrit;
 } rc_gcrit_task;
 
-/* One coherence measurement (science.md section 4) on a drawn network; coherence.h0 NULL. */
+/* One coherence measurement (docs/model.md section 4) on a drawn network; coherence.h0 NULL. */
 typedef struct {
     rc_model_params model;
     rc_coherence_params coherence;

@@ -1,4 +1,4 @@
-/* Distributed Lyapunov spectrum: the method of rc_lyap_run (science.md section 2) on a Pr x Pc
+/* Distributed Lyapunov spectrum: the method of rc_lyap_run (docs/model.md section 2) on a Pr x Pc
  * BLACS process grid over any MPI communicator (a whole job or a scheduler's task group).
  *
  * Layout (HPL's global/local distinction):
@@ -58,7 +58,7 @@ typedef struct {
 
 void rc_dlyap_opts_default(rc_dlyap_opts *o);
 
-/* The whole method of science.md section 2 (like rc_lyap_run, including n_le = RC_NLE_AUTO
+/* The whole method of docs/model.md section 2 (like rc_lyap_run, including n_le = RC_NLE_AUTO
  * with its pilot runs) on a Pr x Pc grid over comm.  Collective over comm, whose size must be
  * Pr * Pc.  mp, lp and opts must be the same on every rank.  res is filled on every rank
  * (allocated arrays; free with rc_lyap_result_free).  lp->observer, if set, is called on every

@@ -1,4 +1,4 @@
-/* Lyapunov spectrum by the reorthonormalisation method (science.md section 2).
+/* Lyapunov spectrum by the reorthonormalisation method (docs/model.md section 2).
  * Local computation: no MPI, no HDF5, no printing.  Takes a network, returns a result struct. */
 #ifndef RNNCHAOS_LYAP_H
 #define RNNCHAOS_LYAP_H
@@ -54,7 +54,7 @@ typedef struct {
     const struct rc_lyap_state *resume;
 } rc_lyap_params;
 
-/* interface.md defaults: t_sim 1000, t_ons 1, transients 100 + 100, n_le = N (set at run time
+/* docs/model.md defaults: t_sim 1000, t_ons 1, transients 100 + 100, n_le = N (set at run time
  * when 0), finite perturbation, PCA for N <= 4096, 16 trace points, 1000 replicates. */
 void rc_lyap_params_default(rc_lyap_params *lp);
 
@@ -97,7 +97,7 @@ typedef struct {
     double wall_s;
 } rc_lyap_result;
 
-/* Runs the whole method of science.md section 2 on net. Allocates the result arrays.
+/* Runs the whole method of docs/model.md section 2 on net. Allocates the result arrays.
  * With n_le = RC_NLE_AUTO: pilot runs (t_sim / 10, no extras) with m = max(16, N/8), doubled
  * until the partial sums turn negative, give D_pilot; the run then uses
  * m = min(N, ceil(1.25 D_pilot) + 8), and doubles m again should D still be only a lower

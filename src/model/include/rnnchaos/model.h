@@ -1,4 +1,4 @@
-/* The network of science.md section 1: parameters, connectivity, transfer functions, the
+/* The network of docs/model.md section 1: parameters, connectivity, transfer functions, the
  * Euler(-Maruyama) step and the input processes.  Local (no MPI, no HDF5, no printing). */
 #ifndef RNNCHAOS_MODEL_H
 #define RNNCHAOS_MODEL_H
@@ -11,7 +11,7 @@
 typedef enum { RC_PHI_TANH = 0, RC_PHI_RELU = 1, RC_PHI_HARDTANH = 2 } rc_phi_kind;
 
 /* Connectivity structure (docs/user-guide.md, "Structured networks").
- *   dense: J_ij = -b J0/N + g X_ij/sqrt(N) (science.md section 1, the classic model);
+ *   dense: J_ij = -b J0/N + g X_ij/sqrt(N) (docs/model.md section 1, the classic model);
  *   ei:    units 0..N_E-1 excitatory, N_E = round(f_E N); for i in population a, j in b,
  *          J_ij = s_b g M_ij w_ij / sqrt(c_ab N),  s_E = +1, s_I = -1 (Dale's law),
  *          M_ij = [U_ij < c_ab] (U_ij uniform, RC_STREAM_SPARSE, a = i, k = j),
@@ -61,7 +61,7 @@ typedef struct {
     rc_dist gain[2];     /* gain_i per population, phi_i(x) = phi(gain_i x): same families */
 } rc_model_params;
 
-/* interface.md defaults; all four stream seeds = seed. */
+/* docs/model.md defaults; all four stream seeds = seed. */
 void rc_model_params_default(rc_model_params *p, uint64_t seed);
 
 /* Checks every field; the message names the option (e.g. "--dt: ...").  RC_ERR_INPUT. */

@@ -10,7 +10,7 @@
 #include "rnnchaos/parse.h"
 #include "rnnchaos/model.h"
 
-/* Model options of interface.md plus the seeds and input files. */
+/* Model options of docs/model.md section 1 plus the seeds and input files. */
 typedef struct {
     rc_model_params model;
     uint64_t seed;              /* base seed (--seed) */
