@@ -302,6 +302,11 @@ static void resume(void **state)
     assert_int_not_equal(rc_archive_create(path, &job, MPI_COMM_WORLD, &run_info, &ar, &err),
                          RC_OK);
     assert_null(ar);
+    /* and a failed create removes its temporary file (issue 18 item 3: it was unlinked through
+     * a freed name) */
+    char tmp[160];
+    snprintf(tmp, sizeof tmp, "%s.creating", path);
+    if (access(tmp, F_OK) == 0) fail_msg("%s left behind by a failed create", tmp);
 
     /* another job file is refused */
     rc_job other;

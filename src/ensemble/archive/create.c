@@ -288,13 +288,13 @@ rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
     *out = ar;
 cleanup:
     free(kinds);
-    free(tmp);
     if (st != RC_OK) {
         hid_t f = ar->file;
         rc_ar_archive_free(ar);
         if (f >= 0) H5Fclose(f);
         if (rank == 0 && tmp) unlink(tmp);
     }
+    free(tmp); /* after its last use: the unlink above */
     return st;
 }
 
