@@ -344,6 +344,52 @@ static void resume(void **state)
     rc_job_free(&job);
 }
 
+/* One owner per archive (issue 18 items 1 and 8): while a run has it, a second create or
+ * resume is refused naming the owner, and touches neither the archive nor its temporary name;
+ * once it is closed, the lock file is gone and the next run may take it. */
+static void one_owner(void **state)
+{
+    (void)state;
+    char path[128], tmp[160], lock[160];
+    path_in_dir(path, sizeof path, "owner.h5");
+    snprintf(tmp, sizeof tmp, "%s.creating", path);
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    rc_job job;
+    parse(job_text, &job);
+    rc_error err;
+    rc_error_clear(&err);
+    rc_archive *ar = NULL, *second = NULL;
+    RC_ASSERT_OK(rc_archive_create(path, &job, MPI_COMM_WORLD, &run_info, &ar, &err), &err);
+    assert_int_equal(access(lock, F_OK), 0);
+    char pid[32];
+    snprintf(pid, sizeof pid, "process %ld ", (long)getpid());
+
+    assert_int_equal(rc_archive_open_resume(path, &job, MPI_COMM_WORLD, &run_info, &second,
+                                            &err), RC_ERR_INPUT);
+    assert_null(second);
+    if (!strstr(err.msg, "in use by another run") || !strstr(err.msg, pid))
+        fail_msg("resume while owned: '%s'", err.msg);
+
+    /* a second create of the same name while the first is still laying it out */
+    unlink(path); /* as if the owner had not linked it into place yet */
+    rc_error_clear(&err);
+    assert_int_equal(rc_archive_create(path, &job, MPI_COMM_WORLD, &run_info, &second, &err),
+                     RC_ERR_INPUT);
+    assert_null(second);
+    if (!strstr(err.msg, "in use by another run") || !strstr(err.msg, pid))
+        fail_msg("create while owned: '%s'", err.msg);
+    assert_int_not_equal(access(tmp, F_OK), 0);
+    assert_int_not_equal(access(path, F_OK), 0);
+
+    write_done(ar, &job.tasks[0], 0, 0); /* the owner goes on undisturbed */
+    RC_ASSERT_OK(rc_archive_close(ar, &err), &err);
+    assert_int_not_equal(access(lock, F_OK), 0);
+    RC_ASSERT_OK(rc_archive_create(path, &job, MPI_COMM_WORLD, &run_info, &ar, &err), &err);
+    RC_ASSERT_OK(rc_archive_close(ar, &err), &err);
+    assert_int_not_equal(access(lock, F_OK), 0);
+    rc_job_free(&job);
+}
+
 static void edit(void **state)
 {
     (void)state;
@@ -419,6 +465,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(roundtrip),
         cmocka_unit_test(resume),
         cmocka_unit_test(edit),
+        cmocka_unit_test(one_owner),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];

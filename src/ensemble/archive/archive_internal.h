@@ -30,6 +30,8 @@ typedef struct {
 struct rc_archive {
     hid_t file, reason_type;
     int lock_fd;       /* rank 0: a shared flock on the archive while the run has it open */
+    int owner_fd;      /* rank 0: the exclusive lock on ARCHIVE.lock (owner.c), -1: none */
+    char *owner_lock;  /* its name */
     const rc_job *job; /* borrowed: the caller keeps it alive while the archive is open */
     int n_kinds;
     kind_sets *ks;     /* by kind code; kind == NULL where the job has no such section */
@@ -86,6 +88,15 @@ rc_status rc_ar_open_file(const char *path, MPI_Comm comm, int create, hid_t *fi
 void rc_ar_archive_free(rc_archive *ar);
 void rc_ar_hold_run_lock(rc_archive *ar, const char *path);
 rc_archive *rc_ar_archive_alloc(const rc_job *job, rc_error *err);
+
+/* ---- owner.c ---- */
+/* Rank 0 only.  Takes the exclusive ownership of the archive at path for this run (date is the
+ * run's start, recorded for a run that is refused); RC_ERR_INPUT naming the owner if another
+ * run has it.  *fd = -1 where the file system has no flock. */
+rc_status rc_ar_owner_acquire(const char *path, const char *date, int *fd, char **lock,
+                              rc_error *err);
+/* Removes the lock file and releases it; frees lock.  No-op for fd = -1. */
+void rc_ar_owner_release(int fd, char *lock);
 
 /* ---- create.c ---- */
 rc_status rc_ar_result_fill(const rc_result_column *col, double *ffill, int64_t *ifill);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rnnchaos/par.h"
 #include "rnnchaos_version.h"
 
 rc_status rc_ar_result_fill(const rc_result_column *col, double *ffill, int64_t *ifill)
@@ -236,6 +237,9 @@ rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
     char *kinds = NULL, *tmp = NULL;
     rc_archive *ar = rc_ar_archive_alloc(job, err);
     if (!ar) return err ? err->status : RC_ERR_NOMEM;
+    /* One owner per archive, settled before anything touches the file or its temporary name */
+    if (rank == 0) st = rc_ar_owner_acquire(path, info->date, &ar->owner_fd, &ar->owner_lock, err);
+    RC_GOTO(rc_dist_agree(comm, st, err));
     /* Laid out under a temporary name and linked to path only when complete: a process killed
      * while the archive is being created leaves no file at path, so "path exists" always means
      * "a complete archive" (--resume then has something valid to continue). */
@@ -290,9 +294,12 @@ cleanup:
     free(kinds);
     if (st != RC_OK) {
         hid_t f = ar->file;
+        const int owner_fd = ar->owner_fd;
+        char *owner_lock = ar->owner_lock;
         rc_ar_archive_free(ar);
         if (f >= 0) H5Fclose(f);
-        if (rank == 0 && tmp) unlink(tmp);
+        if (rank == 0 && tmp) unlink(tmp); /* made only once this run owned the archive */
+        rc_ar_owner_release(owner_fd, owner_lock);
     }
     free(tmp); /* after its last use: the unlink above */
     return st;

@@ -144,6 +144,7 @@ rc_archive *rc_ar_archive_alloc(const rc_job *job, rc_error *err)
     if (!ar) return NULL;
     ar->file = -1;
     ar->lock_fd = -1;
+    ar->owner_fd = -1;
     ar->job = job;
     ar->reason_type = H5Tcopy(H5T_C_S1);
     if (ar->reason_type < 0 || H5Tset_size(ar->reason_type, RC_ARCHIVE_REASON_LEN) < 0 ||

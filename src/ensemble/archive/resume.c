@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rnnchaos/par.h"
+
 static rc_status open_kind(rc_archive *ar, kind_sets *ks, const char *path, rc_error *err)
 {
     rc_status st = RC_OK;
@@ -47,6 +49,11 @@ rc_status rc_archive_open_resume(const char *path, const rc_job *job, MPI_Comm c
     char *format = NULL, *sha = NULL;
     rc_archive *ar = rc_ar_archive_alloc(job, err);
     if (!ar) return err ? err->status : RC_ERR_NOMEM;
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    /* one owner per archive (owner.c), settled before the file is opened */
+    if (rank == 0) st = rc_ar_owner_acquire(path, info->date, &ar->owner_fd, &ar->owner_lock, err);
+    RC_GOTO(rc_dist_agree(comm, st, err));
     RC_GOTO(rc_ar_open_file(path, comm, 0, &ar->file, err));
     format = rc_ar_attr_read_string(ar->file, "format");
     int64_t version = 0, complete = 0;
@@ -68,8 +75,6 @@ rc_status rc_archive_open_resume(const char *path, const rc_job *job, MPI_Comm c
                   path, sha ? sha : "?", job->sha256);
     for (int k = 0; k < ar->n_kinds; ++k)
         if (ar->ks[k].kind) RC_GOTO(open_kind(ar, &ar->ks[k], path, err));
-    int rank;
-    MPI_Comm_rank(comm, &rank);
     RC_GOTO(rc_ar_run_log_append(ar->file, rank == 0, info, err));
     if (rank == 0) rc_ar_hold_run_lock(ar, path);
     *out = ar;
@@ -78,8 +83,11 @@ cleanup:
     free(sha);
     if (st != RC_OK) {
         hid_t f = ar->file;
+        const int owner_fd = ar->owner_fd;
+        char *owner_lock = ar->owner_lock;
         rc_ar_archive_free(ar);
         if (f >= 0) H5Fclose(f);
+        rc_ar_owner_release(owner_fd, owner_lock);
     }
     return st;
 }

@@ -120,7 +120,11 @@ rc_status rc_archive_close(rc_archive *ar, rc_error *err)
 {
     if (!ar) return RC_OK;
     hid_t f = ar->file;
+    const int owner_fd = ar->owner_fd;
+    char *owner_lock = ar->owner_lock;
     rc_ar_archive_free(ar);
-    RC_CHECK(f < 0 || H5Fclose(f) >= 0, err, RC_ERR_IO, "HDF5: closing the archive failed");
+    const int closed = f < 0 || H5Fclose(f) >= 0;
+    rc_ar_owner_release(owner_fd, owner_lock); /* once the file is closed */
+    RC_CHECK(closed, err, RC_ERR_IO, "HDF5: closing the archive failed");
     return RC_OK;
 }

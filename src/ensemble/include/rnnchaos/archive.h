@@ -35,13 +35,21 @@ typedef struct {
 
 typedef struct rc_archive rc_archive;
 
+/* Exactly one run owns an archive: rank 0 holds an exclusive lock on PATH.lock (next to the
+ * archive, removed at close; a killed run leaves a stale one that the next run takes over) from
+ * before the first collective HDF5 call until rc_archive_close.  Creating or resuming an archive
+ * that another run owns fails with RC_ERR_INPUT naming that run (process, host, start), and
+ * touches neither the archive nor its temporary name. */
+
 /* Collective over comm.  Creates a new archive for job at path; fails (RC_ERR_INPUT) if the
- * file exists.  All objects are created and the file flushed before it returns. */
+ * file exists or another run owns it.  All objects are created and the file flushed before it
+ * returns. */
 rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
                             const rc_archive_run_info *info, rc_archive **ar, rc_error *err);
 
 /* Collective over comm.  Opens an existing archive to resume job: refuses (RC_ERR_INPUT) a
- * file that is not a complete rnnchaos archive or whose job hash differs from job's.  Appends
+ * file that another run owns, that is not a complete rnnchaos archive or whose job hash differs
+ * from job's.  Appends
  * this run to the run log. */
 rc_status rc_archive_open_resume(const char *path, const rc_job *job, MPI_Comm comm,
                                  const rc_archive_run_info *info, rc_archive **ar,
