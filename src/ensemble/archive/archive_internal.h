@@ -86,6 +86,8 @@ rc_status rc_ar_run_log_append(hid_t file, int writer, const rc_archive_run_info
 rc_status rc_ar_open_file(const char *path, MPI_Comm comm, int create, hid_t *file,
                           rc_error *err);
 void rc_ar_archive_free(rc_archive *ar);
+/* Local: RC_ERR_INPUT for a name the MPI-IO layer cannot take (RC_ARCHIVE_PATH_MAX). */
+rc_status rc_ar_check_name(const char *path, rc_error *err);
 void rc_ar_hold_run_lock(rc_archive *ar, const char *path);
 rc_archive *rc_ar_archive_alloc(const rc_job *job, rc_error *err);
 

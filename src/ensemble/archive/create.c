@@ -231,6 +231,7 @@ rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
 {
     rc_ar_silence_hdf5();
     *out = NULL;
+    RC_TRY(rc_ar_check_name(path, err)); /* the same on every rank: no MPI call before it */
     int rank;
     MPI_Comm_rank(comm, &rank);
     rc_status st = RC_OK;

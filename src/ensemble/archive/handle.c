@@ -102,6 +102,16 @@ cleanup:
     return st;
 }
 
+rc_status rc_ar_check_name(const char *path, rc_error *err)
+{
+    const size_t len = strlen(path);
+    RC_CHECK(len > 0, err, RC_ERR_INPUT, "the archive name is empty");
+    RC_CHECK(len <= RC_ARCHIVE_PATH_MAX, err, RC_ERR_INPUT, "%.60s...: the archive name has %zu "
+             "characters, the MPI-IO layer takes at most %d: choose a shorter -o (or run from a "
+             "directory closer to the archive)", path, len, RC_ARCHIVE_PATH_MAX);
+    return RC_OK;
+}
+
 void rc_ar_archive_free(rc_archive *ar)
 {
     if (!ar) return;

@@ -45,6 +45,7 @@ rc_status rc_archive_open_resume(const char *path, const rc_job *job, MPI_Comm c
 {
     rc_ar_silence_hdf5();
     *out = NULL;
+    RC_TRY(rc_ar_check_name(path, err)); /* the same on every rank: no MPI call before it */
     rc_status st = RC_OK;
     char *format = NULL, *sha = NULL;
     rc_archive *ar = rc_ar_archive_alloc(job, err);

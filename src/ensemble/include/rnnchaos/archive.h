@@ -21,6 +21,11 @@
 #define RC_ARCHIVE_FORMAT "rnnchaos-archive"
 #define RC_ARCHIVE_FORMAT_VERSION 1
 #define RC_ARCHIVE_REASON_LEN 256 /* fixed-length failure reasons */
+/* Longest archive name (as given, directories included) that rc_archive_create and
+ * rc_archive_open_resume accept.  Open MPI's MPI-IO layer copies the name of the file it opens
+ * (ARCHIVE.creating) into fixed buffers and names files after it: measured with Open MPI 4.1,
+ * names of 229-232 characters fail, longer ones overflow a buffer (abort) or crash. */
+#define RC_ARCHIVE_PATH_MAX 200
 
 /* Task status as stored in /<kind>/status. */
 enum { RC_TASK_PENDING = 0, RC_TASK_DONE = 1, RC_TASK_FAILED = 2 };
@@ -42,13 +47,14 @@ typedef struct rc_archive rc_archive;
  * touches neither the archive nor its temporary name. */
 
 /* Collective over comm.  Creates a new archive for job at path; fails (RC_ERR_INPUT) if the
- * file exists or another run owns it.  All objects are created and the file flushed before it
+ * file exists, another run owns it or its name is longer than RC_ARCHIVE_PATH_MAX (checked
+ * before any MPI call, so every rank fails alike).  All objects are created and the file flushed before it
  * returns. */
 rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
                             const rc_archive_run_info *info, rc_archive **ar, rc_error *err);
 
 /* Collective over comm.  Opens an existing archive to resume job: refuses (RC_ERR_INPUT) a
- * file that another run owns, that is not a complete rnnchaos archive or whose job hash differs
+ * name longer than RC_ARCHIVE_PATH_MAX, a file that another run owns, that is not a complete rnnchaos archive or whose job hash differs
  * from job's.  Appends
  * this run to the run log. */
 rc_status rc_archive_open_resume(const char *path, const rc_job *job, MPI_Comm comm,
