@@ -1,5 +1,6 @@
 #!/bin/bash
-# Fault paths around the archive (issue 18): an -o name too long for the MPI-IO layer (item 5).
+# Fault paths around the archive (issue 18): an -o name too long for the MPI-IO layer (item 5);
+# an archive deleted or truncated while the run writes it (item 6).
 # usage: archive_faults.sh RNNCHAOS WORKDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -29,4 +30,25 @@ done
 p=$(name_of 200 "$d/$d/$d/")
 $MPI -n 2 "$B" run tiny.ini -o "$p" > ok.out 2> ok.err || bad "-o of 200 characters: $(tail -3 ok.err)"
 [ -e "$p" ] || bad "-o of 200 characters: no archive"
+
+# item 6: the archive deleted, or truncated to half its size, a second into the run: the run
+# exits 1 and says that the archive was lost or damaged (it exited 0 with the results gone).
+printf '[run]\nrealizations = 4\n[spectrum]\nN = 40\nt_sim = 3000\n' > slow.ini
+for what in delete truncate; do
+    rm -f lost.h5*
+    $MPI -n 2 "$B" run slow.ini -o lost.h5 > lost.out 2> lost.err & pid=$!
+    for _ in $(seq 100); do [ -e lost.h5 ] && break; sleep 0.1; done
+    sleep 1
+    if [ $what = delete ]; then
+        rm -f lost.h5
+        want="the archive was lost during the run"
+    else
+        truncate -s $(($(stat -c %s lost.h5) / 2)) lost.h5
+        want="the archive was damaged during the run"
+    fi
+    wait $pid; rc=$?
+    [ $rc -eq 1 ] || bad "archive ${what}d mid-run: exit $rc, expected 1: $(tail -3 lost.err)"
+    grep -q "$want" lost.err || bad "archive ${what}d mid-run: $(grep -v '^\[' lost.err | tail -3)"
+    [ $fail -eq 0 ] && echo "ok archive ${what}d mid-run: exit 1"
+done
 exit $fail

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mpi.h>
@@ -371,7 +372,9 @@ static void one_owner(void **state)
         fail_msg("resume while owned: '%s'", err.msg);
 
     /* a second create of the same name while the first is still laying it out */
-    unlink(path); /* as if the owner had not linked it into place yet */
+    char moved[160];
+    snprintf(moved, sizeof moved, "%s.moved", path);
+    assert_int_equal(rename(path, moved), 0); /* as if the owner had not linked it yet */
     rc_error_clear(&err);
     assert_int_equal(rc_archive_create(path, &job, MPI_COMM_WORLD, &run_info, &second, &err),
                      RC_ERR_INPUT);
@@ -380,13 +383,45 @@ static void one_owner(void **state)
         fail_msg("create while owned: '%s'", err.msg);
     assert_int_not_equal(access(tmp, F_OK), 0);
     assert_int_not_equal(access(path, F_OK), 0);
+    assert_int_equal(rename(moved, path), 0);
 
     write_done(ar, &job.tasks[0], 0, 0); /* the owner goes on undisturbed */
     RC_ASSERT_OK(rc_archive_close(ar, &err), &err);
     assert_int_not_equal(access(lock, F_OK), 0);
+    assert_int_equal(unlink(path), 0);
     RC_ASSERT_OK(rc_archive_create(path, &job, MPI_COMM_WORLD, &run_info, &ar, &err), &err);
     RC_ASSERT_OK(rc_archive_close(ar, &err), &err);
     assert_int_not_equal(access(lock, F_OK), 0);
+    rc_job_free(&job);
+}
+
+/* A run whose archive is deleted or truncated under it does not close as a success (issue 18
+ * item 6). */
+static void lost(void **state)
+{
+    (void)state;
+    char path[128];
+    path_in_dir(path, sizeof path, "lost.h5");
+    rc_job job;
+    parse(job_text, &job);
+    rc_error err;
+    rc_error_clear(&err);
+    rc_archive *ar = NULL;
+    RC_ASSERT_OK(rc_archive_create(path, &job, MPI_COMM_WORLD, &run_info, &ar, &err), &err);
+    write_done(ar, &job.tasks[0], 0, 0);
+    assert_int_equal(unlink(path), 0);
+    write_done(ar, &job.tasks[1], 0, 0); /* writes to the deleted file still succeed */
+    assert_int_equal(rc_archive_close(ar, &err), RC_ERR_IO);
+    if (!strstr(err.msg, "the archive was lost during the run")) fail_msg("deleted: '%s'", err.msg);
+
+    rc_error_clear(&err);
+    RC_ASSERT_OK(rc_archive_create(path, &job, MPI_COMM_WORLD, &run_info, &ar, &err), &err);
+    write_done(ar, &job.tasks[0], 0, 0);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(truncate(path, sb.st_size / 2), 0);
+    assert_int_equal(rc_archive_close(ar, &err), RC_ERR_IO);
+    if (!strstr(err.msg, "the archive was damaged during the run")) fail_msg("cut: '%s'", err.msg);
     rc_job_free(&job);
 }
 
@@ -466,6 +501,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(resume),
         cmocka_unit_test(edit),
         cmocka_unit_test(one_owner),
+        cmocka_unit_test(lost),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];

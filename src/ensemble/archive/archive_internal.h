@@ -32,6 +32,7 @@ struct rc_archive {
     int lock_fd;       /* rank 0: a shared flock on the archive while the run has it open */
     int owner_fd;      /* rank 0: the exclusive lock on ARCHIVE.lock (owner.c), -1: none */
     char *owner_lock;  /* its name */
+    char *path;        /* the archive's name, once it is open (checked at close) */
     const rc_job *job; /* borrowed: the caller keeps it alive while the archive is open */
     int n_kinds;
     kind_sets *ks;     /* by kind code; kind == NULL where the job has no such section */

@@ -290,6 +290,7 @@ rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
                   linked == 0 ? "%s appeared while the archive was being created"
                               : "%s: cannot rename the new archive into place", path);
     if (rank == 0) rc_ar_hold_run_lock(ar, path);
+    ar->path = strdup(path); /* NULL: the check at close is skipped */
     *out = ar;
 cleanup:
     free(kinds);

@@ -129,6 +129,7 @@ void rc_ar_archive_free(rc_archive *ar)
     }
     if (ar->reason_type >= 0) H5Tclose(ar->reason_type);
     if (ar->lock_fd >= 0) close(ar->lock_fd); /* releases the flock */
+    free(ar->path);
     free(ar);
 }
 

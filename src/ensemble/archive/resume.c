@@ -78,6 +78,7 @@ rc_status rc_archive_open_resume(const char *path, const rc_job *job, MPI_Comm c
         if (ar->ks[k].kind) RC_GOTO(open_kind(ar, &ar->ks[k], path, err));
     RC_GOTO(rc_ar_run_log_append(ar->file, rank == 0, info, err));
     if (rank == 0) rc_ar_hold_run_lock(ar, path);
+    ar->path = strdup(path); /* NULL: the check at close is skipped */
     *out = ar;
 cleanup:
     free(format);

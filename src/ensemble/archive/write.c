@@ -2,9 +2,11 @@
  * task's results before its status; closing. */
 #include "archive_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 rc_status rc_archive_read_status(rc_archive *ar, int8_t *status, rc_error *err)
 {
@@ -116,15 +118,46 @@ rc_status rc_archive_write_failed(rc_archive *ar, const rc_task *task, const cha
     return write_status(ks, row, RC_TASK_FAILED, err);
 }
 
+/* Rank 0, after the file is closed: is the file at path still the one this run wrote (held is
+ * the run lock's descriptor, opened on it), and does it read back?  A run must not report
+ * success for results that are gone (issue 18: a deleted or truncated archive). */
+static rc_status check_kept(const char *path, const struct stat *held, rc_error *err)
+{
+    struct stat now;
+    if (stat(path, &now) != 0)
+        return rc_fail(err, RC_ERR_IO, "%s: the archive was lost during the run (%s): the results "
+                       "of this run are gone", path, strerror(errno));
+    if (now.st_ino != held->st_ino || now.st_dev != held->st_dev)
+        return rc_fail(err, RC_ERR_IO, "%s: the archive was lost during the run (deleted or "
+                       "replaced by another file): the results of this run are gone", path);
+    rc_archive_info info;
+    rc_error rerr;
+    rc_error_clear(&rerr);
+    if (rc_archive_info_read(path, &info, &rerr) != RC_OK)
+        return rc_fail(err, RC_ERR_IO, "%s: the archive was damaged during the run (truncated or "
+                       "overwritten?): it no longer reads back: %s", path, rerr.msg);
+    rc_archive_info_free(&info);
+    return RC_OK;
+}
+
 rc_status rc_archive_close(rc_archive *ar, rc_error *err)
 {
     if (!ar) return RC_OK;
     hid_t f = ar->file;
     const int owner_fd = ar->owner_fd;
     char *owner_lock = ar->owner_lock;
+    struct stat held;
+    const int check = ar->path && ar->lock_fd >= 0 && fstat(ar->lock_fd, &held) == 0;
+    char *path = ar->path;
+    ar->path = NULL;
     rc_ar_archive_free(ar);
     const int closed = f < 0 || H5Fclose(f) >= 0;
-    rc_ar_owner_release(owner_fd, owner_lock); /* once the file is closed */
-    RC_CHECK(closed, err, RC_ERR_IO, "HDF5: closing the archive failed");
-    return RC_OK;
+    rc_status st = RC_OK;
+    if (!closed)
+        st = rc_fail(err, RC_ERR_IO, "HDF5: closing the archive failed");
+    else if (check)
+        st = check_kept(path, &held, err);
+    free(path);
+    rc_ar_owner_release(owner_fd, owner_lock); /* once the file is closed and checked */
+    return st;
 }

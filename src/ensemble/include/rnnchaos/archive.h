@@ -73,7 +73,10 @@ rc_status rc_archive_write_done(rc_archive *ar, const rc_task *task, const rc_ta
 rc_status rc_archive_write_failed(rc_archive *ar, const rc_task *task, const char *reason,
                                   int rank, double wall_s, rc_error *err);
 
-/* Collective.  Closes every object and the file; ar is freed even on failure. */
+/* Collective.  Closes every object and the file; ar is freed even on failure.  Rank 0 then
+ * checks that the file at the archive's name is still the one the run wrote and that it reads
+ * back: RC_ERR_IO saying the archive was lost (deleted, replaced) or damaged (truncated)
+ * otherwise.  The other ranks do not check (their status is RC_OK where rank 0's is not). */
 rc_status rc_archive_close(rc_archive *ar, rc_error *err);
 
 /* Bytes the archive of job will take on disk (the data; metadata adds a few KiB per column). */
