@@ -1,6 +1,8 @@
 #!/bin/bash
 # Fault paths around the archive (issue 18): an -o name too long for the MPI-IO layer (item 5);
-# an archive deleted or truncated while the run writes it (item 6).
+# an archive deleted or truncated while the run writes it (item 6); a disk too small for the
+# archive (item 2: needs a tmpfs mount, i.e. root or CAP_SYS_ADMIN; skipped with a message
+# where mounting is not allowed).
 # usage: archive_faults.sh RNNCHAOS WORKDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -31,14 +33,37 @@ p=$(name_of 200 "$d/$d/$d/")
 $MPI -n 2 "$B" run tiny.ini -o "$p" > ok.out 2> ok.err || bad "-o of 200 characters: $(tail -3 ok.err)"
 [ -e "$p" ] || bad "-o of 200 characters: no archive"
 
+# item 2: an archive of ~3.2 MiB on a 2 MiB file system: refused on every rank before the
+# collective creation (it deadlocked on 2 ranks, crashed on 1), exit 1, nothing left there; a
+# small archive still fits.
+mkdir -p mnt
+if mount -t tmpfs -o size=2m tmpfs mnt 2> /dev/null; then
+    printf '[run]\nrealizations = 10\n[spectrum]\nN = 400\nt_sim = 100\nn_trace = 100\n' > big.ini
+    for n in 1 2; do
+        timeout 60 $MPI -n $n "$B" run big.ini -o mnt/big.h5 > full.out 2> full.err; rc=$?
+        [ $rc -eq 1 ] || bad "full disk, $n ranks: exit $rc, expected 1: $(head -3 full.err)"
+        grep -qE "no space left on device for the archive \(needs about 3\.[0-9] MiB" full.err ||
+            bad "full disk, $n ranks: $(head -3 full.err)"
+        left=$(ls -A mnt)
+        [ -z "$left" ] || bad "full disk, $n ranks: left $left"
+        rm -f mnt/*
+    done
+    timeout 60 $MPI -n 2 "$B" run tiny.ini -o mnt/tiny.h5 > fit.out 2> fit.err ||
+        bad "a small archive on the small disk: $(tail -3 fit.err)"
+    umount mnt
+    [ $fail -eq 0 ] && echo "ok full disk refused before creating, a small archive fits"
+else
+    echo "SKIP full disk (issue 18 item 2): cannot mount a tmpfs here (needs root)"
+fi
+
 # item 6: the archive deleted, or truncated to half its size, a second into the run: the run
 # exits 1 and says that the archive was lost or damaged (it exited 0 with the results gone).
-printf '[run]\nrealizations = 4\n[spectrum]\nN = 40\nt_sim = 3000\n' > slow.ini
+printf '[run]\nrealizations = 8\n[spectrum]\nN = 40\nt_sim = 6000\n' > slow.ini
 for what in delete truncate; do
     rm -f lost.h5*
     $MPI -n 2 "$B" run slow.ini -o lost.h5 > lost.out 2> lost.err & pid=$!
     for _ in $(seq 100); do [ -e lost.h5 ] && break; sleep 0.1; done
-    sleep 1
+    sleep 0.5
     if [ $what = delete ]; then
         rm -f lost.h5
         want="the archive was lost during the run"
@@ -46,6 +71,7 @@ for what in delete truncate; do
         truncate -s $(($(stat -c %s lost.h5) / 2)) lost.h5
         want="the archive was damaged during the run"
     fi
+    kill -0 $pid 2> /dev/null || bad "test set-up: the run ended before the archive was ${what}d"
     wait $pid; rc=$?
     [ $rc -eq 1 ] || bad "archive ${what}d mid-run: exit $rc, expected 1: $(tail -3 lost.err)"
     grep -q "$want" lost.err || bad "archive ${what}d mid-run: $(grep -v '^\[' lost.err | tail -3)"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "rnnchaos/par.h"
@@ -226,6 +227,31 @@ cleanup:
     return st;
 }
 
+/* Room for the archive where it goes, before its collective creation starts: a disk that fills
+ * up during it stops one rank inside a collective HDF5 call that the others never leave (issue
+ * 18 item 2).  The datasets are allocated at creation, so the estimate is what the file takes;
+ * the margin is for the metadata. */
+static rc_status check_space(const char *path, const rc_job *job, rc_error *err)
+{
+    char dir[RC_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    struct statvfs fs;
+    if (statvfs(dir, &fs) != 0) return RC_OK; /* unknown: let the creation find out */
+    const double mib = 1048576.0;
+    const double need = rc_archive_estimate_bytes(job) + 64.0 * 1024 * (1 + job->n_sections);
+    const double avail = (double)fs.f_bavail * (double)fs.f_frsize;
+    RC_CHECK(need <= avail, err, RC_ERR_IO, "%s: no space left on device for the archive (needs "
+             "about %.1f MiB, %.1f MiB free in %s)", path, need / mib, avail / mib, dir);
+    return RC_OK;
+}
+
 rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
                             const rc_archive_run_info *info, rc_archive **out, rc_error *err)
 {
@@ -240,6 +266,7 @@ rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
     if (!ar) return err ? err->status : RC_ERR_NOMEM;
     /* One owner per archive, settled before anything touches the file or its temporary name */
     if (rank == 0) st = rc_ar_owner_acquire(path, info->date, &ar->owner_fd, &ar->owner_lock, err);
+    if (rank == 0 && st == RC_OK) st = check_space(path, job, err);
     RC_GOTO(rc_dist_agree(comm, st, err));
     /* Laid out under a temporary name and linked to path only when complete: a process killed
      * while the archive is being created leaves no file at path, so "path exists" always means

@@ -48,7 +48,9 @@ typedef struct rc_archive rc_archive;
 
 /* Collective over comm.  Creates a new archive for job at path; fails (RC_ERR_INPUT) if the
  * file exists, another run owns it or its name is longer than RC_ARCHIVE_PATH_MAX (checked
- * before any MPI call, so every rank fails alike).  All objects are created and the file flushed before it
+ * before any MPI call, so every rank fails alike), and (RC_ERR_IO, "no space left on device")
+ * where the file system has less room than rc_archive_estimate_bytes plus the metadata: every
+ * rank agrees on that before the collective creation starts.  All objects are created and the file flushed before it
  * returns. */
 rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
                             const rc_archive_run_info *info, rc_archive **ar, rc_error *err);
