@@ -1,6 +1,7 @@
 #!/bin/bash
 # Fault paths around the archive (issue 18): an -o name too long for the MPI-IO layer (item 5);
-# an archive deleted or truncated while the run writes it (item 6); a disk too small for the
+# an archive deleted or truncated while the run writes it (item 6); --resume on a read-only
+# archive (item 10: said "is it an HDF5 file?"); a disk too small for the
 # archive (item 2: needs a tmpfs mount, i.e. root or CAP_SYS_ADMIN; skipped with a message
 # where mounting is not allowed).
 # usage: archive_faults.sh RNNCHAOS WORKDIR
@@ -50,10 +51,34 @@ if mount -t tmpfs -o size=2m tmpfs mnt 2> /dev/null; then
     done
     timeout 60 $MPI -n 2 "$B" run tiny.ini -o mnt/tiny.h5 > fit.out 2> fit.err ||
         bad "a small archive on the small disk: $(tail -3 fit.err)"
+    # item 10: --resume on a read-only archive says so (exit 2), not "is it an HDF5 file?"
+    mount -o remount,ro mnt
+    $MPI -n 2 "$B" run tiny.ini -o mnt/tiny.h5 --resume > ro.out 2> ro.err; rc=$?
+    [ $rc -eq 2 ] || bad "read-only archive: exit $rc, expected 2: $(head -3 ro.err)"
+    grep -q "read-only" ro.err || bad "read-only archive: $(head -3 ro.err)"
     umount mnt
-    [ $fail -eq 0 ] && echo "ok full disk refused before creating, a small archive fits"
+    [ $fail -eq 0 ] && echo "ok full disk refused before creating, a small archive fits, a read-only one is named"
 else
     echo "SKIP full disk (issue 18 item 2): cannot mount a tmpfs here (needs root)"
+fi
+
+# item 10: a write-protected archive in a writable folder, resumed by a user who may not write
+# it (as root: run as nobody through setpriv, else skipped)
+mkdir -p rofile && cp tiny.ini rofile/ && chmod 777 rofile
+(cd rofile && "$B" run tiny.ini -o tiny.h5 > /dev/null 2>&1) || bad "read-only file: set-up run failed"
+chmod 444 rofile/tiny.h5
+as_user=""
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+    as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+if [ "$(id -u)" != 0 ] || [ -n "$as_user" ]; then
+    (cd rofile && $as_user env OPENBLAS_NUM_THREADS=1 "$B" run tiny.ini -o tiny.h5 --resume \
+        > ro.out 2> ro.err); rc=$?
+    [ $rc -eq 2 ] || bad "read-only file: exit $rc, expected 2: $(head -3 rofile/ro.err)"
+    grep -q "the archive is read-only" rofile/ro.err || bad "read-only file: $(head -3 rofile/ro.err)"
+    [ $fail -eq 0 ] && echo "ok a write-protected archive is named read-only"
+else
+    echo "SKIP read-only archive file: root without setpriv"
 fi
 
 # item 6: the archive deleted, or truncated to half its size, a second into the run: the run

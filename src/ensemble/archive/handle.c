@@ -5,6 +5,7 @@
 
 #include "archive_internal.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +95,10 @@ rc_status rc_ar_open_file(const char *path, MPI_Comm comm, int create, hid_t *fi
     H5_TRY(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
     *file = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
                    : H5Fopen(path, H5F_ACC_RDWR, fapl);
-    if (*file < 0)
+    if (*file < 0 && !create && access(path, W_OK) != 0 && (errno == EACCES || errno == EROFS))
+        st = rc_fail(err, RC_ERR_INPUT, "%s: the archive is read-only (%s): --resume writes into "
+                     "it; make it writable, or resume a writable copy", path, strerror(errno));
+    else if (*file < 0)
         st = rc_fail(err, create ? RC_ERR_IO : RC_ERR_INPUT, "%s: cannot %s the archive", path,
                      create ? "create" : "open (is it an HDF5 file?)");
 cleanup:

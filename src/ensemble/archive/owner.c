@@ -50,9 +50,9 @@ rc_status rc_ar_owner_acquire(const char *path, const char *date, int *fd_out, c
             const int e = errno;
             free(lock);
             if (e == EROFS || e == EACCES)
-                return rc_fail(err, RC_ERR_INPUT, "%s: cannot take ownership of the archive: "
-                               "%s.lock: %s (is the archive or its directory read-only?)", path,
-                               path, strerror(e));
+                return rc_fail(err, RC_ERR_INPUT, "%s: the archive's directory is read-only "
+                               "(cannot create %s.lock: %s): a run writes there", path, path,
+                               strerror(e));
             return rc_fail(err, RC_ERR_IO, "%s: cannot take ownership of the archive: %s.lock: "
                            "%s", path, path, strerror(e));
         }
