@@ -21,6 +21,11 @@
 #define RC_ARCHIVE_FORMAT "rnnchaos-archive"
 #define RC_ARCHIVE_FORMAT_VERSION 1
 #define RC_ARCHIVE_REASON_LEN 256 /* fixed-length failure reasons */
+/* Longest archive name (as given, directories included) that rc_archive_create and
+ * rc_archive_open_resume accept.  Open MPI's MPI-IO layer copies the name of the file it opens
+ * (ARCHIVE.creating) into fixed buffers and names files after it: measured with Open MPI 4.1,
+ * names of 229-232 characters fail, longer ones overflow a buffer (abort) or crash. */
+#define RC_ARCHIVE_PATH_MAX 200
 
 /* Task status as stored in /<kind>/status. */
 enum { RC_TASK_PENDING = 0, RC_TASK_DONE = 1, RC_TASK_FAILED = 2 };
@@ -35,13 +40,24 @@ typedef struct {
 
 typedef struct rc_archive rc_archive;
 
+/* Exactly one run owns an archive: rank 0 holds an exclusive lock on PATH.lock (next to the
+ * archive, removed at close; a killed run leaves a stale one that the next run takes over) from
+ * before the first collective HDF5 call until rc_archive_close.  Creating or resuming an archive
+ * that another run owns fails with RC_ERR_INPUT naming that run (process, host, start), and
+ * touches neither the archive nor its temporary name. */
+
 /* Collective over comm.  Creates a new archive for job at path; fails (RC_ERR_INPUT) if the
- * file exists.  All objects are created and the file flushed before it returns. */
+ * file exists, another run owns it or its name is longer than RC_ARCHIVE_PATH_MAX (checked
+ * before any MPI call, so every rank fails alike), and (RC_ERR_IO, "no space left on device")
+ * where the file system has less room than rc_archive_estimate_bytes plus the metadata: every
+ * rank agrees on that before the collective creation starts.  All objects are created and the file flushed before it
+ * returns. */
 rc_status rc_archive_create(const char *path, const rc_job *job, MPI_Comm comm,
                             const rc_archive_run_info *info, rc_archive **ar, rc_error *err);
 
 /* Collective over comm.  Opens an existing archive to resume job: refuses (RC_ERR_INPUT) a
- * file that is not a complete rnnchaos archive or whose job hash differs from job's.  Appends
+ * name longer than RC_ARCHIVE_PATH_MAX, a file that another run owns, that is not a complete rnnchaos archive or whose job hash differs
+ * from job's.  Appends
  * this run to the run log. */
 rc_status rc_archive_open_resume(const char *path, const rc_job *job, MPI_Comm comm,
                                  const rc_archive_run_info *info, rc_archive **ar,
@@ -59,7 +75,10 @@ rc_status rc_archive_write_done(rc_archive *ar, const rc_task *task, const rc_ta
 rc_status rc_archive_write_failed(rc_archive *ar, const rc_task *task, const char *reason,
                                   int rank, double wall_s, rc_error *err);
 
-/* Collective.  Closes every object and the file; ar is freed even on failure. */
+/* Collective.  Closes every object and the file; ar is freed even on failure.  Rank 0 then
+ * checks that the file at the archive's name is still the one the run wrote and that it reads
+ * back: RC_ERR_IO saying the archive was lost (deleted, replaced) or damaged (truncated)
+ * otherwise.  The other ranks do not check (their status is RC_OK where rank 0's is not). */
 rc_status rc_archive_close(rc_archive *ar, rc_error *err);
 
 /* Bytes the archive of job will take on disk (the data; metadata adds a few KiB per column). */
