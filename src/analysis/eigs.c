@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "blas_decl.h"
+#include "rnnchaos/opts.h"
 #include "rnnchaos/parse.h"
 #include "rnnchaos/stats.h"
 #include "rnnchaos/steps.h"
@@ -74,83 +75,68 @@ rc_status rc_eigs_params_validate(const rc_eigs_params *ep, rc_error *err)
 
 /* ---- options ------------------------------------------------------------------------------ */
 
-typedef enum { EOPT_OF, EOPT_AT, EOPT_INT, EOPT_DOUBLE, EOPT_MARGIN } rc_eigs_opt_type;
-typedef struct {
-    const char *name;
-    rc_eigs_opt_type type;
-    size_t offset;
-} rc_eigs_opt;
-
-static const rc_eigs_opt eigs_opts[] = {
-    {"of", EOPT_OF, offsetof(rc_eigs_params, of)},
-    {"at", EOPT_AT, offsetof(rc_eigs_params, at)},
-    {"samples", EOPT_INT, offsetof(rc_eigs_params, n_samples)},
-    {"t-sample", EOPT_DOUBLE, offsetof(rc_eigs_params, t_sample)},
-    {"t-transient", EOPT_DOUBLE, offsetof(rc_eigs_params, t_transient)},
-    {"bulk-quantile", EOPT_DOUBLE, offsetof(rc_eigs_params, bulk_quantile)},
-    {"outlier-margin", EOPT_MARGIN, offsetof(rc_eigs_params, outlier_margin)},
-    {"bins", EOPT_INT, offsetof(rc_eigs_params, n_bins)},
-    {"hist-range", EOPT_DOUBLE, offsetof(rc_eigs_params, hist_range)},
-};
-
-static const rc_eigs_opt *find_eigs_opt(const char *key)
+static rc_status parse_of(void *params, const char *what, const char *value, rc_error *err)
 {
-    char norm[64];
-    rc_option_normalize(key, norm, sizeof norm);
-    for (size_t i = 0; i < sizeof eigs_opts / sizeof eigs_opts[0]; ++i)
-        if (strcmp(norm, eigs_opts[i].name) == 0) return &eigs_opts[i];
-    return NULL;
+    rc_eigs_params *ep = params;
+    if (strcmp(value, "J") == 0 || strcmp(value, "j") == 0) ep->of = RC_EIGS_OF_J;
+    else if (strcmp(value, "jacobian") == 0) ep->of = RC_EIGS_OF_JACOBIAN;
+    else return rc_fail(err, RC_ERR_INPUT, "--of: expected J or jacobian, got '%s'", value);
+    return RC_OK;
 }
+
+static rc_status parse_at(void *params, const char *what, const char *value, rc_error *err)
+{
+    rc_eigs_params *ep = params;
+    for (int a = RC_EIGS_AT_ZERO; a <= RC_EIGS_AT_TRAJECTORY; ++a)
+        if (strcmp(value, rc_eigs_at_name((rc_eigs_at)a)) == 0) {
+            ep->at = (rc_eigs_at)a;
+            return RC_OK;
+        }
+    return rc_fail(err, RC_ERR_INPUT,
+                   "--at: expected zero, h0, fixedpoints or trajectory, got '%s'", value);
+}
+
+static rc_status parse_margin(void *params, const char *what, const char *value, rc_error *err)
+{
+    rc_eigs_params *ep = params;
+    if (strcmp(value, "auto") == 0) {
+        ep->outlier_margin = -1.0;
+        return RC_OK;
+    }
+    RC_TRY(rc_parse_double(value, what, &ep->outlier_margin, err));
+    RC_CHECK(ep->outlier_margin >= 0, err, RC_ERR_INPUT,
+             "--outlier-margin: expected a number >= 0 or auto, got '%s'", value);
+    return RC_OK;
+}
+
+#define EOPT(name, type, field, parse, doc)                                                     \
+    {name, type, offsetof(rc_eigs_params, field), 1, 100000, parse, doc}
+static const rc_opt eigs_opts[] = {
+    EOPT("of", RC_OPT_CUSTOM, of, parse_of, "J or jacobian"),
+    EOPT("at", RC_OPT_CUSTOM, at, parse_at, "where the Jacobian is taken: zero, h0, fixedpoints, trajectory"),
+    EOPT("samples", RC_OPT_INT, n_samples, NULL, "trajectory samples (--at trajectory)"),
+    EOPT("t-sample", RC_OPT_DOUBLE, t_sample, NULL, "time between trajectory samples (tau)"),
+    EOPT("t-transient", RC_OPT_DOUBLE, t_transient, NULL, "relaxation before the first sample (tau)"),
+    EOPT("bulk-quantile", RC_OPT_DOUBLE, bulk_quantile, NULL, "quantile of |mu| taken as the bulk radius"),
+    EOPT("outlier-margin", RC_OPT_CUSTOM, outlier_margin, parse_margin, "distance beyond the bulk that makes an outlier, or auto"),
+    EOPT("bins", RC_OPT_INT, n_bins, NULL, "histogram bins"),
+    EOPT("hist-range", RC_OPT_DOUBLE, hist_range, NULL, "histogram range"),
+};
 
 int rc_eigs_params_has_key(const char *key)
 {
-    return find_eigs_opt(key) != NULL || rc_fixedpoints_params_has_key(key);
+    return rc_opt_find(eigs_opts, RC_OPT_COUNT(eigs_opts), key) != NULL ||
+           rc_fixedpoints_params_has_key(key);
 }
 
 rc_status rc_eigs_params_set(rc_eigs_params *ep, const char *key, const char *value,
                              rc_error *err)
 {
-    const rc_eigs_opt *o = find_eigs_opt(key);
+    const rc_opt *o = rc_opt_find(eigs_opts, RC_OPT_COUNT(eigs_opts), key);
     if (!o && rc_fixedpoints_params_has_key(key))
         return rc_fixedpoints_params_set(&ep->fp, key, value, err);
     RC_CHECK(o, err, RC_ERR_INPUT, "unknown eigs option '%s'", key);
-    char what[80];
-    snprintf(what, sizeof what, "--%s", o->name);
-    char *base = (char *)ep;
-    switch (o->type) {
-    case EOPT_OF:
-        if (strcmp(value, "J") == 0 || strcmp(value, "j") == 0) ep->of = RC_EIGS_OF_J;
-        else if (strcmp(value, "jacobian") == 0) ep->of = RC_EIGS_OF_JACOBIAN;
-        else return rc_fail(err, RC_ERR_INPUT, "--of: expected J or jacobian, got '%s'", value);
-        return RC_OK;
-    case EOPT_AT:
-        for (int a = RC_EIGS_AT_ZERO; a <= RC_EIGS_AT_TRAJECTORY; ++a)
-            if (strcmp(value, rc_eigs_at_name((rc_eigs_at)a)) == 0) {
-                ep->at = (rc_eigs_at)a;
-                return RC_OK;
-            }
-        return rc_fail(err, RC_ERR_INPUT,
-                       "--at: expected zero, h0, fixedpoints or trajectory, got '%s'", value);
-    case EOPT_DOUBLE: return rc_parse_double(value, what, (double *)(base + o->offset), err);
-    case EOPT_MARGIN:
-        if (strcmp(value, "auto") == 0) {
-            ep->outlier_margin = -1.0;
-            return RC_OK;
-        }
-        RC_TRY(rc_parse_double(value, what, &ep->outlier_margin, err));
-        RC_CHECK(ep->outlier_margin >= 0, err, RC_ERR_INPUT,
-                 "--outlier-margin: expected a number >= 0 or auto, got '%s'", value);
-        return RC_OK;
-    case EOPT_INT: {
-        int64_t v;
-        RC_TRY(rc_parse_int64(value, what, &v, err));
-        RC_CHECK(v >= 1 && v <= 100000, err, RC_ERR_INPUT, "%s: expected 1..100000, got '%s'",
-                 what, value);
-        *(int *)(base + o->offset) = (int)v;
-        return RC_OK;
-    }
-    }
-    return rc_fail(err, RC_ERR_INTERNAL, "unhandled option type");
+    return rc_opt_set(o, ep, value, err);
 }
 
 void rc_eigs_options_default(rc_eigs_options *o)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "blas_decl.h"
+#include "rnnchaos/opts.h"
 #include "rnnchaos/parse.h"
 #include "rnnchaos/rng.h"
 #include "rnnchaos/timer.h"
@@ -64,57 +65,30 @@ rc_status rc_fixedpoints_check_model(const rc_model_params *mp, rc_error *err)
 
 /* ---- options ------------------------------------------------------------------------------ */
 
-typedef enum { FOPT_INT, FOPT_DOUBLE, FOPT_BOOL } rc_fp_opt_type;
-typedef struct {
-    const char *name;
-    rc_fp_opt_type type;
-    size_t offset;
-} rc_fp_opt;
-
-static const rc_fp_opt fp_opts[] = {
-    {"starts", FOPT_INT, offsetof(rc_fixedpoints_params, n_starts)},
-    {"start-scale", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, start_scale)},
-    {"tol", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, tol)},
-    {"max-iter", FOPT_INT, offsetof(rc_fixedpoints_params, max_iter)},
-    {"step-max", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, step_max)},
-    {"dedup-tol", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, dedup_tol)},
-    {"antithetic", FOPT_BOOL, offsetof(rc_fixedpoints_params, antithetic)},
-    {"coord-bins", FOPT_INT, offsetof(rc_fixedpoints_params, coord_bins)},
-    {"coord-max", FOPT_DOUBLE, offsetof(rc_fixedpoints_params, coord_max)},
+#define FOPT(name, type, field, doc) {name, type, offsetof(rc_fixedpoints_params, field), 1, 1000000, NULL, doc}
+static const rc_opt fp_opts[] = {
+    FOPT("starts", RC_OPT_INT, n_starts, "random starts of the Newton search"),
+    FOPT("start-scale", RC_OPT_DOUBLE, start_scale, "standard deviation of the starts"),
+    FOPT("tol", RC_OPT_DOUBLE, tol, "residual |F(h)| accepted as a fixed point"),
+    FOPT("max-iter", RC_OPT_INT, max_iter, "Newton iterations per start"),
+    FOPT("step-max", RC_OPT_DOUBLE, step_max, "largest full Newton step"),
+    FOPT("dedup-tol", RC_OPT_DOUBLE, dedup_tol, "distance below which two fixed points are one"),
+    FOPT("antithetic", RC_OPT_BOOL, antithetic, "also start from -h for every start h"),
+    FOPT("coord-bins", RC_OPT_INT, coord_bins, "bins of the coordinate histogram"),
+    FOPT("coord-max", RC_OPT_DOUBLE, coord_max, "range of the coordinate histogram"),
 };
 
-static const rc_fp_opt *find_fp_opt(const char *key)
+int rc_fixedpoints_params_has_key(const char *key)
 {
-    char norm[64];
-    rc_option_normalize(key, norm, sizeof norm);
-    for (size_t i = 0; i < sizeof fp_opts / sizeof fp_opts[0]; ++i)
-        if (strcmp(norm, fp_opts[i].name) == 0) return &fp_opts[i];
-    return NULL;
+    return rc_opt_find(fp_opts, RC_OPT_COUNT(fp_opts), key) != NULL;
 }
-
-int rc_fixedpoints_params_has_key(const char *key) { return find_fp_opt(key) != NULL; }
 
 rc_status rc_fixedpoints_params_set(rc_fixedpoints_params *fp, const char *key, const char *value,
                                     rc_error *err)
 {
-    const rc_fp_opt *o = find_fp_opt(key);
+    const rc_opt *o = rc_opt_find(fp_opts, RC_OPT_COUNT(fp_opts), key);
     RC_CHECK(o, err, RC_ERR_INPUT, "unknown fixed-point option '%s'", key);
-    char what[80];
-    snprintf(what, sizeof what, "--%s", o->name);
-    char *base = (char *)fp;
-    switch (o->type) {
-    case FOPT_DOUBLE: return rc_parse_double(value, what, (double *)(base + o->offset), err);
-    case FOPT_BOOL: return rc_parse_bool(value, what, (int *)(base + o->offset), err);
-    case FOPT_INT: {
-        int64_t v;
-        RC_TRY(rc_parse_int64(value, what, &v, err));
-        RC_CHECK(v >= 1 && v <= 1000000, err, RC_ERR_INPUT, "%s: expected 1..1000000, got '%s'",
-                 what, value);
-        *(int *)(base + o->offset) = (int)v;
-        return RC_OK;
-    }
-    }
-    return rc_fail(err, RC_ERR_INTERNAL, "unhandled option type");
+    return rc_opt_set(o, fp, value, err);
 }
 
 /* ---- F, DF ----------------------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rnnchaos/fit.h"
+#include "rnnchaos/opts.h"
 #include "rnnchaos/parse.h"
 #include "rnnchaos/steps.h"
 #include "rnnchaos/timer.h"
@@ -375,56 +376,29 @@ cleanup:
 
 /* ---- options shared by `rnnchaos gcrit` and [gcrit] job sections -------------------------- */
 
-typedef enum { GOPT_DOUBLE, GOPT_INT, GOPT_BOOL } rc_gcrit_opt_type;
-typedef struct {
-    const char *name;
-    rc_gcrit_opt_type type;
-    size_t offset;
-} rc_gcrit_opt;
-
-static const rc_gcrit_opt gcrit_opts[] = {
-    {"g-lo", GOPT_DOUBLE, offsetof(rc_gcrit_params, g_lo)},
-    {"g-hi", GOPT_DOUBLE, offsetof(rc_gcrit_params, g_hi)},
-    {"g-tol", GOPT_DOUBLE, offsetof(rc_gcrit_params, g_tol)},
-    {"eps", GOPT_DOUBLE, offsetof(rc_gcrit_params, eps)},
-    {"t-min", GOPT_DOUBLE, offsetof(rc_gcrit_params, t_min)},
-    {"t-max", GOPT_DOUBLE, offsetof(rc_gcrit_params, t_max)},
-    {"growth", GOPT_DOUBLE, offsetof(rc_gcrit_params, growth)},
-    {"n-scan", GOPT_INT, offsetof(rc_gcrit_params, n_scan)},
-    {"scan-always", GOPT_BOOL, offsetof(rc_gcrit_params, scan_always)},
-    {"max-probes", GOPT_INT, offsetof(rc_gcrit_params, max_probes)},
+#define GOPT(name, type, field, doc) {name, type, offsetof(rc_gcrit_params, field), 0, 100000, NULL, doc}
+static const rc_opt gcrit_opts[] = {
+    GOPT("g-lo", RC_OPT_DOUBLE, g_lo, "lower end of the g range searched"),
+    GOPT("g-hi", RC_OPT_DOUBLE, g_hi, "upper end of the g range searched"),
+    GOPT("g-tol", RC_OPT_DOUBLE, g_tol, "width of the final bracket of g_crit"),
+    GOPT("eps", RC_OPT_DOUBLE, eps, "lambda_1 threshold deciding chaotic (1/tau)"),
+    GOPT("t-min", RC_OPT_DOUBLE, t_min, "shortest accumulation of a probe (tau)"),
+    GOPT("t-max", RC_OPT_DOUBLE, t_max, "longest accumulation of a probe (tau)"),
+    GOPT("growth", RC_OPT_DOUBLE, growth, "factor between a probe's decision points"),
+    GOPT("n-scan", RC_OPT_INT, n_scan, "probes of the initial scan"),
+    GOPT("scan-always", RC_OPT_BOOL, scan_always, "scan even when the ends bracket g_crit"),
+    GOPT("max-probes", RC_OPT_INT, max_probes, "most probes of one search"),
 };
 
-static const rc_gcrit_opt *find_gcrit_opt(const char *key)
+int rc_gcrit_params_has_key(const char *key)
 {
-    char norm[64];
-    rc_option_normalize(key, norm, sizeof norm);
-    for (size_t i = 0; i < sizeof gcrit_opts / sizeof gcrit_opts[0]; ++i)
-        if (strcmp(norm, gcrit_opts[i].name) == 0) return &gcrit_opts[i];
-    return NULL;
+    return rc_opt_find(gcrit_opts, RC_OPT_COUNT(gcrit_opts), key) != NULL;
 }
-
-int rc_gcrit_params_has_key(const char *key) { return find_gcrit_opt(key) != NULL; }
 
 rc_status rc_gcrit_params_set(rc_gcrit_params *gp, const char *key, const char *value,
                               rc_error *err)
 {
-    const rc_gcrit_opt *o = find_gcrit_opt(key);
+    const rc_opt *o = rc_opt_find(gcrit_opts, RC_OPT_COUNT(gcrit_opts), key);
     RC_CHECK(o, err, RC_ERR_INPUT, "unknown g_crit option '%s'", key);
-    char what[80];
-    snprintf(what, sizeof what, "--%s", o->name);
-    char *base = (char *)gp;
-    switch (o->type) {
-    case GOPT_DOUBLE: return rc_parse_double(value, what, (double *)(base + o->offset), err);
-    case GOPT_BOOL: return rc_parse_bool(value, what, (int *)(base + o->offset), err);
-    case GOPT_INT: {
-        int64_t v;
-        RC_TRY(rc_parse_int64(value, what, &v, err));
-        RC_CHECK(v >= 0 && v <= 100000, err, RC_ERR_INPUT, "%s: expected 0..100000, got '%s'",
-                 what, value);
-        *(int *)(base + o->offset) = (int)v;
-        return RC_OK;
-    }
-    }
-    return rc_fail(err, RC_ERR_INTERNAL, "unhandled option type");
+    return rc_opt_set(o, gp, value, err);
 }
