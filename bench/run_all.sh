@@ -24,8 +24,8 @@ for pr in double single; do
     "$B/rnnchaos" spectrum --N 500 --g 5 --t-sim 300 --precision $pr --pca no --json |
         /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print('$pr: lambda_1 %.4f %s, H %.3f, D %.2f, wall %.1f s' % (d['lambda_max'], d['ci95']['lambda_max'], d['entropy_H'], d['dim_ky'], d['wall_s']))"
 done
-echo "== ensemble throughput (tests/run_throughput.sh)"
-bash "$here/../tests/run_throughput.sh" "$(cd "$B" && pwd)/rnnchaos" /tmp/rc_throughput | tail -4
+echo "== ensemble throughput (tests/mpi/run_throughput.sh)"
+bash "$here/../tests/mpi/run_throughput.sh" "$(cd "$B" && pwd)/rnnchaos" /tmp/rc_throughput | tail -4
 if cmake --build "$B" --target rnnchaos_dist_bench > /dev/null 2>&1; then
     echo "== distributed kernels (rnnchaos_dist_bench, 1 and 2 ranks)"
     bash "$here/dist_bench.sh" "$B" 2>/dev/null || true

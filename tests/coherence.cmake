@@ -1,5 +1,0 @@
-# issue 8: coherence spectra, information rate, tau_eff (balanced relu networks)
-rc_add_cmocka_test(test_coherence LABELS science TIMEOUT 300)
-rc_add_script_test(cli_coherence cli_coherence.sh)
-# issue 9: coherence of structured and heterogeneous networks (= the equivalent classic one)
-rc_add_script_test(cli_coherence_het cli_coherence_het.sh)
