@@ -102,5 +102,9 @@ assert d["tasks"] == 1 and d["done"] == 1 and d["failed"] == 0 and d["pending"] 
 assert len(d["job_sha256"]) == 64 and d["failures"] == [], d
 assert d["runs"] == 2, d["runs"]
 EOF
+# an output where no file can be created (a pseudo-file system) is bad input, and nothing is left
+printf '[spectrum]\nN = 10\nt_sim = 5\n' > proc.ini
+"$B" run proc.ini -o /proc/rc_run_errors.h5 > /dev/null 2> err; rc=$?
+[ $rc -eq 2 ] && grep -q "cannot create files there" err || bad "output in /proc: exit $rc $(cat err)"
 [ $fail -eq 0 ] && echo "run_errors: all checks passed"
 exit $fail

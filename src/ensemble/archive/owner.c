@@ -53,6 +53,11 @@ rc_status rc_ar_owner_acquire(const char *path, const char *date, int *fd_out, c
                 return rc_fail(err, RC_ERR_INPUT, "%s: the archive's directory is read-only "
                                "(cannot create %s.lock: %s): a run writes there", path, path,
                                strerror(e));
+            /* a location that cannot hold files (a pseudo-file system such as /proc, a path
+             * through a regular file): the output option is wrong, not the run */
+            if (e == ENOENT || e == ENOTDIR || e == EPERM || e == ENAMETOOLONG || e == EISDIR)
+                return rc_fail(err, RC_ERR_INPUT, "%s: cannot create files there (%s.lock: %s): "
+                               "choose another output", path, path, strerror(e));
             return rc_fail(err, RC_ERR_IO, "%s: cannot take ownership of the archive: %s.lock: "
                            "%s", path, path, strerror(e));
         }
