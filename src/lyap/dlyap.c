@@ -394,8 +394,11 @@ static rc_status dckpt_point(dengine *e, rc_lyap_accum *acc, int64_t n_done, rc_
         dckpt_names(e, &c);
         dckpt_view(e, acc, n_done, &c, &st);
         rc_error werr;
-        if (rc_checkpoint_write(c.path, c.fingerprint, &st, &werr) != RC_OK)
-            fprintf(stderr, "rnnchaos: warning: rank %d: %s\n", e->g->rank, werr.msg);
+        if (rc_checkpoint_write(c.path, c.fingerprint, &st, &werr) != RC_OK && e->o->note) {
+            char msg[RC_ERROR_MSG_LEN + 64];
+            snprintf(msg, sizeof msg, "warning: rank %d: %s", e->g->rank, werr.msg);
+            e->o->note(e->o->note_ctx, msg); /* the task goes on without this state */
+        }
         e->last_saved = now;
     }
     RC_CHECK(!flags[0], err, RC_ERR_SIGNAL, "cancelled by a stop request after interval %lld "

@@ -355,6 +355,12 @@ static void spectrum_describe(const void *params, char *buf, size_t len)
              (unsigned long long)t->model.seed_net);
 }
 
+/* The distributed engine's notes reach the user as the task's own. */
+static void spectrum_dist_note(void *ctx, const char *msg)
+{
+    rc_task_note((const rc_task_cancel *)ctx, "%s", msg);
+}
+
 /* The distributed runner (job.h, run_group): rc_dlyap_run on the default grid of the group.
  * The engine polls cancel->requested_now once per t_ons interval on every member and agrees on
  * the answer, so every member stops at the same step. */
@@ -373,6 +379,8 @@ static rc_status spectrum_run_group(const void *params, MPI_Comm comm,
     rc_dlyap_opts_default(&opts);
     opts.cancel = cancel->requested_now;
     opts.cancel_ctx = cancel->ctx;
+    opts.note = spectrum_dist_note;
+    opts.note_ctx = (void *)cancel;
     if (cancel->checkpoint_path) {
         opts.checkpoint_path = cancel->checkpoint_path;
         opts.checkpoint_fingerprint = cancel->checkpoint_fingerprint;

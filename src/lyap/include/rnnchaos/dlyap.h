@@ -54,6 +54,9 @@ typedef struct {
     const char *checkpoint_path;
     const char *checkpoint_fingerprint;
     double checkpoint_every_s;
+    /* Notes for the user (a checkpoint that could not be stored): NULL drops them. */
+    void (*note)(void *ctx, const char *msg);
+    void *note_ctx;
 } rc_dlyap_opts;
 
 void rc_dlyap_opts_default(rc_dlyap_opts *o);
