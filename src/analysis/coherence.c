@@ -9,37 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rnnchaos/opts.h"
 #include "rnnchaos/parse.h"
 #include "rnnchaos/steps.h"
 #include "rnnchaos/timer.h"
 
 /* ---- run options --------------------------------------------------------------------------- */
 
-typedef enum { COPT_DOUBLE, COPT_INT } rc_coh_opt_type;
-typedef struct {
-    const char *name;
-    rc_coh_opt_type type;
-    size_t offset;
-} rc_coh_opt;
-
-static const rc_coh_opt coh_opts[] = {
-    {"t-seg", COPT_DOUBLE, offsetof(rc_coherence_params, t_seg)},
-    {"t-sim", COPT_DOUBLE, offsetof(rc_coherence_params, t_sim)},
-    {"t-transient", COPT_DOUBLE, offsetof(rc_coherence_params, t_transient)},
-    {"f-max", COPT_DOUBLE, offsetof(rc_coherence_params, f_max)},
-    {"step-size", COPT_DOUBLE, offsetof(rc_coherence_params, step_size)},
-    {"step-trials", COPT_INT, offsetof(rc_coherence_params, step_trials)},
-    {"t-step", COPT_DOUBLE, offsetof(rc_coherence_params, t_step)},
+#define COPT(name, type, field, doc) {name, type, offsetof(rc_coherence_params, field), 0, 0, NULL, doc}
+static const rc_opt coh_opts[] = {
+    COPT("t-seg", RC_OPT_DOUBLE, t_seg, "Welch segment length (tau)"),
+    COPT("t-sim", RC_OPT_DOUBLE, t_sim, "recorded time (tau)"),
+    COPT("t-transient", RC_OPT_DOUBLE, t_transient, "relaxation before recording (tau)"),
+    COPT("f-max", RC_OPT_DOUBLE, f_max, "highest frequency of the information rate (0: Nyquist)"),
+    COPT("step-size", RC_OPT_DOUBLE, step_size, "size of the step in I0 for tau_eff"),
+    COPT("step-trials", RC_OPT_INT64, step_trials, "repetitions of the step response"),
+    COPT("t-step", RC_OPT_DOUBLE, t_step, "recorded time after each step (tau)"),
 };
-
-static const rc_coh_opt *find_coh_opt(const char *key)
-{
-    char norm[64];
-    rc_option_normalize(key, norm, sizeof norm);
-    for (size_t i = 0; i < sizeof coh_opts / sizeof coh_opts[0]; ++i)
-        if (strcmp(norm, coh_opts[i].name) == 0) return &coh_opts[i];
-    return NULL;
-}
 
 void rc_coherence_params_default(rc_coherence_params *cp)
 {
@@ -54,21 +40,17 @@ void rc_coherence_params_default(rc_coherence_params *cp)
     cp->h0 = NULL;
 }
 
-int rc_coherence_params_has_key(const char *key) { return find_coh_opt(key) != NULL; }
+int rc_coherence_params_has_key(const char *key)
+{
+    return rc_opt_find(coh_opts, RC_OPT_COUNT(coh_opts), key) != NULL;
+}
 
 rc_status rc_coherence_params_set(rc_coherence_params *cp, const char *key, const char *value,
                                   rc_error *err)
 {
-    const rc_coh_opt *o = find_coh_opt(key);
+    const rc_opt *o = rc_opt_find(coh_opts, RC_OPT_COUNT(coh_opts), key);
     RC_CHECK(o, err, RC_ERR_INPUT, "unknown coherence option '%s'", key);
-    char what[80];
-    snprintf(what, sizeof what, "--%s", o->name);
-    char *base = (char *)cp;
-    switch (o->type) {
-    case COPT_DOUBLE: return rc_parse_double(value, what, (double *)(base + o->offset), err);
-    case COPT_INT: return rc_parse_int64(value, what, (int64_t *)(base + o->offset), err);
-    }
-    return rc_fail(err, RC_ERR_INTERNAL, "unhandled option type");
+    return rc_opt_set(o, cp, value, err);
 }
 
 /* Whole number of steps in t (relative tolerance 1e-9), or -1. */
