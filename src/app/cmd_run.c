@@ -357,14 +357,7 @@ int rc_cmd_run(int argc, char **argv)
     if (rank == 0 && !exists) {
         /* a bad -o is bad input (exit 2), found before any collective HDF5 call */
         char dir[RC_PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", output);
-        char *slash = strrchr(dir, '/');
-        if (slash == dir)
-            dir[1] = '\0';
-        else if (slash)
-            *slash = '\0';
-        else
-            snprintf(dir, sizeof dir, ".");
+        rc_path_dir(output, dir, sizeof dir);
         writable = access(dir, W_OK | X_OK) == 0;
         if (!writable)
             rc_fail(&err, RC_ERR_INPUT, "%s: cannot create the archive: directory '%s' is not "

@@ -78,3 +78,15 @@ rc_status rc_split_h5_spec(const char *spec, const char *what, char *file, size_
     strcpy(dataset, colon + 1);
     return RC_OK;
 }
+
+void rc_path_dir(const char *path, char *dir, size_t len)
+{
+    snprintf(dir, len, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, len, ".");
+}

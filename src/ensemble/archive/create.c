@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rnnchaos/par.h"
+#include "rnnchaos/parse.h"
 #include "rnnchaos_version.h"
 
 rc_status rc_ar_result_fill(const rc_result_column *col, double *ffill, int64_t *ifill)
@@ -234,14 +235,7 @@ cleanup:
 static rc_status check_space(const char *path, const rc_job *job, rc_error *err)
 {
     char dir[RC_PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        dir[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
+    rc_path_dir(path, dir, sizeof dir);
     struct statvfs fs;
     if (statvfs(dir, &fs) != 0) return RC_OK; /* unknown: let the creation find out */
     const double mib = 1048576.0;

@@ -54,12 +54,7 @@ static rc_status gcrit_make_task(const void *config, int64_t realization, void *
     rc_model_config_resolve_seeds(&c.mc, (uint64_t)realization);
     t->model = c.mc.model;
     t->lyap = c.lp;
-    t->lyap.h0 = NULL;
-    t->lyap.observer = NULL;
-    t->lyap.observer_ctx = NULL;
-    t->lyap.on_interval = NULL;
-    t->lyap.on_interval_ctx = NULL;
-    t->lyap.use_reference_kernels = 0;
+    rc_kind_lyap_for_task(&t->lyap);
     t->gcrit = c.gp;
     /* the checks of `rnnchaos gcrit`, in its order */
     RC_TRY(rc_gcrit_params_validate(&t->gcrit, err));

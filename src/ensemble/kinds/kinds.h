@@ -34,6 +34,10 @@ typedef struct {
     int write_failed;  /* warned once already */
 } rc_kind_lyap_cancel;
 
+/* A task's run options carry no state, callbacks or test-only switches from the job's config
+ * (the runner sets its own callbacks). */
+void rc_kind_lyap_for_task(rc_lyap_params *lp);
+
 /* The engine's cancel poll (ctx: an rc_kind_lyap_cancel).  With checkpoints, a stop during the
  * accumulation (phase 2) is deferred to the end of the interval (t_ons / dt steps), where the
  * state is stored and checkpoint() ends the run. */

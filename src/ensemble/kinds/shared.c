@@ -65,3 +65,13 @@ int rc_kind_lyap_cancel_poll(void *ctx, int phase)
     }
     return 1;
 }
+
+void rc_kind_lyap_for_task(rc_lyap_params *lp)
+{
+    lp->h0 = NULL;
+    lp->observer = NULL;
+    lp->observer_ctx = NULL;
+    lp->on_interval = NULL;
+    lp->on_interval_ctx = NULL;
+    lp->use_reference_kernels = 0;
+}

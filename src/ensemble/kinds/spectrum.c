@@ -44,12 +44,7 @@ static rc_status spectrum_make_task(const void *config, int64_t realization, voi
     rc_model_config_resolve_seeds(&c.mc, (uint64_t)realization);
     t->model = c.mc.model;
     t->lyap = c.lp;
-    t->lyap.h0 = NULL;
-    t->lyap.observer = NULL;
-    t->lyap.observer_ctx = NULL;
-    t->lyap.on_interval = NULL;
-    t->lyap.on_interval_ctx = NULL;
-    t->lyap.use_reference_kernels = 0;
+    rc_kind_lyap_for_task(&t->lyap);
     RC_TRY(rc_lyap_params_validate(&t->lyap, &t->model, err));
     /* Resolve the automatic choices here, so the archive's parameter table shows what ran. */
     if (t->lyap.n_le == 0) t->lyap.n_le = t->model.N;

@@ -20,6 +20,9 @@ rc_status rc_parse_bool(const char *s, const char *what, int *out, rc_error *err
 rc_status rc_split_h5_spec(const char *spec, const char *what, char *file, size_t file_len,
                            char *dataset, size_t dataset_len, rc_error *err);
 
+/* The directory part of a file path ("." for a bare name, "/" for a file at the root). */
+void rc_path_dir(const char *path, char *dir, size_t len);
+
 /* Key normalisation: lower-case '-' form, at most len-1 chars. */
 void rc_option_normalize(const char *key, char *out, size_t len);
 
