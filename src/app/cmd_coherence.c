@@ -8,6 +8,8 @@
 #include "rnnchaos/cli.h"
 #include "rnnchaos/coherence.h"
 #include "rnnchaos/commands.h"
+#include "rnnchaos/job.h"
+#include "rnnchaos/memcheck.h"
 #include "rnnchaos/options.h"
 
 static const char coherence_help[] =
@@ -72,11 +74,16 @@ static rc_status parse_args(int argc, char **argv, coherence_args *a, int *help,
     return RC_OK;
 }
 
-/* Everything is checked before the network is drawn: bad input costs nothing. */
+/* Everything is checked before the network is drawn: bad input, and a run that cannot fit
+ * (the coherence kind's estimate, as run and --dry-run use), cost nothing. */
 static rc_status validate_coherence(void *ctx, const rc_model_params *mp, int from_file,
                                     rc_error *err)
 {
-    return rc_coherence_params_validate(ctx, mp, from_file, err);
+    coherence_args *a = ctx;
+    RC_TRY(rc_coherence_params_validate(&a->cp, mp, from_file, err));
+    const rc_coherence_task task = {.model = *mp, .coherence = a->cp};
+    return rc_cli_check_memory(mp->N, rc_cli_kind_bytes("coherence", &task), 0.0, "lower N",
+                               err);
 }
 
 static json_t *coherence_json(const rc_network *net, const rc_coherence_params *cp,
@@ -202,7 +209,7 @@ int rc_cmd_coherence(int argc, char **argv)
     }
     rc_network net;
     double *h0 = NULL;
-    if (rc_model_config_load(&a.mc, a.n_given, validate_coherence, &a.cp, &net, &h0, &err) != RC_OK)
+    if (rc_model_config_load(&a.mc, a.n_given, validate_coherence, &a, &net, &h0, &err) != RC_OK)
         return rc_cli_report("coherence", &err);
     a.cp.h0 = h0;
     rc_coherence_result res;

@@ -8,9 +8,12 @@
 #include "rnnchaos/commands.h"
 #include "rnnchaos/gcrit.h"
 #include "rnnchaos/h5input.h"
+#include "rnnchaos/job.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/lyap_options.h"
+#include "rnnchaos/memcheck.h"
 #include "rnnchaos/options.h"
+#include "rnnchaos/steps.h"
 
 static const char gcrit_help[] =
     "usage: rnnchaos gcrit [model options] [--g-lo A --g-hi B --g-tol T --eps E --t-max T]\n"
@@ -195,6 +198,13 @@ int rc_cmd_gcrit(int argc, char **argv)
         fputs(gcrit_help, stdout);
         return 0;
     }
+    /* the estimate run and --dry-run use (the gcrit kind's), before any work; after the last
+     * input check (rc_gcrit_run's own), so that bad input stays exit 2 */
+    const rc_gcrit_task task = {.model = a.mc.model, .lyap = a.lp, .gcrit = a.gp};
+    if (rc_check_steps(a.gp.t_max, "--t-max", a.mc.model.dt, a.mc.model.tau, &err) != RC_OK ||
+        rc_cli_check_memory(a.mc.model.N, rc_cli_kind_bytes("gcrit", &task), 0.0, "lower N",
+                            &err) != RC_OK)
+        return rc_cli_report("gcrit", &err);
     double *h0 = NULL;
     if (a.mc.h0[0]) {
         int64_t n;

@@ -13,6 +13,7 @@
 #include "rnnchaos/h5input.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/lyap_options.h"
+#include "rnnchaos/memcheck.h"
 #include "rnnchaos/options.h"
 #include "rnnchaos/tangent.h"
 
@@ -34,8 +35,9 @@ static const char spectrum_help[] =
     "Distributed (large N; under mpiexec/srun, or --grid 1x1 on one rank): J and the tangent\n"
     "  vectors block-cyclic on a ScaLAPACK grid, the state replicated, output on rank 0 only:\n"
     "  --grid PRxPC [all ranks, PR >= PC, near square]  --block-size NB [auto, <= 64]\n"
-    "  --mem-per-rank SIZE[K|M|G] [physical memory / ranks per node]: refuse tasks that would\n"
-    "  not fit.  --precision single is not available on a grid.\n"
+    "  --precision single is not available on a grid.\n"
+    "--mem-per-rank SIZE[K|M|G] [physical memory / ranks per node, or ulimit -v]: refuse a\n"
+    "  run that would not fit (serial runs: the whole process), before any work.\n"
     "Output: a short summary, or with --json one JSON object on stdout.\n";
 
 typedef struct {
@@ -111,7 +113,6 @@ static rc_status parse_args(int argc, char **argv, spectrum_args *a, int *help, 
             if (!a->dist_option) a->dist_option = "--block-size";
         } else if (is_key(it.key, "mem-per-rank")) {
             RC_TRY(parse_size(it.value, "--mem-per-rank", &a->mem_per_rank, err));
-            if (!a->dist_option) a->dist_option = "--mem-per-rank";
         } else if (rc_model_config_has_key(it.key)) {
             RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
             if (strcmp(it.key, "N") == 0) a->n_given = 1;
@@ -126,9 +127,16 @@ static rc_status parse_args(int argc, char **argv, spectrum_args *a, int *help, 
     return RC_OK;
 }
 
+/* Called before the network is drawn (or, with --connectivity, adopted): bad input and a run
+ * that cannot fit cost nothing. */
 static rc_status validate_lyap(void *ctx, const rc_model_params *mp, int from_file, rc_error *err)
 {
-    return rc_lyap_params_validate(ctx, mp, err);
+    (void)from_file;
+    spectrum_args *a = ctx;
+    RC_TRY(rc_lyap_params_validate(&a->lp, mp, err));
+    return rc_cli_check_memory(mp->N, rc_lyap_memory_bytes(mp, &a->lp), a->mem_per_rank,
+                               "lower N or --n-le, or run on a grid (--grid PRxPC, several "
+                               "ranks)", err);
 }
 
 static json_t *spectrum_json(const rc_network *net, const rc_lyap_params *lp,
@@ -236,7 +244,7 @@ static int spectrum_serial(spectrum_args *a)
     }
     rc_network net;
     double *h0 = NULL;
-    if (rc_model_config_load(&a->mc, a->n_given, validate_lyap, &a->lp, &net, &h0, &err) != RC_OK)
+    if (rc_model_config_load(&a->mc, a->n_given, validate_lyap, a, &net, &h0, &err) != RC_OK)
         return rc_cli_report("spectrum", &err);
     a->lp.h0 = h0;
     rc_lyap_result res;

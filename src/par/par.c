@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 rc_status rc_mpi_fail(rc_error *err, int code, const char *routine)
@@ -94,10 +95,13 @@ rc_status rc_memory_per_rank(MPI_Comm comm, double limit, double *avail, rc_erro
         fclose(f);
     }
     /* ranks of the whole job on this node (other tasks share the node too), when the launcher
-     * says; else the ranks of this communicator on this node */
-    int local = 0;
+     * says; else the ranks of this communicator on this node; one before MPI_Init (the serial
+     * commands) */
+    int local = 0, mpi_up = 0;
     const char *env = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
     if (env) local = atoi(env);
+    MPI_Initialized(&mpi_up);
+    if (local <= 0 && !mpi_up) local = 1;
     if (local <= 0) {
         MPI_Comm node;
         MPI_TRY(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
@@ -106,5 +110,10 @@ rc_status rc_memory_per_rank(MPI_Comm comm, double limit, double *avail, rc_erro
         MPI_Comm_free(&node);
     }
     *avail = phys / (double)(local > 0 ? local : 1);
+    /* an address-space limit (ulimit -v) binds each process whatever the node has */
+    struct rlimit as;
+    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY &&
+        (double)as.rlim_cur < *avail)
+        *avail = (double)as.rlim_cur;
     return RC_OK;
 }

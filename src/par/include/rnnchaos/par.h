@@ -10,8 +10,9 @@
 /* RC_ERR_MPI naming the routine and MPI's own message for code. */
 rc_status rc_mpi_fail(rc_error *err, int code, const char *routine);
 
-/* Collective (unless limit > 0): bytes one rank may use: limit if > 0, else physical memory
- * (or the cgroup limit, if lower) shared among the job's ranks on this node. */
+/* Collective (unless limit > 0 or MPI is not initialised): bytes one rank may use: limit if
+ * > 0, else physical memory (or the cgroup limit, if lower) shared among the job's ranks on
+ * this node (one process before MPI_Init), capped by the address-space limit (ulimit -v). */
 rc_status rc_memory_per_rank(MPI_Comm comm, double limit, double *avail, rc_error *err);
 /* "PRxPC" (e.g. "2x3") -> Pr, Pc >= 1; RC_ERR_INPUT naming --grid. */
 rc_status rc_dlyap_parse_grid(const char *s, int *Pr, int *Pc, rc_error *err);
