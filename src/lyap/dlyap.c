@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "blas_decl.h"
-#include "rnnchaos/checkpoint.h"
 #include "rnnchaos/par.h"
 #include "rnnchaos/lyap_driver.h"
 #include "rnnchaos/rng.h"
@@ -359,9 +358,10 @@ static rc_status dckpt_resume(dengine *e, rc_lyap_accum *acc, int64_t *n_done, r
     rc_lyap_state st;
     memset(&st, 0, sizeof st);
     rc_error lerr;
-    int ok = access(c.path, F_OK) == 0 && rc_checkpoint_read(c.path, c.fingerprint, &st, &lerr) == RC_OK;
+    const rc_dlyap_opts *o = e->o;
+    int ok = o->checkpoint_load(o->checkpoint_ctx, c.path, c.fingerprint, &st);
     ok = ok && dckpt_load(e, &st, acc, n_done, &lerr) == RC_OK;
-    rc_checkpoint_state_free(&st);
+    o->checkpoint_release(o->checkpoint_ctx, &st);
     MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, e->g->comm),
             "MPI_Allreduce (checkpoint parts)");
     if (!ok) {
@@ -394,7 +394,9 @@ static rc_status dckpt_point(dengine *e, rc_lyap_accum *acc, int64_t n_done, rc_
         dckpt_names(e, &c);
         dckpt_view(e, acc, n_done, &c, &st);
         rc_error werr;
-        if (rc_checkpoint_write(c.path, c.fingerprint, &st, &werr) != RC_OK && e->o->note) {
+        if (e->o->checkpoint_save(e->o->checkpoint_ctx, c.path, c.fingerprint, &st, &werr) !=
+                RC_OK &&
+            e->o->note) {
             char msg[RC_ERROR_MSG_LEN + 64];
             snprintf(msg, sizeof msg, "warning: rank %d: %s", e->g->rank, werr.msg);
             e->o->note(e->o->note_ctx, msg); /* the task goes on without this state */
@@ -534,7 +536,8 @@ static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_model_params *p,
     RC_TRY(dengine_init(&e, g, p, lp, m, 1, err));
     e.o = o;
     e.reorth = lp->reorth == RC_REORTH_AUTO ? rc_dreorth_auto_choice(g, m) : lp->reorth;
-    e.ckpt = o && o->checkpoint_path && o->checkpoint_path[0];
+    e.ckpt = o && o->checkpoint_path && o->checkpoint_path[0] && o->checkpoint_save &&
+             o->checkpoint_load && o->checkpoint_release;
     e.last_saved = rc_wall_seconds();
     rc_drive_init(&e.drive, p); /* decay and kick; a resumed run then takes the stored value */
     rc_lyap_backend b = {

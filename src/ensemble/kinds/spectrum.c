@@ -350,6 +350,21 @@ static void spectrum_describe(const void *params, char *buf, size_t len)
              (unsigned long long)t->model.seed_net);
 }
 
+/* Each rank's part of a distributed task's state, in checkpoint.h's files. */
+static rc_status dist_part_save(void *ctx, const char *path, const char *fingerprint,
+                                const rc_lyap_state *st, rc_error *err)
+{
+    return rc_checkpoint_write(path, fingerprint, st, err);
+}
+
+static int dist_part_load(void *ctx, const char *path, const char *fingerprint, rc_lyap_state *st)
+{
+    rc_error err;
+    return access(path, F_OK) == 0 && rc_checkpoint_read(path, fingerprint, st, &err) == RC_OK;
+}
+
+static void dist_part_release(void *ctx, rc_lyap_state *st) { rc_checkpoint_state_free(st); }
+
 /* The distributed engine's notes reach the user as the task's own. */
 static void spectrum_dist_note(void *ctx, const char *msg)
 {
@@ -380,6 +395,9 @@ static rc_status spectrum_run_group(const void *params, MPI_Comm comm,
         opts.checkpoint_path = cancel->checkpoint_path;
         opts.checkpoint_fingerprint = cancel->checkpoint_fingerprint;
         opts.checkpoint_every_s = cancel->checkpoint_every_s;
+        opts.checkpoint_save = dist_part_save;
+        opts.checkpoint_load = dist_part_load;
+        opts.checkpoint_release = dist_part_release;
     }
     rc_lyap_result res;
     memset(&res, 0, sizeof res);

@@ -54,6 +54,16 @@ typedef struct {
     const char *checkpoint_path;
     const char *checkpoint_fingerprint;
     double checkpoint_every_s;
+    /* Where the parts go: the caller's storage (the scheduler's is checkpoint.h), called on
+     * every rank with its own path and fingerprint; all three set, or no checkpoints.  load:
+     * 1 and *st filled when a usable part exists (released with release), else 0; save:
+     * RC_OK or a failure the run survives (reported through note). */
+    rc_status (*checkpoint_save)(void *ctx, const char *path, const char *fingerprint,
+                                 const rc_lyap_state *st, rc_error *err);
+    int (*checkpoint_load)(void *ctx, const char *path, const char *fingerprint,
+                           rc_lyap_state *st);
+    void (*checkpoint_release)(void *ctx, rc_lyap_state *st);
+    void *checkpoint_ctx;
     /* Notes for the user (a checkpoint that could not be stored): NULL drops them. */
     void (*note)(void *ctx, const char *msg);
     void *note_ctx;
