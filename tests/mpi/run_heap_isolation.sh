@@ -2,7 +2,7 @@
 # A task's result must depend only on its parameters and seeds, not on what the process ran
 # before: the same sweep on one rank with glibc's MALLOC_PERTURB_ (freed and fresh heap memory
 # filled with a byte pattern) must give a bitwise identical archive, failure reasons included.
-# Fails while src/lyap.c's engine_check_state checks the finite-perturbation column of W during
+# Fails while the local engine's state check (src/lyap/local.c) looks at the finite-perturbation column of W during
 # the trajectory transient, before that column is initialised.
 # usage: run_heap_isolation.sh RNNCHAOS WORKDIR
 set -u

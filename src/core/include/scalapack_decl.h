@@ -14,7 +14,7 @@ void Cblacs_gridinit(int *context, const char *order, int nprow, int npcol);
 void Cblacs_gridinfo(int context, int *nprow, int *npcol, int *myrow, int *mycol);
 void Cblacs_gridexit(int context);
 
-/* PBLAS tuning: the logical block size (defined in dlyap.c, replacing the library's) */
+/* PBLAS tuning: the logical block size (defined in src/lyap/dkernels.c, replacing the library's) */
 int pilaenv_(const int *ictxt, const char *prec);
 
 /* ScaLAPACK tools */
