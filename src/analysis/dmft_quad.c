@@ -10,6 +10,9 @@
 #include "dmft_internal.h"
 
 #define Z_MAX 9.0               /* Gaussian averages over z in [-9, 9]: tails below 1e-18 */
+/* Nodes per half grid beyond which a variance is out of the method's reach (a step this small
+ * means D ~ 1e12 or more: no network of the study comes near, and int indices would overflow) */
+#define MAX_HALF_NODES 1e8
 
 /* ---------------------------------------------------------------------------------------------
  * Gaussian averages: the trapezoid rule on z in [-Z_MAX, Z_MAX].  The node set of step q holds
@@ -28,6 +31,9 @@ void rc_dmft_qgrid_free(rc_dmft_qgrid *q)
 rc_status rc_dmft_qgrid_init(rc_dmft_qgrid *q, double step, rc_error *err)
 {
     memset(q, 0, sizeof *q);
+    RC_CHECK(step > 0 && Z_MAX / step < MAX_HALF_NODES, err, RC_ERR_INPUT,
+             "--g/--sigma: the field variance is too large for the mean-field quadrature "
+             "(step %g)", step);
     int M = (int)ceil(Z_MAX / step);
     if (M % 2) ++M; /* z = 0 stays a node of the step-2h grid */
     q->n = 2 * M + 1;
@@ -112,6 +118,7 @@ double rc_dmft_var_lncosh(const rc_dmft_qgrid *q, double D, int use_coarse)
 
 double rc_dmft_gauss_avg(rc_dmft_fn f, double D, double quad_step)
 {
+    if (!(quad_step > 0 && Z_MAX / quad_step < MAX_HALF_NODES)) return NAN; /* as qgrid_init */
     int M = (int)ceil(Z_MAX / quad_step);
     double h = Z_MAX / M, r = sqrt(fmax(D, 0.0)), s = 0;
     const double c = 1.0 / sqrt(2.0 * M_PI);

@@ -89,6 +89,8 @@ SHRINK = {"N": "12", "realizations": "1", "t_sim": "20", "t_transient": "5",
 # Inputs that once failed (see the commits that fixed them); run in every test.
 # Each is ("cmd", argv) or ("job", job text, extra run arguments).
 REGRESSIONS = [
+    # the mean-field quadrature's node count overflowed an int (UBSan, scripts/sanitize.sh)
+    ("cmd", ["dmft", "--g", "9223372036854775808", "--json"]),
 ]
 
 
