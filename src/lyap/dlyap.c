@@ -463,13 +463,10 @@ static rc_status bcast_result(MPI_Comm comm, rc_lyap_result *res, rc_error *err)
 
 /* ---- the driver's view of this backend (lyap_driver.h) ----------------------------------- */
 
-static void dist_initial_state(void *self, const double *h0, double *h)
+static void dist_initial_state(void *self, double *h)
 {
     const dengine *e = self;
-    if (h0)
-        memcpy(h, h0, (size_t)e->N * sizeof(double));
-    else
-        rc_model_initial_state(e->p, h);
+    rc_model_initial_state(e->p, h);
 }
 
 static rc_status dist_relax(void *self, int64_t nsteps, rc_error *err) { return dengine_relax(self, nsteps, err); }

@@ -201,7 +201,10 @@ rc_status rc_lyap_drive(rc_lyap_backend *b, const rc_lyap_params *lp, rc_lyap_re
     if (b->resume) RC_GOTO(b->resume(b->self, &acc, &k_start, err));
     if (k_start == 0) {
         /* 1. the trajectory relaxes */
-        b->initial_state(b->self, lp->h0, b->W);
+        if (lp->h0)
+            memcpy(b->W, lp->h0, (size_t)N * sizeof(double));
+        else
+            b->initial_state(b->self, b->W);
         RC_GOTO(b->relax(b->self, b->transient_steps, err));
 
         /* 2. random orthonormal start and the finite-perturbation twin */

@@ -160,13 +160,10 @@ static rc_status state_load(lyap_engine *e, const rc_lyap_state *st, rc_lyap_acc
 
 /* ---- the driver's view of this backend (lyap_driver.h) ----------------------------------- */
 
-static void local_initial_state(void *self, const double *h0, double *h)
+static void local_initial_state(void *self, double *h)
 {
     const lyap_engine *e = self;
-    if (h0)
-        memcpy(h, h0, (size_t)e->N * sizeof(double));
-    else
-        e->mdl->initial_state(e->mdl->self, h);
+    e->mdl->initial_state(e->mdl->self, h);
 }
 
 static rc_status local_relax(void *self, int64_t nsteps, rc_error *err) { return engine_relax(self, nsteps, err); }
@@ -316,12 +313,7 @@ static rc_status model_run_fixed_auto(void *ctx, const rc_lyap_params *lp, int64
 rc_status rc_lyap_run_model(const rc_lyap_model *model, const rc_lyap_params *lp,
                             rc_lyap_result *res, rc_error *err)
 {
-    /* the run options' checks of rc_lyap_params_validate, for a model of size N and step dt */
-    rc_model_params shape;
-    rc_model_params_default(&shape, 0);
-    shape.N = model->N;
-    shape.dt = shape.tau = model->dt;
-    RC_TRY(rc_lyap_params_validate(lp, &shape, err));
+    RC_TRY(rc_lyap_params_check(lp, model->N, model->dt, model->dt, err));
     if (lp->n_le != RC_NLE_AUTO) return model_run_fixed(model, lp, res, err);
     return rc_lyap_run_auto(model->N, lp, model_run_fixed_auto, (void *)model, res, err);
 }

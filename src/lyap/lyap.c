@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rnnchaos/lyap_driver.h"
 #include "rnnchaos/rng.h"
 #include "rnnchaos/stats.h"
 #include "rnnchaos/steps.h"
@@ -33,25 +34,31 @@ rc_status rc_lyap_params_validate(const rc_lyap_params *lp, const rc_model_param
                                   rc_error *err)
 {
     RC_TRY(rc_model_params_validate(mp, err));
+    return rc_lyap_params_check(lp, mp->N, mp->dt, mp->tau, err);
+}
+
+rc_status rc_lyap_params_check(const rc_lyap_params *lp, int64_t N, double dt, double tau,
+                               rc_error *err)
+{
     RC_CHECK(isfinite(lp->t_transient) && lp->t_transient >= 0, err, RC_ERR_INPUT,
              "--t-transient: must be >= 0, got %g", lp->t_transient);
     RC_CHECK(isfinite(lp->t_ons_transient) && lp->t_ons_transient >= 0, err, RC_ERR_INPUT,
              "--t-ons-transient: must be >= 0, got %g", lp->t_ons_transient);
-    RC_CHECK(isfinite(lp->t_ons) && lp->t_ons >= mp->dt * (1 - 1e-12), err, RC_ERR_INPUT,
-             "--t-ons: must be >= dt (= %g), got %g", mp->dt, lp->t_ons);
-    RC_CHECK(is_multiple(lp->t_ons, mp->dt), err, RC_ERR_INPUT,
-             "--t-ons: must be a whole number of steps dt (= %g), got %g", mp->dt, lp->t_ons);
+    RC_CHECK(isfinite(lp->t_ons) && lp->t_ons >= dt * (1 - 1e-12), err, RC_ERR_INPUT,
+             "--t-ons: must be >= dt (= %g), got %g", dt, lp->t_ons);
+    RC_CHECK(is_multiple(lp->t_ons, dt), err, RC_ERR_INPUT,
+             "--t-ons: must be a whole number of steps dt (= %g), got %g", dt, lp->t_ons);
     RC_CHECK(isfinite(lp->t_sim) && lp->t_sim >= lp->t_ons * (1 - 1e-12), err, RC_ERR_INPUT,
              "--t-sim: must be >= t_ons (= %g), got %g", lp->t_ons, lp->t_sim);
     RC_CHECK(lp->t_sim / lp->t_ons < 1e9, err, RC_ERR_INPUT,
              "--t-sim: more than 1e9 reorthonormalisation intervals");
     /* every phase's step count: representable, and below the ceiling of steps.h */
-    RC_TRY(rc_check_steps(lp->t_transient, "--t-transient", mp->dt, mp->tau, err));
-    RC_TRY(rc_check_steps(lp->t_ons_transient, "--t-ons-transient", mp->dt, mp->tau, err));
-    RC_TRY(rc_check_steps(lp->t_ons, "--t-ons", mp->dt, mp->tau, err));
-    RC_TRY(rc_check_steps(lp->t_sim, "--t-sim", mp->dt, mp->tau, err));
-    RC_CHECK(lp->n_le >= RC_NLE_AUTO && lp->n_le <= mp->N, err, RC_ERR_INPUT,
-             "--n-le: must be 'all', 'auto' or between 1 and N (= %lld), got %lld", (long long)mp->N,
+    RC_TRY(rc_check_steps(lp->t_transient, "--t-transient", dt, tau, err));
+    RC_TRY(rc_check_steps(lp->t_ons_transient, "--t-ons-transient", dt, tau, err));
+    RC_TRY(rc_check_steps(lp->t_ons, "--t-ons", dt, tau, err));
+    RC_TRY(rc_check_steps(lp->t_sim, "--t-sim", dt, tau, err));
+    RC_CHECK(lp->n_le >= RC_NLE_AUTO && lp->n_le <= N, err, RC_ERR_INPUT,
+             "--n-le: must be 'all', 'auto' or between 1 and N (= %lld), got %lld", (long long)N,
              (long long)lp->n_le);
     RC_CHECK(lp->reorth >= RC_REORTH_AUTO && lp->reorth <= RC_REORTH_CHOLQR2, err, RC_ERR_INPUT,
              "--reorth: expected auto, householder or cholqr2");
@@ -59,10 +66,6 @@ rc_status rc_lyap_params_validate(const rc_lyap_params *lp, const rc_model_param
              "--n-boot/--n-trace: must be >= 0");
     return RC_OK;
 }
-
-static int64_t n_intervals_of(double t, double t_ons) { return (int64_t)floor(t / t_ons + 1e-9); }
-
-static int pca_enabled(const rc_lyap_params *lp, int64_t N) { return lp->pca < 0 ? N <= 4096 : lp->pca; }
 
 /* m for the cost and memory models: auto is estimated at N/4 (D/N is below 1/4 for the tanh
  * networks studied; the pilots then cost about as much again at N/8). */
@@ -75,14 +78,14 @@ static double model_m(const rc_model_params *mp, const rc_lyap_params *lp)
 double rc_lyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp)
 {
     const double N = (double)mp->N, m = model_m(mp, lp);
-    const double n_int = (double)n_intervals_of(lp->t_sim, lp->t_ons);
+    const double n_int = (double)rc_lyap_n_intervals(lp->t_sim, lp->t_ons);
     double doubles = N * N                          /* J */
                      + 2.0 * N * (m + 2)            /* W and the GEMM panel */
                      + n_int * (m + 1)              /* local exponents */
                      + (double)lp->n_trace * m + 64.0 * m + 8.0 * N;
     if (mp->phi != RC_PHI_TANH) doubles += N * N; /* packed J */
     if (rc_model_is_heterogeneous(mp)) doubles += N * N + 4.0 * N; /* diag(dt/tau) J, tau_i.. */
-    if (pca_enabled(lp, mp->N)) doubles += 2.0 * (N * N + 66.0 * N);
+    if (rc_lyap_pca_on(lp, mp->N)) doubles += 2.0 * (N * N + 66.0 * N);
     return 8.0 * doubles;
 }
 
@@ -91,8 +94,8 @@ rc_lyap_cost rc_lyap_cost_model(const rc_model_params *mp, const rc_lyap_params 
     const double N = (double)mp->N, m = model_m(mp, lp);
     const double ntraj = lp->finite_perturbation ? 2.0 : 1.0;
     const int64_t spi = (int64_t)llround(lp->t_ons / mp->dt);
-    const double n_int = (double)(n_intervals_of(lp->t_sim, lp->t_ons) +
-                                  n_intervals_of(lp->t_ons_transient, lp->t_ons));
+    const double n_int = (double)(rc_lyap_n_intervals(lp->t_sim, lp->t_ons) +
+                                  rc_lyap_n_intervals(lp->t_ons_transient, lp->t_ons));
     const double steps = n_int * (double)spi;
     rc_lyap_cost c;
     c.tangent_flops = steps * 2.0 * N * N * m;

@@ -61,6 +61,10 @@ void rc_lyap_params_default(rc_lyap_params *lp);
 /* Checks the run options against the model (names the option, RC_ERR_INPUT). */
 rc_status rc_lyap_params_validate(const rc_lyap_params *lp, const rc_model_params *mp,
                                   rc_error *err);
+/* The same checks for any model of size N with step dt (time unit tau; tau = dt for maps),
+ * without the rate network's own parameter checks. */
+rc_status rc_lyap_params_check(const rc_lyap_params *lp, int64_t N, double dt, double tau,
+                               rc_error *err);
 
 #define RC_NLE_AUTO (-1)
 

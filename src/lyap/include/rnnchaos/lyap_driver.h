@@ -51,8 +51,9 @@ typedef struct rc_lyap_backend {
     double t_ons; /* time between reorthonormalisations */
     int64_t transient_steps;   /* steps of phase 1 */
     uint64_t seed_ons;         /* twin direction and bootstrap seed */
-    /* Phase 1: the initial state into W (h0 when given, else the model's own start). */
-    void (*initial_state)(void *self, const double *h0, double *h);
+    /* Phase 1: the model's own initial state into h (the driver copies lp->h0 instead when
+     * it is given). */
+    void (*initial_state)(void *self, double *h);
     /* Trajectory only, nsteps steps (the twin does not exist yet). */
     rc_status (*relax)(void *self, int64_t nsteps, rc_error *err);
     /* Random orthonormal start of the m tangent vectors (reorthonormalised into log_r). */
