@@ -25,34 +25,13 @@
 #include <mpi.h>
 
 #include "rnnchaos/coherence.h"
+#include "rnnchaos/columns.h"
 #include "rnnchaos/error.h"
 #include "rnnchaos/gcrit.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/model.h"
 #include "rnnchaos/lyap_options.h"
 #include "rnnchaos/options.h"
-
-/* ---- columns of the archive's per-kind tables ------------------------------------------------ */
-
-typedef enum {
-    RC_COL_F64,  /* double */
-    RC_COL_I64,  /* int64 */
-    RC_COL_U64,  /* uint64 (seeds) */
-    RC_COL_INT,  /* C int (flags, counts), stored as int32 */
-    RC_COL_PHI,  /* rc_phi_kind, stored as its name (fixed-length string) */
-    RC_COL_STR,  /* results only (ndim 0): a short text, stored as a fixed-length string of
-                    RC_RESULT_STR_LEN bytes (e.g. a status name or why a value is NaN) */
-} rc_col_type;
-
-#define RC_RESULT_STR_LEN 256
-
-/* One parameter of a task: a field of the kind's parameter struct. */
-typedef struct {
-    const char *name;
-    rc_col_type type;
-    size_t offset;
-    const char *doc;
-} rc_param_column;
 
 /* One result of a task.  ndim 0: one number per task; 1: a vector per task; 2: a matrix per task.
  * Vectors and matrices differ in length between tasks (N, n_le, number of trace points): the
