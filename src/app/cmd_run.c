@@ -282,9 +282,12 @@ static void print_summary(const char *output, const rc_sched_result *sr, int siz
     rc_archive_info_free(&info);
 }
 
+/* MPI_Init_thread came from rc_cmd_run (not from a program that embeds it, e.g. a test) */
+static int owns_mpi;
+
 static int finish(int code)
 {
-    MPI_Finalize();
+    if (owns_mpi) MPI_Finalize();
     return code;
 }
 
@@ -313,6 +316,7 @@ int rc_cmd_run(int argc, char **argv)
         fprintf(stderr, "rnnchaos run: error: MPI_Init_thread failed\n");
         return 1;
     }
+    owns_mpi = !initialized;
     /* Before anything else: a stop signal from now on only sets a flag. */
     rc_sched_install_signal_handlers();
     int rank, size;

@@ -16,11 +16,14 @@
 #include "rnnchaos/memcheck.h"
 #include "rnnchaos/options.h"
 #include "rnnchaos/tangent.h"
+#include "spectrum_report.h"
 
 static const char spectrum_help[] =
     "usage: rnnchaos spectrum [model options] [run options] [--n-le K|all|auto] [--json]\n"
     "\n"
     "Lyapunov spectrum of one network by the reorthonormalisation method.\n"
+    "--model rate|NAME [rate]: the model; rnnchaos spectrum --model NAME --help lists the\n"
+    "  options of another model (models: rnnchaos spectrum --model list)\n"
     "Model options [default]: --N [200] --g [2] --b [0] --J0 [1] --I0 [0] --sigma [0]\n"
     "  --sigma-c [0] --tau-s [1] --phi tanh|relu|hardtanh [tanh] --tau [1] --dt [0.1]\n"
     "  --connectivity FILE.h5:/DATASET  (N x N, row-major, J[i][j] couples j -> i)\n"
@@ -49,29 +52,6 @@ typedef struct {
     double mem_per_rank;
     const char *dist_option; /* first distributed-only option given, for the serial check */
 } spectrum_args;
-
-/* "12G", "512M", "1.5e9": bytes (binary suffixes). */
-static rc_status parse_size(const char *s, const char *what, double *out, rc_error *err)
-{
-    char *end = NULL;
-    double v = strtod(s, &end);
-    double mult = 1.0;
-    if (end != s && *end) {
-        switch (*end) {
-        case 'k': case 'K': mult = 1024.0; break;
-        case 'm': case 'M': mult = 1048576.0; break;
-        case 'g': case 'G': mult = 1073741824.0; break;
-        case 't': case 'T': mult = 1099511627776.0; break;
-        default: mult = 0.0;
-        }
-        if (mult > 0 && end[1] != '\0' && strcmp(end + 1, "iB") != 0 && strcmp(end + 1, "B") != 0)
-            mult = 0.0;
-    }
-    RC_CHECK(end != s && mult > 0 && isfinite(v) && v > 0, err, RC_ERR_INPUT,
-             "%s: expected a size in bytes with an optional K, M, G or T suffix, got '%s'", what, s);
-    *out = v * mult;
-    return RC_OK;
-}
 
 static int is_key(const char *key, const char *name)
 {
@@ -111,8 +91,11 @@ static rc_status parse_args(int argc, char **argv, spectrum_args *a, int *help, 
                      "--block-size: must be between 1 and 4096, got %lld", (long long)nb);
             a->block_size = (int)nb;
             if (!a->dist_option) a->dist_option = "--block-size";
+        } else if (is_key(it.key, "model")) {
+            RC_CHECK(strcmp(it.value, "rate") == 0, err, RC_ERR_INPUT,
+                     "--model: unknown model '%s'", it.value); /* others: rc_cmd_spectrum */
         } else if (is_key(it.key, "mem-per-rank")) {
-            RC_TRY(parse_size(it.value, "--mem-per-rank", &a->mem_per_rank, err));
+            RC_TRY(rc_parse_size(it.value, "--mem-per-rank", &a->mem_per_rank, err));
         } else if (rc_model_config_has_key(it.key)) {
             RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
             if (strcmp(it.key, "N") == 0) a->n_given = 1;
@@ -148,49 +131,7 @@ static json_t *spectrum_json(const rc_network *net, const rc_lyap_params *lp,
     json_object_set_new(o, "b", json_real(net->p.b));
     json_object_set_new(o, "phi", json_string(rc_phi_name(net->p.phi)));
     json_object_set_new(o, "dt", json_real(net->p.dt));
-    json_object_set_new(o, "n_le", json_integer(r->m));
-    json_object_set_new(o, "t_sim", json_real(r->t_accumulated));
-    json_object_set_new(o, "lambda", rc_json_array(r->lambda, r->m));
-    json_object_set_new(o, "lambda_max", rc_json_number(r->lambda_max));
-    json_object_set_new(o, "lambda_min", rc_json_number(r->lambda_min));
-    json_object_set_new(o, "lambda_mean", rc_json_number(r->lambda_mean));
-    json_object_set_new(o, "entropy_H", rc_json_number(r->entropy_H));
-    json_object_set_new(o, "dim_ky", rc_json_number(r->dim_ky));
-    json_object_set_new(o, "dim_ky_lower_bound", json_boolean(r->dim_ky_lower_bound));
-    json_object_set_new(o, "n_positive", json_integer(r->n_positive));
-    json_t *ci = json_object();
-    json_object_set_new(ci, "lambda_max", rc_json_ci(r->ci_lambda_max.lo, r->ci_lambda_max.hi));
-    json_object_set_new(ci, "lambda_min", rc_json_ci(r->ci_lambda_min.lo, r->ci_lambda_min.hi));
-    json_object_set_new(ci, "entropy_H", rc_json_ci(r->ci_entropy_H.lo, r->ci_entropy_H.hi));
-    json_object_set_new(ci, "dim_ky", rc_json_ci(r->ci_dim_ky.lo, r->ci_dim_ky.hi));
-    json_object_set_new(ci, "lambda_max_fp",
-                        rc_json_ci(r->ci_lambda_max_fp.lo, r->ci_lambda_max_fp.hi));
-    json_object_set_new(o, "ci95", ci);
-    json_object_set_new(o, "lambda_max_fp", rc_json_number(r->lambda_max_fp));
-    json_object_set_new(o, "bootstrap", json_pack("{s:i,s:i,s:i}", "block_len", r->block_len,
-                                                  "n_blocks", r->n_blocks, "replicates", lp->n_boot));
-    if (r->n_le_auto)
-        json_object_set_new(o, "n_le_auto", json_pack("{s:I,s:o}", "pilot_n_le", (json_int_t)r->pilot_m,
-                                                      "pilot_dim_ky", rc_json_number(r->pilot_dim_ky)));
-    json_object_set_new(o, "precision", json_string(lp->single_precision ? "single" : "double"));
-    json_object_set_new(o, "reorth", json_pack("{s:s,s:I}", "method",
-                                               rc_reorth_name((rc_reorth_kind)r->reorth_used),
-                                               "householder_fallbacks",
-                                               (json_int_t)r->reorth_fallbacks));
-    json_object_set_new(o, "lyapvec_participation", rc_json_number(r->lyapvec_pr));
-    json_object_set_new(o, "pca_dim_h", rc_json_number(r->pca_dim_h));
-    json_object_set_new(o, "pca_dim_phi", rc_json_number(r->pca_dim_phi));
-    json_t *tr = json_object();
-    json_object_set_new(tr, "t", rc_json_array(r->trace_t, r->n_trace));
-    json_t *l1 = json_array(), *lm = json_array();
-    for (int k = 0; k < r->n_trace; ++k) {
-        json_array_append_new(l1, rc_json_number(r->trace_lambda[(int64_t)k * r->m]));
-        json_array_append_new(lm, rc_json_number(r->trace_lambda[(int64_t)k * r->m + r->m - 1]));
-    }
-    json_object_set_new(tr, "lambda_max", l1);
-    json_object_set_new(tr, "lambda_min", lm);
-    json_object_set_new(tr, "entropy_H", rc_json_array(r->trace_entropy_H, r->n_trace));
-    json_object_set_new(o, "convergence", tr);
+    rc_spectrum_result_json(o, lp, r);
     json_object_set_new(o, "seeds", json_pack("{s:I,s:I,s:I,s:I}", "net",
                                               (json_int_t)net->p.seed_net, "ic",
                                               (json_int_t)net->p.seed_ic, "ons",
@@ -200,36 +141,12 @@ static json_t *spectrum_json(const rc_network *net, const rc_lyap_params *lp,
     return o;
 }
 
-static void print_ci(const char *name, double v, rc_ci ci)
-{
-    if (isfinite(ci.lo))
-        printf("  %-22s %12.6g   [%.6g, %.6g]\n", name, v, ci.lo, ci.hi);
-    else
-        printf("  %-22s %12.6g\n", name, v);
-}
-
 static void spectrum_summary(const rc_network *net, const rc_lyap_result *r)
 {
     printf("Lyapunov spectrum: N = %lld, %s, g = %g, b = %g, dt = %g, %lld exponents over t = %g\n",
            (long long)r->N, rc_phi_name(net->p.phi), net->p.g, net->p.b, net->p.dt,
            (long long)r->m, r->t_accumulated);
-    printf("  %-22s %12s   %s\n", "quantity", "value", "95% CI (block bootstrap)");
-    print_ci("lambda_max", r->lambda_max, r->ci_lambda_max);
-    print_ci("lambda_max (fin. pert.)", r->lambda_max_fp, r->ci_lambda_max_fp);
-    print_ci("lambda_min", r->lambda_min, r->ci_lambda_min);
-    if (isfinite(r->lambda_mean))
-        printf("  %-22s %12.6g   (log(1-dt)/dt = %.6g)\n", "lambda_mean", r->lambda_mean,
-               log1p(-net->p.dt) / net->p.dt);
-    print_ci("entropy H [nats/tau]", r->entropy_H, r->ci_entropy_H);
-    if (r->dim_ky_lower_bound)
-        printf("  %-22s %12s   (partial sums stay positive: D >= %lld, raise --n-le)\n", "dim_ky",
-               ">= m", (long long)r->m);
-    else
-        print_ci("dim_ky", r->dim_ky, r->ci_dim_ky);
-    printf("  %-22s %12d\n", "n_positive", r->n_positive);
-    printf("  %-22s %12.6g\n", "Lyap. vector PR", r->lyapvec_pr);
-    printf("  %-22s %12.6g / %.6g\n", "PCA dim h / phi(h)", r->pca_dim_h, r->pca_dim_phi);
-    printf("  %-22s %12.3f s\n", "wall time", r->wall_s);
+    rc_spectrum_result_print(r, log1p(-net->p.dt) / net->p.dt);
 }
 
 /* The serial engine, one process: the behaviour of rnnchaos spectrum without a grid. */
@@ -371,8 +288,42 @@ static int spectrum_mpi(int argc, char **argv, MPI_Comm comm)
     return spectrum_distributed(&a, comm);
 }
 
+/* The model named by --model (NULL: the rate network).  Nonzero when the command ends here:
+ * the exit code of an unknown model's message, or -1 after `--model list` printed the models. */
+static int chosen_model(int argc, char **argv, const rc_model_kind **mk)
+{
+    *mk = NULL;
+    for (int i = 0; i < argc; ++i) {
+        const char *name = NULL;
+        if (strncmp(argv[i], "--model=", 8) == 0)
+            name = argv[i] + 8;
+        else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc)
+            name = argv[i + 1];
+        if (!name || strcmp(name, "rate") == 0) continue;
+        if (strcmp(name, "list") == 0) {
+            for (int k = 0; k < rc_model_kind_count(); ++k)
+                printf("%-8s %s\n", rc_model_kind_get(k)->name, rc_model_kind_get(k)->doc);
+            return -1;
+        }
+        *mk = rc_model_kind_find(name);
+        if (*mk && (*mk)->create) return 0;
+        char names[256] = "";
+        for (int k = 0; k < rc_model_kind_count(); ++k)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : "",
+                     rc_model_kind_get(k)->name);
+        rc_error err;
+        rc_fail(&err, RC_ERR_INPUT, "--model: unknown model '%s' (models: %s)", name, names);
+        return rc_cli_report("spectrum", &err);
+    }
+    return 0;
+}
+
 int rc_cmd_spectrum(int argc, char **argv)
 {
+    const rc_model_kind *mk;
+    const int bad_model = chosen_model(argc, argv, &mk);
+    if (bad_model) return bad_model < 0 ? 0 : bad_model;
+    if (mk) return rc_cmd_spectrum_model(mk, argc, argv);
     const int distributed = rc_cli_wants_grid(argc, argv) || rc_cli_launched_on_several_ranks();
     if (!distributed) {
         rc_error err;

@@ -90,3 +90,26 @@ void rc_path_dir(const char *path, char *dir, size_t len)
     else
         snprintf(dir, len, ".");
 }
+
+/* "12G", "512M", "1.5e9": bytes (binary suffixes). */
+rc_status rc_parse_size(const char *s, const char *what, double *out, rc_error *err)
+{
+    char *end = NULL;
+    double v = strtod(s, &end);
+    double mult = 1.0;
+    if (end != s && *end) {
+        switch (*end) {
+        case 'k': case 'K': mult = 1024.0; break;
+        case 'm': case 'M': mult = 1048576.0; break;
+        case 'g': case 'G': mult = 1073741824.0; break;
+        case 't': case 'T': mult = 1099511627776.0; break;
+        default: mult = 0.0;
+        }
+        if (mult > 0 && end[1] != '\0' && strcmp(end + 1, "iB") != 0 && strcmp(end + 1, "B") != 0)
+            mult = 0.0;
+    }
+    RC_CHECK(end != s && mult > 0 && isfinite(v) && v > 0, err, RC_ERR_INPUT,
+             "%s: expected a size in bytes with an optional K, M, G or T suffix, got '%s'", what, s);
+    *out = v * mult;
+    return RC_OK;
+}

@@ -251,6 +251,42 @@ static rc_status parse_run_section(ini_state *s, rc_job *job)
 
 /* ---- task sections ----------------------------------------------------------------------- */
 
+/* The kind of a section: its name's, or with `model = NAME` (one model per section) the kind
+ * <section>_<NAME> made for that model (model_kind.h); "rate" is the section's own kind.
+ * 0 with the failure recorded. */
+static int section_kind(ini_state *s, rc_job_section *sec, int kind)
+{
+    sec->kind = kind;
+    sec->model[0] = '\0';
+    for (int i = 0; i < s->n_entries; ++i) {
+        const ini_entry *e = &s->entries[i];
+        char norm[RC_JOB_KEY_LEN];
+        rc_option_normalize(e->key, norm, sizeof norm);
+        if (strcmp(e->section, sec->name) != 0 || strcmp(norm, "model") != 0) continue;
+        if (strchr(e->value, ',') || strlen(e->value) >= sizeof sec->model)
+            return state_fail(s, e->line, e->key, "one model per section, got '%s' (a second "
+                              "model goes in a section of its own, e.g. [%s_lstm])", e->value,
+                              sec->name);
+        snprintf(sec->model, sizeof sec->model, "%s", e->value);
+        if (strcmp(e->value, "rate") == 0) return 1;
+        char name[2 * RC_JOB_KEY_LEN + 2];
+        snprintf(name, sizeof name, "%s_%s", sec->name, e->value);
+        sec->kind = rc_task_kind_find(name);
+        if (sec->kind >= 0) return 1;
+        char models[256] = "rate";
+        for (int k = 0; k < rc_task_kind_count(); ++k) {
+            const char *kn = rc_task_kind_get(k)->name;
+            const size_t len = strlen(sec->name);
+            if (strncmp(kn, sec->name, len) == 0 && kn[len] == '_')
+                snprintf(models + strlen(models), sizeof models - strlen(models), ", %s",
+                         kn + len + 1);
+        }
+        return state_fail(s, e->line, e->key, "unknown model '%s' for [%s] (models: %s)",
+                          e->value, sec->name, models);
+    }
+    return 1;
+}
+
 /* "--t-ons: must be ..." -> line of the key t_ons in the section (or the section header). */
 static const rc_job_key *key_of_message(const rc_job_section *sec, const char *msg)
 {
@@ -275,9 +311,9 @@ static const char *strip_option_prefix(const char *msg)
     return c ? c + 2 : msg;
 }
 
-static rc_status parse_task_section(ini_state *s, rc_job *job, rc_job_section *sec,
-                                    const char *section_name)
+static rc_status parse_task_section(ini_state *s, rc_job *job, rc_job_section *sec)
 {
+    const char *section_name = sec->name;
     const rc_task_kind *kind = rc_task_kind_get(sec->kind);
     sec->realizations = job->realizations;
     void *scratch = rc_calloc(1, kind->config_size, "job section", s->err);
@@ -292,9 +328,11 @@ static rc_status parse_task_section(ini_state *s, rc_job *job, rc_job_section *s
             RC_GOTO(run_key_int(s, e, 1, 1000000, &sec->realizations));
             continue;
         }
+        if (strcmp(norm, "model") == 0) continue; /* chose the kind (section_kind) */
         if (!kind->has_key(e->key)) {
             state_fail(s, e->line, e->key, "unknown key in [%s] (keys are the options of "
-                       "rnnchaos %s --help, with '-' written as '_')", kind->name, kind->name);
+                       "rnnchaos %s%s%s --help, with '-' written as '_')", section_name,
+                       section_name, sec->model[0] ? " --model " : "", sec->model);
             st = RC_ERR_INPUT;
             goto cleanup;
         }
@@ -323,7 +361,7 @@ static rc_status parse_task_section(ini_state *s, rc_job *job, rc_job_section *s
         sec->n_combos *= sec->keys[k].n_values;
         if (sec->n_combos * sec->realizations > RC_JOB_MAX_TASKS) {
             state_fail(s, sec->keys[k].line, sec->keys[k].key,
-                       "more than %d tasks in [%s]", RC_JOB_MAX_TASKS, kind->name);
+                       "more than %d tasks in [%s]", RC_JOB_MAX_TASKS, section_name);
             st = RC_ERR_INPUT;
             goto cleanup;
         }
@@ -402,7 +440,7 @@ static rc_status build_tasks(ini_state *s, rc_job *job)
             for (int k = 0; k < sec->n_keys && st == RC_OK; ++k)
                 st = kind->config_set(config, sec->keys[k].key, sec->keys[k].values[idx[k]], &e2);
             if (st != RC_OK) { /* already checked value by value: cannot happen */
-                state_fail(s, sec->line, NULL, "[%s]: %s", kind->name, e2.msg);
+                state_fail(s, sec->line, NULL, "[%s]: %s", sec->name, e2.msg);
                 break;
             }
             for (int64_t r = 0; r < sec->realizations; ++r) {
@@ -422,7 +460,7 @@ static rc_status build_tasks(ini_state *s, rc_job *job)
                         state_fail(s, k->line, k->key, "%s%s%s%s", strip_option_prefix(e2.msg),
                                    ctx[0] ? " (for " : "", ctx, ctx[0] ? ")" : "");
                     else
-                        state_fail(s, sec->line, NULL, "[%s]: %s%s%s%s", kind->name, e2.msg,
+                        state_fail(s, sec->line, NULL, "[%s]: %s%s%s%s", sec->name, e2.msg,
                                    ctx[0] ? " (for " : "", ctx, ctx[0] ? ")" : "");
                     break;
                 }
@@ -517,8 +555,20 @@ rc_status rc_job_parse(const char *text, size_t len, const char *name, rc_job *j
             goto cleanup;
         }
         rc_job_section *sec = &job->sections[job->n_sections++];
-        sec->kind = kind;
+        snprintf(sec->name, sizeof sec->name, "%s", hd->name);
         sec->line = hd->line;
+        if (!section_kind(&s, sec, kind)) {
+            st = RC_ERR_INPUT;
+            goto cleanup;
+        }
+        for (int i = 0; i + 1 < job->n_sections; ++i)
+            if (job->sections[i].kind == sec->kind) {
+                state_fail(&s, hd->line, NULL, "[%s] runs the same tasks as [%s] at line %d "
+                           "(%s): one section per kind", hd->name, job->sections[i].name,
+                           job->sections[i].line, rc_task_kind_get(sec->kind)->name);
+                st = RC_ERR_INPUT;
+                goto cleanup;
+            }
         int n_keys = 0;
         for (int i = 0; i < s.n_entries; ++i) n_keys += strcmp(s.entries[i].section, hd->name) == 0;
         sec->keys = rc_calloc((size_t)n_keys + 1, sizeof(rc_job_key), "job keys", err);
@@ -531,9 +581,7 @@ rc_status rc_job_parse(const char *text, size_t len, const char *name, rc_job *j
         st = RC_ERR_INPUT;
         goto cleanup;
     }
-    for (int i = 0; i < job->n_sections; ++i)
-        RC_GOTO(parse_task_section(&s, job, &job->sections[i],
-                                   rc_task_kind_get(job->sections[i].kind)->name));
+    for (int i = 0; i < job->n_sections; ++i) RC_GOTO(parse_task_section(&s, job, &job->sections[i]));
     RC_GOTO(build_tasks(&s, job));
 cleanup:
     if (s.failed && st == RC_OK) st = RC_ERR_INPUT;

@@ -89,6 +89,17 @@ double rc_lyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp)
     return 8.0 * doubles;
 }
 
+double rc_lyap_engine_bytes(int64_t D, const rc_lyap_params *lp)
+{
+    const double N = (double)D, m = lp->n_le > 0 ? (double)lp->n_le : N;
+    const double n_int = (double)rc_lyap_n_intervals(lp->t_sim, lp->t_ons);
+    double doubles = 2.0 * N * (m + 2)             /* W and the GEMM panel */
+                     + n_int * (m + 1)             /* local exponents */
+                     + (double)lp->n_trace * m + 64.0 * m + 8.0 * N;
+    if (rc_lyap_pca_on(lp, D)) doubles += 2.0 * (N * N + 66.0 * N);
+    return 8.0 * doubles;
+}
+
 rc_lyap_cost rc_lyap_cost_model(const rc_model_params *mp, const rc_lyap_params *lp)
 {
     const double N = (double)mp->N, m = model_m(mp, lp);

@@ -15,106 +15,10 @@
 
 #include <cmocka.h>
 
-#include "rnnchaos/lyap_model.h"
+#include "linear_model.h"
 
-enum { LN = 6 };
-static const double mu[LN] = {0.95, -0.8, 0.6, 0.45, -0.3, 0.1};
-
-typedef struct {
-    double A[LN * LN]; /* column-major */
-    double tmp[LN];
-    double input;      /* no input: a dummy the checkpoint interface points at */
-    int64_t steps;     /* steps taken, to check the driver's step accounting */
-} linear_map;
-
-/* A = V diag(mu) V^-1 with V = I + 0.3 L (L strictly lower triangular, fixed entries): V^-1 is
- * computed by forward substitution, so A is exact up to rounding. */
-static void linear_map_build(linear_map *lm)
-{
-    double V[LN * LN], Vi[LN * LN];
-    memset(V, 0, sizeof V);
-    for (int i = 0; i < LN; ++i) {
-        V[i + i * LN] = 1.0;
-        for (int j = 0; j < i; ++j) V[i + j * LN] = 0.3 * cos(1.0 + i + 2.0 * j);
-    }
-    /* V^-1 column by column: V y = e_c, unit lower triangular */
-    for (int c = 0; c < LN; ++c)
-        for (int i = 0; i < LN; ++i) {
-            double v = i == c ? 1.0 : 0.0;
-            for (int j = 0; j < i; ++j) v -= V[i + j * LN] * Vi[j + c * LN];
-            Vi[i + c * LN] = v;
-        }
-    for (int i = 0; i < LN; ++i)
-        for (int j = 0; j < LN; ++j) {
-            double a = 0.0;
-            for (int k = 0; k < LN; ++k) a += V[i + k * LN] * mu[k] * Vi[k + j * LN];
-            lm->A[i + j * LN] = a;
-        }
-    lm->input = 0.0;
-    lm->steps = 0;
-}
-
-static rc_status lm_workspace_init(void *self, int64_t ncols, rc_tangent_ws *ws, rc_error *err)
-{
-    /* tanh: the dense panel, no packed copy of a coupling matrix */
-    return rc_tangent_ws_init(ws, LN, ncols, RC_PHI_TANH, err);
-}
-
-static void lm_initial_state(void *self, double *x)
-{
-    ((linear_map *)self)->steps = 0; /* every fresh run (the pilots of n_le = auto too) */
-    for (int i = 0; i < LN; ++i) x[i] = 1.0 + 0.1 * i;
-}
-
-static void lm_apply(linear_map *lm, double *X, int64_t ncols)
-{
-    for (int64_t c = 0; c < ncols; ++c) {
-        double *x = X + c * LN;
-        for (int i = 0; i < LN; ++i) {
-            double v = 0.0;
-            for (int j = 0; j < LN; ++j) v += lm->A[i + j * LN] * x[j];
-            lm->tmp[i] = v;
-        }
-        memcpy(x, lm->tmp, sizeof lm->tmp);
-    }
-}
-
-static void lm_step(void *self, int64_t s, double *X, int ntraj)
-{
-    linear_map *lm = self;
-    assert_int_equal(s, lm->steps); /* the driver hands out consecutive step indices */
-    lm_apply(lm, X, ntraj);
-    lm->steps++;
-}
-
-static void lm_tangent_step(void *self, int64_t s, double *W, int ntraj, int64_t m,
-                            rc_tangent_ws *ws)
-{
-    linear_map *lm = self;
-    assert_int_equal(s, lm->steps);
-    lm_apply(lm, W, ntraj + m); /* the Jacobian of a linear map is A itself */
-    lm->steps++;
-}
-
-static void lm_observable(void *self, const double *x, double *out) { memcpy(out, x, LN * sizeof *x); }
-
-static rc_lyap_model lm_model(linear_map *lm)
-{
-    linear_map_build(lm);
-    return (rc_lyap_model){.name = "linear",
-                           .self = lm,
-                           .N = LN,
-                           .dt = 1.0,
-                           .seed_ons = 7,
-                           .workspace_init = lm_workspace_init,
-                           .initial_state = lm_initial_state,
-                           .linearise = NULL,
-                           .step = lm_step,
-                           .tangent_step = lm_tangent_step,
-                           .observable = lm_observable,
-                           .input_state = &lm->input,
-                           .rate = NULL};
-}
+#define mu rc_test_linear_mu
+#define lm_model(lm) rc_test_linear_model(lm, 1.0)
 
 static void lm_params(rc_lyap_params *lp)
 {
@@ -145,6 +49,7 @@ static void test_linear_map_exponents(void **state)
     assert_true(fabs(res.lambda_mean * LN - h) < 1e-8);
     /* the step accounting: t_transient + (t_ons_transient + t_sim) steps of dt = 1 */
     assert_int_equal(lm.steps, 10 + 200 + 400);
+    assert_int_equal(lm.bad_steps, 0);
     assert_int_equal(res.n_intervals, 200);
     rc_lyap_result_free(&res);
 }

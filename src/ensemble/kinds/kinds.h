@@ -43,6 +43,25 @@ void rc_kind_lyap_for_task(rc_lyap_params *lp);
  * state is stored and checkpoint() ends the run. */
 int rc_kind_lyap_cancel_poll(void *ctx, int phase);
 
+/* The spectrum kind's result columns (spectrum.c); kinds that run the method on another model
+ * (model_spectrum.c) store the same columns first, so readers treat them alike. */
+extern const rc_result_column *const rc_spectrum_results;
+extern const int rc_spectrum_n_results;
+
+/* Runs the method through run(ctx, lp, res, err) with the task's cancellation and mid-task
+ * checkpoints (cancel->checkpoint_path), and fills out's first rc_spectrum_n_results cells;
+ * release with rc_kind_spectrum_output_free. */
+typedef rc_status (*rc_kind_lyap_run_fn)(void *ctx, const rc_lyap_params *lp,
+                                         rc_lyap_result *res, rc_error *err);
+rc_status rc_kind_spectrum_execute(rc_kind_lyap_run_fn run, void *ctx, const rc_lyap_params *lp,
+                                   const rc_task_cancel *cancel, rc_task_output *out,
+                                   rc_error *err);
+void rc_kind_spectrum_output_free(rc_task_output *out);
+/* The largest shape of spectrum result column col for m exponents and n_trace trace points;
+ * the trace points a run with these options produces. */
+void rc_kind_spectrum_result_dims(int64_t m, int64_t n_trace, int col, int64_t dims[2]);
+int64_t rc_kind_trace_points(const rc_lyap_params *lp);
+
 /* Structured-network parameter columns (model.h), shared by every kind that draws a network;
  * enumerations are stored as their codes (docs/archive.md). */
 #define RC_STRUCT_PARAM_COLUMNS(T, M)                                                           \
@@ -95,6 +114,21 @@ int rc_kind_lyap_cancel_poll(void *ctx, int phase);
     {"seed_noise", RC_COL_U64, offsetof(T, M.seed_noise), "noise and common-input seed"},      \
     RC_STRUCT_PARAM_COLUMNS(T, M)
 
+/* The Lyapunov run options of every kind that runs the method on one model. */
+#define RC_LYAP_PARAM_COLUMNS(T, M)\
+    {"t_sim", RC_COL_F64, offsetof(T, M.t_sim), "accumulation time"},\
+    {"t_ons", RC_COL_F64, offsetof(T, M.t_ons), "reorthonormalisation interval"},\
+    {"t_transient", RC_COL_F64, offsetof(T, M.t_transient), "trajectory transient"},\
+    {"t_ons_transient", RC_COL_F64, offsetof(T, M.t_ons_transient), "orthonormal-system transient"},\
+    {"n_le", RC_COL_I64, offsetof(T, M.n_le), "exponents requested (N for 'all', -1 for 'auto')"},\
+    {"finite_perturbation", RC_COL_INT, offsetof(T, M.finite_perturbation), "1: finite-perturbation lambda_1"},\
+    {"pca", RC_COL_INT, offsetof(T, M.pca), "1: PCA dimensions"},\
+    {"lyapvec_pr", RC_COL_INT, offsetof(T, M.lyapvec_pr), "1: Lyapunov-vector participation ratio"},\
+    {"n_trace", RC_COL_INT, offsetof(T, M.n_trace), "trace points requested"},\
+    {"n_boot", RC_COL_INT, offsetof(T, M.n_boot), "bootstrap replicates"},\
+    {"reorth", RC_COL_INT, offsetof(T, M.reorth), "reorthonormalisation requested: 0 auto, 1 Householder, 2 CholeskyQR2"},\
+    {"single_precision", RC_COL_INT, offsetof(T, M.single_precision), "1: tangent vectors in single precision"}
+
 /* The descriptor fields a kind fills from its own definitions named <prefix>_<field>: the types
  * <prefix>_config, the column tables <prefix>_params and <prefix>_results, and the functions. */
 #define RC_TASK_KIND_FUNCTIONS(prefix)                                                        \
@@ -106,6 +140,11 @@ int rc_kind_lyap_cancel_poll(void *ctx, int phase);
     .config_set = prefix##_config_set, .make_task = prefix##_make_task,                        \
     .estimate = prefix##_estimate, .result_dims = prefix##_result_dims, .run = prefix##_run,   \
     .output_free = prefix##_output_free, .describe = prefix##_describe
+
+/* The spectrum kind of model `model` of the model registry (model_kind.h), made once per model
+ * from its descriptor (model_spectrum.c); NULL for the rate network, which has its own kind,
+ * and when the model cannot be described (too many columns or models). */
+const rc_task_kind *rc_kind_model_spectrum(int model);
 
 /* The kind descriptors, one per file (registry.c lists them in archive kind-code order). */
 extern const rc_task_kind rc_kind_spectrum, rc_kind_gcrit, rc_kind_coherence, rc_kind_eigs,

@@ -101,7 +101,8 @@ static const rc_result_column spectrum_results[SR_COUNT] = {
     [SR_GRID_ROWS] = {"grid_rows", RC_COL_I64, 0, "process rows Pr of the grid the task ran on (1: one rank)"},
     [SR_GRID_COLS] = {"grid_cols", RC_COL_I64, 0, "process columns Pc of the grid the task ran on"},
 };
-
+const rc_result_column *const rc_spectrum_results = spectrum_results;
+const int rc_spectrum_n_results = SR_COUNT;
 
 #define SP_FIELD(f) offsetof(rc_spectrum_task, f)
 static const rc_param_column spectrum_params[] = {
@@ -121,33 +122,19 @@ static const rc_param_column spectrum_params[] = {
     {"seed_ons", RC_COL_U64, SP_FIELD(model.seed_ons), "orthonormal-system and bootstrap seed"},
     {"seed_noise", RC_COL_U64, SP_FIELD(model.seed_noise), "noise and common-input seed"},
     RC_STRUCT_PARAM_COLUMNS(rc_spectrum_task, model),
-    {"t_sim", RC_COL_F64, SP_FIELD(lyap.t_sim), "accumulation time"},
-    {"t_ons", RC_COL_F64, SP_FIELD(lyap.t_ons), "reorthonormalisation interval"},
-    {"t_transient", RC_COL_F64, SP_FIELD(lyap.t_transient), "trajectory transient"},
-    {"t_ons_transient", RC_COL_F64, SP_FIELD(lyap.t_ons_transient), "orthonormal-system transient"},
-    {"n_le", RC_COL_I64, SP_FIELD(lyap.n_le), "exponents requested (N for 'all', -1 for 'auto')"},
-    {"finite_perturbation", RC_COL_INT, SP_FIELD(lyap.finite_perturbation), "1: finite-perturbation lambda_1"},
-    {"pca", RC_COL_INT, SP_FIELD(lyap.pca), "1: PCA dimensions"},
-    {"lyapvec_pr", RC_COL_INT, SP_FIELD(lyap.lyapvec_pr), "1: Lyapunov-vector participation ratio"},
-    {"n_trace", RC_COL_INT, SP_FIELD(lyap.n_trace), "trace points requested"},
-    {"n_boot", RC_COL_INT, SP_FIELD(lyap.n_boot), "bootstrap replicates"},
-    {"reorth", RC_COL_INT, SP_FIELD(lyap.reorth), "reorthonormalisation requested: 0 auto, 1 Householder, 2 CholeskyQR2"},
-    {"single_precision", RC_COL_INT, SP_FIELD(lyap.single_precision), "1: tangent vectors in single precision"},
+    RC_LYAP_PARAM_COLUMNS(rc_spectrum_task, lyap),
 };
 #undef SP_FIELD
 
-static int64_t spectrum_trace_points(const rc_spectrum_task *t)
+int64_t rc_kind_trace_points(const rc_lyap_params *lp)
 {
     /* as rc_lyap_run: min(n_trace, accumulated intervals) */
-    const int64_t n_int = (int64_t)floor(t->lyap.t_sim / t->lyap.t_ons + 1e-9);
-    return t->lyap.n_trace < n_int ? t->lyap.n_trace : n_int;
+    const int64_t n_int = (int64_t)floor(lp->t_sim / lp->t_ons + 1e-9);
+    return lp->n_trace < n_int ? lp->n_trace : n_int;
 }
 
-static void spectrum_result_dims(const void *params, int col, int64_t dims[2])
+void rc_kind_spectrum_result_dims(int64_t m, int64_t n_trace, int col, int64_t dims[2])
 {
-    const rc_spectrum_task *t = params;
-    /* n_le = auto (RC_NLE_AUTO) chooses m <= N at run time */
-    const int64_t m = t->lyap.n_le > 0 ? t->lyap.n_le : t->model.N, nt = spectrum_trace_points(t);
     dims[0] = 1;
     dims[1] = 1;
     switch (col) {
@@ -155,13 +142,21 @@ static void spectrum_result_dims(const void *params, int col, int64_t dims[2])
         dims[1] = 2;
         break;
     case SR_LAMBDA: dims[1] = m; break;
-    case SR_TRACE_T: case SR_TRACE_H: dims[1] = nt; break;
+    case SR_TRACE_T: case SR_TRACE_H: dims[1] = n_trace; break;
     case SR_TRACE_LAMBDA:
-        dims[0] = nt;
+        dims[0] = n_trace;
         dims[1] = m;
         break;
     default: break;
     }
+}
+
+static void spectrum_result_dims(const void *params, int col, int64_t dims[2])
+{
+    const rc_spectrum_task *t = params;
+    /* n_le = auto (RC_NLE_AUTO) chooses m <= N at run time */
+    const int64_t m = t->lyap.n_le > 0 ? t->lyap.n_le : t->model.N;
+    rc_kind_spectrum_result_dims(m, rc_kind_trace_points(&t->lyap), col, dims);
 }
 
 typedef struct {
@@ -213,24 +208,25 @@ static void spectrum_output_free(rc_task_output *out)
     out->owner = NULL;
 }
 
+void rc_kind_spectrum_output_free(rc_task_output *out) { spectrum_output_free(out); }
+
 static void spectrum_pack(spectrum_output *o, int Pr, int Pc, rc_task_output *out);
 
-static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
-                              rc_task_output *out, rc_error *err)
+/* The method through run(ctx, ...) with the task's cancellation and mid-task checkpoints
+ * (kinds.h); the spectrum columns into out. */
+rc_status rc_kind_spectrum_execute(rc_kind_lyap_run_fn run, void *ctx,
+                                   const rc_lyap_params *task_lp, const rc_task_cancel *cancel,
+                                   rc_task_output *out, rc_error *err)
 {
-    const rc_spectrum_task *t = params;
     memset(out, 0, sizeof *out);
-    rc_network net;
-    RC_TRY(rc_network_create(&net, &t->model, err));
     spectrum_output *o = rc_calloc(1, sizeof *o, "spectrum result", err);
     rc_kind_lyap_cancel *cc = rc_calloc(1, sizeof *cc, "cancellation context", err);
     if (!o || !cc) {
         free(o);
         free(cc);
-        rc_network_free(&net);
         return RC_ERR_NOMEM;
     }
-    rc_lyap_params lp = t->lyap;
+    rc_lyap_params lp = *task_lp;
     rc_lyap_state stored;
     memset(&stored, 0, sizeof stored);
     if (cancel && cancel->requested) {
@@ -246,7 +242,7 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
             if (spectrum_stored_state(cancel, &stored)) lp.resume = &stored;
         }
     }
-    rc_status st = rc_lyap_run(&net, &lp, &o->res, err);
+    rc_status st = run(ctx, &lp, &o->res, err);
     if (st == RC_ERR_INPUT && lp.resume) {
         /* a stored state this run cannot use (e.g. from a build with another layout): the
          * task starts afresh rather than failing */
@@ -254,10 +250,9 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
                      cancel->checkpoint_path, err ? err->msg : "");
         remove(cancel->checkpoint_path);
         lp.resume = NULL;
-        st = rc_lyap_run(&net, &lp, &o->res, err);
+        st = run(ctx, &lp, &o->res, err);
     }
     rc_checkpoint_state_free(&stored);
-    rc_network_free(&net);
     free(cc);
     if (st == RC_OK && o->res.resumed_after > 0)
         rc_task_note(cancel, "%s: resumed from its checkpoint after interval %lld of %lld",
@@ -270,6 +265,24 @@ static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
     }
     spectrum_pack(o, 1, 1, out);
     return RC_OK;
+}
+
+static rc_status spectrum_run_network(void *ctx, const rc_lyap_params *lp, rc_lyap_result *res,
+                                      rc_error *err)
+{
+    return rc_lyap_run(ctx, lp, res, err);
+}
+
+static rc_status spectrum_run(const void *params, const rc_task_cancel *cancel,
+                              rc_task_output *out, rc_error *err)
+{
+    const rc_spectrum_task *t = params;
+    memset(out, 0, sizeof *out);
+    rc_network net;
+    RC_TRY(rc_network_create(&net, &t->model, err));
+    rc_status st = rc_kind_spectrum_execute(spectrum_run_network, &net, &t->lyap, cancel, out, err);
+    rc_network_free(&net);
+    return st;
 }
 
 /* The output of a spectrum task from a finished result computed elsewhere (the distributed

@@ -24,6 +24,9 @@ rc_status rc_split_h5_spec(const char *spec, const char *what, char *file, size_
 void rc_path_dir(const char *path, char *dir, size_t len);
 
 /* Key normalisation: lower-case '-' form, at most len-1 chars. */
+/* A size in bytes: "12G", "512M", "1.5e9" (binary K, M, G, T suffixes, optional "B"/"iB"). */
+rc_status rc_parse_size(const char *s, const char *what, double *out, rc_error *err);
+
 void rc_option_normalize(const char *key, char *out, size_t len);
 
 #endif

@@ -192,6 +192,9 @@ typedef struct {
 
 typedef struct {
     int kind;                 /* index into the kind table */
+    char name[RC_JOB_KEY_LEN];/* the section as written ([spectrum] with model = lstm: kind
+                                 spectrum_lstm, name spectrum) */
+    char model[RC_JOB_KEY_LEN];/* the model = NAME of the section, "" if none */
     int line;                 /* line of the [section] header */
     int n_keys;
     rc_job_key *keys;

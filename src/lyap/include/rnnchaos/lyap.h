@@ -147,6 +147,9 @@ typedef struct {
 } rc_lyap_cost;
 rc_lyap_cost rc_lyap_cost_model(const rc_model_params *mp, const rc_lyap_params *lp);
 /* Bytes per rank the task needs (J, Q, work, local-exponent series, covariances). */
+/* The engine's own memory (panel, series, PCA) for a model of state dimension D, without the
+ * model's matrices (rc_model_kind.model_bytes adds those). */
+double rc_lyap_engine_bytes(int64_t D, const rc_lyap_params *lp);
 double rc_lyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp);
 
 #endif

@@ -35,10 +35,12 @@ typedef struct rc_model_kind {
     /* The archive's parameter columns of the model (offsets into the config), N first. */
     const rc_param_column *columns;
     int n_columns;
-    /* Defaults, with every stream seed derived from seed. */
+    /* Defaults, with the base seed (the model's --seed option) set to seed. */
     void (*config_default)(void *config, uint64_t seed);
-    /* Sets every stream seed from the base seed plus the realisation index (job files). */
-    void (*config_seed)(void *config, uint64_t seed, uint64_t realization);
+    /* Sets every stream seed from the configuration's base seed and its per-stream overrides,
+     * plus the realisation index (0 on the command line; job files add it to every stream, as
+     * for the rate network). */
+    void (*config_seed)(void *config, uint64_t realization);
     /* Checks the whole configuration; the message names the option (RC_ERR_INPUT). */
     rc_status (*validate)(const void *config, rc_error *err);
     /* Units N (the size swept and fitted) and the dimension of the state (2N for an LSTM). */

@@ -1,0 +1,144 @@
+/* rnnchaos spectrum --model NAME: the Lyapunov spectrum of one network of a model other than the
+ * rate network (model_kind.h), on one process.  The model's options come from its own table;
+ * the run options, the JSON keys and the summary rows are those of rate networks
+ * (spectrum_report.c), plus the state dimension and D per state dimension. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rnnchaos/cli.h"
+#include "rnnchaos/lyap_options.h"
+#include "rnnchaos/memcheck.h"
+#include "rnnchaos/parse.h"
+#include "spectrum_report.h"
+
+typedef struct {
+    const rc_model_kind *mk;
+    _Alignas(8) unsigned char config[RC_MODEL_CONFIG_MAX];
+    rc_lyap_params lp;
+    int json, help;
+    double mem_per_rank;
+} model_args;
+
+static void print_help(const rc_model_kind *mk)
+{
+    _Alignas(8) unsigned char config[RC_MODEL_CONFIG_MAX];
+    mk->config_default(config, 1);
+    printf("usage: rnnchaos spectrum --model %s [model options] [run options] [--json]\n\n"
+           "Lyapunov spectrum of one %s network (%s) on one process; times (--t-sim,\n"
+           "--t-ons, transients) are in units of its step dt = %g. The run options and the\n"
+           "output are those of rate networks (rnnchaos spectrum --help), plus state_dim and\n"
+           "dim_ky_per_dim (D per state dimension).\nModel options:\n",
+           mk->name, mk->name, mk->doc, mk->dt(config));
+    for (size_t i = 0; i < mk->n_opts; ++i)
+        printf("  --%-16s %s\n", mk->opts[i].name, mk->opts[i].doc ? mk->opts[i].doc : "");
+    printf("--mem-per-rank SIZE[K|M|G]: refuse a run that would not fit, before any work.\n");
+}
+
+static rc_status parse_args(const rc_model_kind *mk, int argc, char **argv, model_args *a,
+                            rc_error *err)
+{
+    static const char *const flags[] = {"json", "help", NULL};
+    memset(a, 0, sizeof *a);
+    a->mk = mk;
+    mk->config_default(a->config, 1);
+    rc_lyap_params_default(&a->lp);
+    rc_argiter it;
+    rc_argiter_init(&it, argc, argv, flags);
+    int r;
+    while ((r = rc_argiter_next(&it, err)) > 0) {
+        char norm[128];
+        rc_option_normalize(it.key, norm, sizeof norm);
+        if (strcmp(norm, "json") == 0)
+            a->json = 1;
+        else if (strcmp(norm, "help") == 0)
+            a->help = 1;
+        else if (strcmp(norm, "model") == 0)
+            continue; /* chose this path */
+        else if (strcmp(norm, "mem-per-rank") == 0)
+            RC_TRY(rc_parse_size(it.value, "--mem-per-rank", &a->mem_per_rank, err));
+        else if (strcmp(norm, "grid") == 0 || strcmp(norm, "block-size") == 0)
+            return rc_fail(err, RC_ERR_INPUT, "--%s: the %s model runs on one process (process "
+                           "grids are for rate networks)", norm, mk->name);
+        else if (rc_model_kind_has_key(mk, it.key))
+            RC_TRY(rc_model_kind_set(mk, a->config, it.key, it.value, err));
+        else if (rc_lyap_params_has_key(it.key))
+            RC_TRY(rc_lyap_params_set(&a->lp, it.key, it.value, err));
+        else
+            return rc_fail(err, RC_ERR_INPUT, "unknown option --%s (see rnnchaos spectrum --model "
+                           "%s --help)", it.key, mk->name);
+    }
+    if (r < 0) return err->status;
+    mk->config_seed(a->config, 0);
+    return RC_OK;
+}
+
+static json_t *model_json(const model_args *a, const rc_lyap_result *r)
+{
+    const rc_model_kind *mk = a->mk;
+    const int64_t D = mk->state_dim(a->config);
+    json_t *o = json_object();
+    json_object_set_new(o, "model", json_string(mk->name));
+    json_object_set_new(o, "N", json_integer(mk->units(a->config)));
+    json_object_set_new(o, "state_dim", json_integer(D));
+    json_object_set_new(o, "dt", json_real(mk->dt(a->config)));
+    /* the model's parameters under their column names */
+    json_t *params = json_object();
+    for (int c = 0; c < mk->n_columns; ++c) {
+        const rc_param_column *col = &mk->columns[c];
+        const unsigned char *field = a->config + col->offset;
+        json_t *v = NULL;
+        switch (col->type) {
+        case RC_COL_F64: v = rc_json_number(*(const double *)field); break;
+        case RC_COL_I64: v = json_integer(*(const int64_t *)field); break;
+        case RC_COL_U64: v = json_integer((json_int_t)*(const uint64_t *)field); break;
+        case RC_COL_INT: v = json_integer(*(const int *)field); break;
+        default: break;
+        }
+        if (v) json_object_set_new(params, col->name, v);
+    }
+    json_object_set_new(o, "params", params);
+    rc_spectrum_result_json(o, &a->lp, r);
+    json_object_set_new(o, "dim_ky_per_dim", rc_json_number(r->dim_ky / (double)D));
+    json_object_set_new(o, "wall_s", json_real(r->wall_s));
+    return o;
+}
+
+int rc_cmd_spectrum_model(const rc_model_kind *mk, int argc, char **argv)
+{
+    rc_error err;
+    rc_error_clear(&err);
+    model_args a;
+    if (parse_args(mk, argc, argv, &a, &err) != RC_OK) return rc_cli_report("spectrum", &err);
+    if (a.help) {
+        print_help(mk);
+        return 0;
+    }
+    const int64_t D = mk->state_dim(a.config);
+    const double dt = mk->dt(a.config);
+    if (mk->validate(a.config, &err) != RC_OK || rc_lyap_params_check(&a.lp, D, dt, dt, &err) != RC_OK ||
+        rc_cli_check_memory(D, mk->model_bytes(a.config) + rc_lyap_engine_bytes(D, &a.lp),
+                            a.mem_per_rank, "lower N or --n-le", &err) != RC_OK)
+        return rc_cli_report("spectrum", &err);
+    rc_lyap_model model;
+    if (mk->create(a.config, &a.lp, &model, &err) != RC_OK) return rc_cli_report("spectrum", &err);
+    rc_lyap_result res;
+    rc_status st = rc_lyap_run_model(&model, &a.lp, &res, &err);
+    mk->destroy(&model);
+    int code = 0;
+    if (st != RC_OK) {
+        code = rc_cli_report("spectrum", &err);
+    } else if (a.json) {
+        code = rc_json_emit(model_json(&a, &res));
+    } else {
+        char desc[256] = "";
+        mk->describe(a.config, desc, sizeof desc);
+        printf("Lyapunov spectrum: %s model, %s, state dimension %lld, %lld exponents over %g "
+               "steps\n", mk->name, desc, (long long)D, (long long)res.m, res.t_accumulated / dt);
+        rc_spectrum_result_print(&res, NAN);
+        printf("  %-22s %12.6g\n", "dim_ky / state_dim", res.dim_ky / (double)D);
+    }
+    rc_lyap_result_free(&res);
+    return code;
+}
