@@ -51,6 +51,12 @@ expect_error '[run]\nmax_failures = 1\nmax-failures = 2\n[spectrum]\nN = 20\n' '
 expect_error '[spectrum] junk\nN = 20\n' 'bad.ini:1: text after the section header [spectrum]'
 expect_error '[spectrum]\nN = 20\ndt = 0.1\nt_ons = 0.25\n' 'bad.ini:4: t_ons: '
 expect_error '[run]\nranks_per_dist_task = 0\n[spectrum]\nN = 20\n' 'bad.ini:2: ranks_per_dist_task: expected one integer between 1 and'
+# model = NAME chooses the spectrum kind of a model (model_kind.h): one per section, a known one,
+# only where the kind exists, and a section per kind
+expect_error '[spectrum]\nN = 20\nmodel = banana\n' "bad.ini:3: model: unknown model 'banana' for [spectrum] (models: rate"
+expect_error '[spectrum]\nN = 20\nmodel = rate, rate\n' 'bad.ini:3: model: one model per section'
+expect_error '[gcrit]\nN = 20\nmodel = banana\n' "bad.ini:3: model: unknown model 'banana' for [gcrit] (models: rate)"
+expect_error '[spectrum]\nN = 20\nmodel = rate\n[spectrum_rate]\nN = 20\n' 'bad.ini:4: unknown section [spectrum_rate]'
 # usage errors
 expect_error '[spectrum]\nN = 20\n' 'unknown option --frobnicate' --frobnicate
 expect_error '[spectrum]\nN = 20\n' '--resume and --dry-run' --resume --dry-run
