@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rnnchaos/autocorr.h"
 #include "rnnchaos/cli.h"
 #include "rnnchaos/lyap_options.h"
 #include "rnnchaos/memcheck.h"
@@ -17,6 +18,7 @@ typedef struct {
     const rc_model_kind *mk;
     _Alignas(8) unsigned char config[RC_MODEL_CONFIG_MAX];
     rc_lyap_params lp;
+    rc_autocorr_params autocorr;
     int json, help;
     double mem_per_rank;
 } model_args;
@@ -33,6 +35,8 @@ static void print_help(const rc_model_kind *mk)
            mk->name, mk->name, mk->doc, mk->dt(config));
     for (size_t i = 0; i < mk->n_opts; ++i)
         printf("  --%-16s %s\n", mk->opts[i].name, mk->opts[i].doc ? mk->opts[i].doc : "");
+    printf("  --%-16s %s [%d]\n", rc_autocorr_opts[0].name, rc_autocorr_opts[0].doc,
+           RC_AUTOCORR_LAGS_DEFAULT);
     printf("--mem-per-rank SIZE[K|M|G]: refuse a run that would not fit, before any work.\n");
 }
 
@@ -44,6 +48,7 @@ static rc_status parse_args(const rc_model_kind *mk, int argc, char **argv, mode
     a->mk = mk;
     mk->config_default(a->config, 1);
     rc_lyap_params_default(&a->lp);
+    a->autocorr.lags = RC_AUTOCORR_LAGS_DEFAULT;
     rc_argiter it;
     rc_argiter_init(&it, argc, argv, flags);
     int r;
@@ -63,6 +68,8 @@ static rc_status parse_args(const rc_model_kind *mk, int argc, char **argv, mode
                            "grids are for rate networks)", norm, mk->name);
         else if (rc_model_kind_has_key(mk, it.key))
             RC_TRY(rc_model_kind_set(mk, a->config, it.key, it.value, err));
+        else if (rc_opt_find(rc_autocorr_opts, RC_OPT_COUNT(rc_autocorr_opts), it.key))
+            RC_TRY(rc_opt_set(rc_autocorr_opts, &a->autocorr, it.value, err));
         else if (rc_lyap_params_has_key(it.key))
             RC_TRY(rc_lyap_params_set(&a->lp, it.key, it.value, err));
         else
@@ -74,7 +81,7 @@ static rc_status parse_args(const rc_model_kind *mk, int argc, char **argv, mode
     return RC_OK;
 }
 
-static json_t *model_json(const model_args *a, const rc_lyap_result *r)
+static json_t *model_json(const model_args *a, const rc_lyap_result *r, const double *autocorr)
 {
     const rc_model_kind *mk = a->mk;
     const int64_t D = mk->state_dim(a->config);
@@ -101,6 +108,8 @@ static json_t *model_json(const model_args *a, const rc_lyap_result *r)
     json_object_set_new(o, "params", params);
     rc_spectrum_result_json(o, &a->lp, r);
     json_object_set_new(o, "dim_ky_per_dim", rc_json_number(r->dim_ky / (double)D));
+    if (a->autocorr.lags > 0)
+        json_object_set_new(o, "autocorr_h", rc_json_array(autocorr, a->autocorr.lags + 1));
     json_object_set_new(o, "wall_s", json_real(r->wall_s));
     return o;
 }
@@ -121,16 +130,33 @@ int rc_cmd_spectrum_model(const rc_model_kind *mk, int argc, char **argv)
         rc_cli_check_memory(D, mk->model_bytes(a.config) + rc_lyap_engine_bytes(D, &a.lp),
                             a.mem_per_rank, "lower N or --n-le", &err) != RC_OK)
         return rc_cli_report("spectrum", &err);
+    const int64_t L = a.autocorr.lags;
+    rc_autocorr ac;
+    double *autocorr = calloc((size_t)L + 1, sizeof(double));
+    if (!autocorr || rc_autocorr_init(&ac, mk->units(a.config), L, &err) != RC_OK) {
+        free(autocorr);
+        rc_fail(&err, RC_ERR_NOMEM, "out of memory (autocorrelation)");
+        return rc_cli_report("spectrum", &err);
+    }
+    if (L > 0) {
+        a.lp.observer = rc_autocorr_observe;
+        a.lp.observer_ctx = &ac;
+    }
     rc_lyap_model model;
-    if (mk->create(a.config, &a.lp, &model, &err) != RC_OK) return rc_cli_report("spectrum", &err);
     rc_lyap_result res;
-    rc_status st = rc_lyap_run_model(&model, &a.lp, &res, &err);
-    mk->destroy(&model);
+    memset(&res, 0, sizeof res);
+    rc_status st = mk->create(a.config, &a.lp, &model, &err);
+    if (st == RC_OK) {
+        st = rc_lyap_run_model(&model, &a.lp, &res, &err);
+        mk->destroy(&model);
+    }
+    rc_autocorr_result(&ac, autocorr);
+    rc_autocorr_free(&ac);
     int code = 0;
     if (st != RC_OK) {
         code = rc_cli_report("spectrum", &err);
     } else if (a.json) {
-        code = rc_json_emit(model_json(&a, &res));
+        code = rc_json_emit(model_json(&a, &res, autocorr));
     } else {
         char desc[256] = "";
         mk->describe(a.config, desc, sizeof desc);
@@ -138,7 +164,11 @@ int rc_cmd_spectrum_model(const rc_model_kind *mk, int argc, char **argv)
                "steps\n", mk->name, desc, (long long)D, (long long)res.m, res.t_accumulated / dt);
         rc_spectrum_result_print(&res, NAN);
         printf("  %-22s %12.6g\n", "dim_ky / state_dim", res.dim_ky / (double)D);
+        if (L >= 10)
+            printf("  %-22s %12.6g   (C(1) = %.6g)\n", "autocorr. of h, C(10)", autocorr[10],
+                   autocorr[1]);
     }
+    free(autocorr);
     rc_lyap_result_free(&res);
     return code;
 }

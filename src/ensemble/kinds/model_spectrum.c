@@ -11,24 +11,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rnnchaos/autocorr.h"
 #include "rnnchaos/model_kind.h"
 
 /* The section's working config and the task's parameters alike. */
 typedef struct {
     int model; /* index in the model registry */
     rc_lyap_params lyap;
+    rc_autocorr_params autocorr;
     _Alignas(8) unsigned char config[RC_MODEL_CONFIG_MAX];
 } model_task;
 
 _Static_assert(sizeof(model_task) <= RC_TASK_PARAMS_MAX, "task params too large");
 
-static const rc_param_column lyap_columns[] = {RC_LYAP_PARAM_COLUMNS(model_task, lyap)};
+static const rc_param_column lyap_columns[] = {
+    RC_LYAP_PARAM_COLUMNS(model_task, lyap),
+    {"autocorr_lags", RC_COL_INT, offsetof(model_task, autocorr.lags), "lags (steps) of autocorr_h"},
+};
 #define N_LYAP_COLUMNS ((int)(sizeof lyap_columns / sizeof lyap_columns[0]))
 
-enum { MS_STATE_DIM, MS_D_PER_DIM, MS_EXTRA };
+enum { MS_STATE_DIM, MS_D_PER_DIM, MS_AUTOCORR, MS_EXTRA };
 static const rc_result_column extra_results[MS_EXTRA] = {
     [MS_STATE_DIM] = {"state_dim", RC_COL_I64, 0, "dimension of the state (2N for an LSTM)"},
     [MS_D_PER_DIM] = {"dim_ky_per_dim", RC_COL_F64, 0, "Kaplan-Yorke dimension per state dimension, D / state_dim"},
+    [MS_AUTOCORR] = {"autocorr_h", RC_COL_F64, 1, "normalised autocorrelation of h (the first N state components) at lags 0..autocorr_lags steps, over the accumulation (after a resume: its resumed part)"},
 };
 
 #define MAX_MODEL_COLUMNS 64
@@ -55,11 +61,13 @@ static void slot_config_default(int s, void *config, uint64_t seed)
     t->model = slots[s].model;
     slots[s].mk->config_default(t->config, seed);
     rc_lyap_params_default(&t->lyap);
+    t->autocorr.lags = RC_AUTOCORR_LAGS_DEFAULT;
 }
 
 static int slot_has_key(int s, const char *key)
 {
-    return rc_model_kind_has_key(slots[s].mk, key) || rc_lyap_params_has_key(key);
+    return rc_model_kind_has_key(slots[s].mk, key) || rc_lyap_params_has_key(key) ||
+           rc_opt_find(rc_autocorr_opts, RC_OPT_COUNT(rc_autocorr_opts), key);
 }
 
 /* config_default and has_key receive no descriptor: one pair of entry points per slot. */
@@ -85,6 +93,8 @@ static rc_status ms_config_set(void *config, const char *key, const char *value,
     model_task *t = config;
     const rc_model_kind *mk = task_model(t);
     if (rc_model_kind_has_key(mk, key)) return rc_model_kind_set(mk, t->config, key, value, err);
+    const rc_opt *o = rc_opt_find(rc_autocorr_opts, RC_OPT_COUNT(rc_autocorr_opts), key);
+    if (o) return rc_opt_set(o, &t->autocorr, value, err);
     return rc_lyap_params_set(&t->lyap, key, value, err);
 }
 
@@ -127,6 +137,11 @@ static void ms_result_dims(const void *params, int col, int64_t dims[2])
 {
     const model_task *t = params;
     const int64_t m = t->lyap.n_le > 0 ? t->lyap.n_le : ms_state_dim(t);
+    if (col == rc_spectrum_n_results + MS_AUTOCORR) {
+        dims[0] = 1;
+        dims[1] = t->autocorr.lags + 1;
+        return;
+    }
     rc_kind_spectrum_result_dims(m, rc_kind_trace_points(&t->lyap), col, dims);
 }
 
@@ -143,21 +158,60 @@ static double spectrum_cell(const rc_task_output *out, const char *name)
     return NAN;
 }
 
+/* The spectrum kind's output plus the autocorrelation this kind adds. */
+typedef struct {
+    void *spectrum;
+    double *autocorr;
+} ms_output;
+
+static void ms_output_free(rc_task_output *out)
+{
+    ms_output *o = out->owner;
+    if (!o) return;
+    out->owner = o->spectrum;
+    rc_kind_spectrum_output_free(out);
+    free(o->autocorr);
+    free(o);
+}
+
 static rc_status ms_run(const void *params, const rc_task_cancel *cancel, rc_task_output *out,
                         rc_error *err)
 {
     const model_task *t = params;
     const rc_model_kind *mk = task_model(t);
     memset(out, 0, sizeof *out);
+    const int64_t L = t->autocorr.lags;
+    ms_output *o = rc_calloc(1, sizeof *o, "task output", err);
+    if (!o) return RC_ERR_NOMEM;
+    rc_autocorr ac;
     rc_lyap_model model;
-    RC_TRY(mk->create(t->config, &t->lyap, &model, err));
-    rc_status st = rc_kind_spectrum_execute(ms_run_model, &model, &t->lyap, cancel, out, err);
-    mk->destroy(&model);
-    if (st != RC_OK) return st;
+    rc_status st = rc_autocorr_init(&ac, mk->units(t->config), L, err);
+    if (st == RC_OK) o->autocorr = rc_calloc((size_t)L + 1, sizeof(double), "autocorrelation", err);
+    if (st == RC_OK && !o->autocorr) st = RC_ERR_NOMEM;
+    if (st == RC_OK) st = mk->create(t->config, &t->lyap, &model, err);
+    if (st == RC_OK) {
+        rc_lyap_params lp = t->lyap;
+        if (L > 0) {
+            lp.observer = rc_autocorr_observe;
+            lp.observer_ctx = &ac;
+        }
+        st = rc_kind_spectrum_execute(ms_run_model, &model, &lp, cancel, out, err);
+        mk->destroy(&model);
+    }
+    if (st == RC_OK) rc_autocorr_result(&ac, o->autocorr);
+    rc_autocorr_free(&ac);
+    if (st != RC_OK) {
+        free(o->autocorr);
+        free(o);
+        return st;
+    }
     const int64_t D = mk->state_dim(t->config);
     rc_cell *extra = out->cells + rc_spectrum_n_results;
     extra[MS_STATE_DIM].i = D;
     extra[MS_D_PER_DIM].f = spectrum_cell(out, "dim_ky") / (double)D;
+    extra[MS_AUTOCORR] = (rc_cell){0, 0, o->autocorr, {1, L + 1}, NULL};
+    o->spectrum = out->owner;
+    out->owner = o;
     return RC_OK;
 }
 
@@ -203,7 +257,7 @@ const rc_task_kind *rc_kind_model_spectrum(int model)
         .estimate = ms_estimate,
         .result_dims = ms_result_dims,
         .run = ms_run,
-        .output_free = rc_kind_spectrum_output_free,
+        .output_free = ms_output_free,
         .describe = ms_describe,
         .polls_every_step = 1,
     };
