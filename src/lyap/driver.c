@@ -105,6 +105,10 @@ rc_status rc_lyap_run_auto(int64_t N, const rc_lyap_params *lp, rc_lyap_fixed_fn
         return auto_final(N, lp, run_fixed, ctx, (int64_t)h->data[1], (int64_t)a->data[0],
                           a->data[1], t_start, res, err);
     }
+    /* the pilots' factors are not the result's, and a doubled m would change m mid-stream */
+    RC_CHECK(!lp->on_qr, err, RC_ERR_INPUT,
+             "--n-le auto: not available when the QR factors are consumed (gradients, CLVs); "
+             "give a number of exponents");
     rc_lyap_params pilot = *lp;
     pilot.checkpoint = NULL;
     if (lp->observer) {
@@ -183,11 +187,28 @@ static double fp_renormalise(const rc_lyap_backend *b, double d0)
     return rc_fp_twin_renormalise(b->W, b->W + b->N, b->N, d0);
 }
 
+/* lp->on_qr after interval k of phase 1 or 2 (lyap.h). */
+static rc_status offer_qr(rc_lyap_backend *b, const rc_lyap_params *lp, int phase, int64_t k,
+                          rc_error *err)
+{
+    if (!lp->on_qr) return RC_OK;
+    const double *R = NULL, *Q = NULL;
+    RC_TRY(b->qr_factors(b->self, &R, &Q, err));
+    RC_CHECK(!lp->on_qr(lp->on_qr_ctx, phase, k, R, Q, b->N, b->m), err, RC_ERR_SIGNAL,
+             "stopped by the QR-factor consumer after interval %lld of the %s", (long long)k,
+             phase == 1 ? "orthonormal-system transient" : "accumulation");
+    return RC_OK;
+}
+
 rc_status rc_lyap_drive(rc_lyap_backend *b, const rc_lyap_params *lp, rc_lyap_result *res,
                         rc_error *err)
 {
     const double t_start = rc_wall_seconds();
     memset(res, 0, sizeof *res);
+    /* the same verdict on every rank: nothing collective has happened yet */
+    RC_CHECK(!lp->on_qr || b->qr_factors, err, RC_ERR_INPUT,
+             "the QR factors (gradients, CLVs) are available from the local engine only: the "
+             "distributed engine does not report them yet (run on one rank without --grid)");
     const int64_t N = b->N, m = b->m;
     const int64_t n_int_transient = rc_lyap_n_intervals(lp->t_ons_transient, lp->t_ons);
     rc_lyap_accum acc;
@@ -215,6 +236,7 @@ rc_status rc_lyap_drive(rc_lyap_backend *b, const rc_lyap_params *lp, rc_lyap_re
         for (int64_t k = 0; k < n_int_transient; ++k) {
             RC_GOTO(b->interval(b->self, 1, log_r, err));
             if (b->ntraj == 2) fp_renormalise(b, acc.fp_d0);
+            RC_GOTO(offer_qr(b, lp, 1, k, err));
         }
     }
 
@@ -228,6 +250,7 @@ rc_status rc_lyap_drive(rc_lyap_backend *b, const rc_lyap_params *lp, rc_lyap_re
                           "non-finite log R_kk at interval %lld", (long long)k);
             row[j] = log_r[j] / lp->t_ons;
         }
+        RC_GOTO(offer_qr(b, lp, 2, k, err));
         const double growth = b->ntraj == 2 ? fp_renormalise(b, acc.fp_d0) : 0.0;
         if (lp->lyapvec_pr) {
             double pr = 0.0;

@@ -27,6 +27,7 @@ typedef struct {
     rc_tangent_sp sp; /* single-precision tangent system (single_precision only) */
     int64_t step;
     rc_reorth_kind reorth;
+    double *R;     /* m x m: the last interval's R factor (only for lp->on_qr) */
 } lyap_engine;
 
 /* ntraj: how many trajectory columns exist yet (the twin is created after the transient). */
@@ -82,8 +83,9 @@ static rc_status engine_interval(lyap_engine *e, int phase, rc_error *err)
     if (e->lp->single_precision) return rc_tangent_sp_reorth(&e->sp, e->log_r, err);
     double *Q = e->W + e->ntraj * e->N;
     if (e->lp->use_reference_kernels) return rc_reorth_ref(Q, e->N, e->m, e->log_r, err);
-    if (e->reorth == RC_REORTH_CHOLQR2) return rc_reorth_cholqr2(Q, e->N, e->m, e->log_r, &e->ws, err);
-    return rc_reorth_householder(Q, e->N, e->m, e->log_r, &e->ws, err);
+    if (e->reorth == RC_REORTH_CHOLQR2)
+        return rc_reorth_cholqr2_r(Q, e->N, e->m, e->log_r, e->R, &e->ws, err);
+    return rc_reorth_householder_r(Q, e->N, e->m, e->log_r, e->R, &e->ws, err);
 }
 
 /* 1 / sum_i v_i^4 of the first Lyapunov vector (unit norm), from whichever precision holds it */
@@ -226,6 +228,15 @@ static rc_status local_store(void *self, rc_lyap_accum *acc, int64_t n_done, rc_
 
 static int64_t local_fallbacks(void *self) { return ((lyap_engine *)self)->ws.n_fallback; }
 
+static rc_status local_qr_factors(void *self, const double **R, const double **Q, rc_error *err)
+{
+    (void)err;
+    const lyap_engine *e = self;
+    *R = e->R;
+    *Q = e->W + e->ntraj * e->N;
+    return RC_OK;
+}
+
 /* The method with lp->n_le exponents on a model (the checks of rc_lyap_params_validate done). */
 static rc_status model_run_fixed(const rc_lyap_model *md, const rc_lyap_params *lp,
                                  rc_lyap_result *res, rc_error *err)
@@ -236,6 +247,9 @@ static rc_status model_run_fixed(const rc_lyap_model *md, const rc_lyap_params *
     const int64_t m = lp->n_le ? lp->n_le : N;
     RC_CHECK((!lp->single_precision && !lp->use_reference_kernels) || md->rate, err,
              RC_ERR_INPUT, "--precision single and the reference kernels are for rate networks");
+    RC_CHECK(!lp->on_qr || (!lp->single_precision && !lp->use_reference_kernels), err,
+             RC_ERR_INPUT, "the QR factors (gradients, CLVs) are computed in double precision by "
+             "the optimised kernels only: use --precision double");
 
     rc_status st = RC_OK;
     lyap_engine e;
@@ -253,6 +267,10 @@ static rc_status model_run_fixed(const rc_lyap_model *md, const rc_lyap_params *
     RC_ALLOC_GOTO(e.W);
     memset(e.W, 0, sizeof(double) * (size_t)(N * (e.ntraj + m)));
     RC_GOTO(md->workspace_init(md->self, e.ntraj + m, &e.ws, err));
+    if (lp->on_qr) {
+        e.R = rc_calloc((size_t)(m * m), sizeof(double), "R factor", err);
+        RC_ALLOC_GOTO(e.R);
+    }
 
     rc_lyap_backend b = {
         .self = &e, .N = N, .m = m, .ntraj = e.ntraj, .W = e.W, .root = 1, .t_ons = lp->t_ons,
@@ -261,7 +279,7 @@ static rc_status model_run_fixed(const rc_lyap_model *md, const rc_lyap_params *
         .tangent_start = local_tangent_start, .interval = local_interval,
         .first_vector_pr = local_first_vector_pr, .observable = local_observable,
         .resume = local_resume, .store = local_store, .reorth_used = (int)e.reorth,
-        .fallbacks = local_fallbacks};
+        .fallbacks = local_fallbacks, .qr_factors = local_qr_factors};
     RC_GOTO(rc_lyap_drive(&b, lp, res, err));
     res->wall_s = rc_wall_seconds() - t_start;
 
@@ -269,6 +287,7 @@ cleanup:
     rc_tangent_ws_free(&e.ws);
     rc_tangent_sp_free(&e.sp);
     free(e.W);
+    free(e.R);
     return st;
 }
 

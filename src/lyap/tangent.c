@@ -214,8 +214,20 @@ void rc_tangent_step_ref(const rc_network *net, const double *dphi, double *W, i
     free(col);
 }
 
-rc_status rc_reorth_householder(double *Q, int64_t N, int64_t m, double *log_r,
-                                rc_tangent_ws *ws, rc_error *err)
+/* R (m x m, ld m) <- the upper triangle of dgeqrf's factor with row j negated where flip[j]:
+ * flipping column j of the explicit Q and row j of R leaves Q R unchanged. */
+static void householder_r(const double *QR, int64_t N, int64_t m, const unsigned char *flip,
+                          double *R)
+{
+    for (int64_t j = 0; j < m; ++j)
+        for (int64_t i = 0; i < m; ++i) {
+            const double r = i <= j ? QR[i + j * N] : 0.0;
+            R[i + j * m] = flip[i] ? -r : r;
+        }
+}
+
+rc_status rc_reorth_householder_r(double *Q, int64_t N, int64_t m, double *log_r, double *R,
+                                  rc_tangent_ws *ws, rc_error *err)
 {
     int n = (int)N, k = (int)m, info = 0;
     dgeqrf_(&n, &k, Q, &n, ws->tau, ws->work, &ws->lwork, &info);
@@ -232,12 +244,19 @@ rc_status rc_reorth_householder(double *Q, int64_t N, int64_t m, double *log_r,
         log_r[j] = log(fabs(r));
         flip[j] = r < 0;
     }
+    if (R) householder_r(Q, N, m, flip, R);
     dorgqr_(&n, &k, &k, Q, &n, ws->tau, ws->work, &ws->lwork, &info);
     RC_CHECK(info == 0, err, RC_ERR_LAPACK, "dorgqr failed (info = %d)", info);
     for (int64_t j = 0; j < m; ++j)
         if (flip[j])
             for (int64_t i = 0; i < N; ++i) Q[i + j * N] = -Q[i + j * N];
     return RC_OK;
+}
+
+rc_status rc_reorth_householder(double *Q, int64_t N, int64_t m, double *log_r,
+                                rc_tangent_ws *ws, rc_error *err)
+{
+    return rc_reorth_householder_r(Q, N, m, log_r, NULL, ws, err);
 }
 
 /* One Cholesky-QR pass: Q <- Q R^{-1} with R^T R = Q^T Q; log_r gets log R_kk.  0 on success,
@@ -271,15 +290,23 @@ static double orthogonality_defect(const double *Q, int n, int k, double *G)
     return worst;
 }
 
-rc_status rc_reorth_cholqr2(double *Q, int64_t N, int64_t m, double *log_r, rc_tangent_ws *ws,
-                            rc_error *err)
+rc_status rc_reorth_cholqr2_r(double *Q, int64_t N, int64_t m, double *log_r, double *R,
+                              rc_tangent_ws *ws, rc_error *err)
 {
     const int n = (int)N, k = (int)m;
     double *backup = ws->S; /* the panel buffer is free between steps */
     memcpy(backup, Q, sizeof(double) * (size_t)(N * m));
     /* R = R2 R1 is upper triangular with diagonal R2_kk R1_kk > 0: the same unique factor as
      * Householder with the signs fixed. */
-    int failed = cholqr_pass(Q, n, k, ws->G, ws->log_r1) || cholqr_pass(Q, n, k, ws->G, log_r);
+    int failed = cholqr_pass(Q, n, k, ws->G, ws->log_r1);
+    if (!failed && R) /* R1, before the second pass overwrites G (whose lower part is stale) */
+        for (int64_t j = 0; j < m; ++j)
+            for (int64_t i = 0; i < m; ++i) R[i + j * m] = i <= j ? ws->G[i + j * m] : 0.0;
+    if (!failed) failed = cholqr_pass(Q, n, k, ws->G, log_r);
+    if (!failed && R) {
+        const double one = 1.0;
+        dtrmm_("L", "U", "N", "N", &k, &k, &one, ws->G, &k, R, &k); /* R <- R2 R1 */
+    }
     if (!failed && orthogonality_defect(Q, n, k, ws->G) <= 1e-12) {
         for (int64_t j = 0; j < m; ++j) log_r[j] += ws->log_r1[j];
         ws->n_cholqr2++;
@@ -287,7 +314,13 @@ rc_status rc_reorth_cholqr2(double *Q, int64_t N, int64_t m, double *log_r, rc_t
     }
     memcpy(Q, backup, sizeof(double) * (size_t)(N * m));
     ws->n_fallback++;
-    return rc_reorth_householder(Q, N, m, log_r, ws, err);
+    return rc_reorth_householder_r(Q, N, m, log_r, R, ws, err);
+}
+
+rc_status rc_reorth_cholqr2(double *Q, int64_t N, int64_t m, double *log_r, rc_tangent_ws *ws,
+                            rc_error *err)
+{
+    return rc_reorth_cholqr2_r(Q, N, m, log_r, NULL, ws, err);
 }
 
 const char *rc_reorth_name(rc_reorth_kind k)

@@ -27,6 +27,11 @@ void dstebz_(const char *range, const char *order, const int *n, const double *v
 double dlamch_(const char *cmach);
 void dgemv_(const char *trans, const int *m, const int *n, const double *alpha, const double *a, const int *lda, const double *x, const int *incx, const double *beta, double *y, const int *incy);
 void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b, const int *ldb, int *info);
+void dtrmm_(const char *side, const char *uplo, const char *transa, const char *diag,
+            const int *m, const int *n, const double *alpha, const double *a, const int *lda,
+            double *b, const int *ldb);
+void dtrcon_(const char *norm, const char *uplo, const char *diag, const int *n, const double *a,
+             const int *lda, double *rcond, double *work, int *iwork, int *info);
 
 /* single precision, for the optional single-precision tangent propagation */
 void sgemm_(const char *ta, const char *tb, const int *m, const int *n, const int *k,

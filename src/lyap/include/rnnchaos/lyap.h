@@ -52,6 +52,24 @@ typedef struct {
     int (*checkpoint)(void *ctx, const struct rc_lyap_state *state);
     void *checkpoint_ctx;
     const struct rc_lyap_state *resume;
+    /* Optional consumer of the reorthonormalisation's factors (the gradients of
+     * analysis/gradients.h; covariant Lyapunov vectors): called after every interval of the
+     * orthonormal-system transient (phase 1) and of the accumulation (phase 2), k counting the
+     * intervals from 0 within the phase, with
+     *   R: m x m, column-major, upper triangular (zeros below), R_kk > 0, log R_kk the interval's
+     *      log_r (the local exponents times t_ons, up to rounding);
+     *   Q: N x m, column-major, the orthonormal vectors after the interval,
+     * such that M_k Q_prev = Q R, where M_k is the product of the interval's step Jacobians and
+     * Q_prev the vectors the previous call showed (before the first: the random orthonormal
+     * start, which is not reported).  Both point into the engine: valid during the call only.
+     * In phase 2 it is called after the interval's checks and before on_interval.  A nonzero
+     * return ends the run with RC_ERR_SIGNAL.  Only the local double-precision engine with the
+     * optimised kernels provides the factors; anything else (the distributed engine, single
+     * precision, the reference kernels) and n_le = auto refuse a consumer with RC_ERR_INPUT.
+     * NULL: not computed, no cost. */
+    int (*on_qr)(void *ctx, int phase, int64_t k, const double *R, const double *Q, int64_t N,
+                 int64_t m);
+    void *on_qr_ctx;
 } rc_lyap_params;
 
 /* docs/model.md defaults: t_sim 1000, t_ons 1, transients 100 + 100, n_le = N (set at run time

@@ -77,10 +77,17 @@ typedef struct rc_lyap_backend {
     /* The reorthonormalisation actually used and its fallbacks, for the result. */
     int reorth_used;
     int64_t (*fallbacks)(void *self);
+    /* The factors of the last interval's reorthonormalisation for lp->on_qr (lyap.h): R (m x m,
+     * column-major, R_kk > 0) and the Q after it, backend-owned, valid until the next interval;
+     * a backend that sees lp->on_qr keeps R from the first interval on.  NULL: the backend
+     * cannot report them (the distributed backend so far), and the driver refuses lp->on_qr
+     * with RC_ERR_INPUT before any work.  The driver calls it on every rank it runs on. */
+    rc_status (*qr_factors)(void *self, const double **R, const double **Q, rc_error *err);
 } rc_lyap_backend;
 
 /* Phases 1-5 with m = b->m exponents.  lp->n_le is ignored (the backend was built for m);
- * lp->on_interval, lp->lyapvec_pr, lp->pca, lp->n_trace, lp->n_boot and lp->h0 are honoured.
+ * lp->on_interval, lp->on_qr, lp->lyapvec_pr, lp->pca, lp->n_trace, lp->n_boot and lp->h0 are
+ * honoured.
  * res is filled on every rank (free with rc_lyap_result_free). */
 rc_status rc_lyap_drive(rc_lyap_backend *b, const rc_lyap_params *lp, rc_lyap_result *res,
                         rc_error *err);

@@ -53,6 +53,14 @@ rc_status rc_reorth_householder(double *Q, int64_t N, int64_t m, double *log_r,
  * afterwards, so the result is always as orthonormal as Householder's. */
 rc_status rc_reorth_cholqr2(double *Q, int64_t N, int64_t m, double *log_r, rc_tangent_ws *ws,
                             rc_error *err);
+/* The same two with the factor itself: R (m x m, column-major, ld m; NULL: exactly the work of
+ * the functions above) receives the upper-triangular R with R_kk > 0 (zeros below the
+ * diagonal) such that Q_before = Q_after R; its diagonal is exp(log_r) up to rounding
+ * (CholeskyQR2: R = R2 R1 of its two passes; on a fallback, Householder's). */
+rc_status rc_reorth_householder_r(double *Q, int64_t N, int64_t m, double *log_r, double *R,
+                                  rc_tangent_ws *ws, rc_error *err);
+rc_status rc_reorth_cholqr2_r(double *Q, int64_t N, int64_t m, double *log_r, double *R,
+                              rc_tangent_ws *ws, rc_error *err);
 
 typedef enum { RC_REORTH_AUTO = 0, RC_REORTH_HOUSEHOLDER = 1, RC_REORTH_CHOLQR2 = 2 } rc_reorth_kind;
 const char *rc_reorth_name(rc_reorth_kind k);
