@@ -13,14 +13,19 @@ const double rc_test_linear_mu[LN] = {0.95, -0.8, 0.6, 0.45, -0.3, 0.1};
 
 /* A = V diag(mu) V^-1 with V = I + 0.3 L (L strictly lower triangular, fixed entries): V^-1 is
  * computed by forward substitution, so A is exact up to rounding. */
-static void linear_map_build(linear_map *lm, double scale)
+void rc_test_linear_V(double *V)
 {
-    double V[LN * LN], Vi[LN * LN];
-    memset(V, 0, sizeof V);
+    memset(V, 0, sizeof(double) * LN * LN);
     for (int i = 0; i < LN; ++i) {
         V[i + i * LN] = 1.0;
         for (int j = 0; j < i; ++j) V[i + j * LN] = 0.3 * cos(1.0 + i + 2.0 * j);
     }
+}
+
+static void linear_map_build(linear_map *lm, double scale)
+{
+    double V[LN * LN], Vi[LN * LN];
+    rc_test_linear_V(V);
     /* V^-1 column by column: V y = e_c, unit lower triangular */
     for (int c = 0; c < LN; ++c)
         for (int i = 0; i < LN; ++i) {

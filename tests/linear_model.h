@@ -23,6 +23,10 @@ typedef struct {
     int64_t bad_steps; /* steps whose index was not the next one */
 } linear_map;
 
+/* V (column-major LN x LN): its column k is the covariant Lyapunov vector of exponent
+ * log|c mu_k| (A V = V diag(mu)). */
+void rc_test_linear_V(double *V);
+
 /* The map with scale c as an rc_lyap_model (seed_ons 7); lm must outlive the model. */
 rc_lyap_model rc_test_linear_model(linear_map *lm, double c);
 
