@@ -108,7 +108,8 @@ static void gru_advance(gru_model *G, int64_t s, double *W, int ntraj, int64_t m
     for (int64_t c = ntraj; c < nc; ++c) {
         double *dh = W + c * N;
         const double *p = G->Z + c * N3;
-        for (int64_t k = 0; k < N; ++k) dh[k] = z0[k] * dh[k] + az[k] * p[k] + ah[k] * p[2 * N + k];
+        for (int64_t k = 0; k < N; ++k)
+            dh[k] = z0[k] * dh[k] + az[k] * p[k] + ah[k] * p[2 * N + k];
     }
 }
 
@@ -117,7 +118,8 @@ static rc_status gru_workspace_init(void *self, int64_t ncols, rc_tangent_ws *ws
     gru_model *G = self;
     RC_TRY(rc_gated_reserve(&G->Z, &G->zcap, (size_t)(3 * G->N) * (size_t)ncols,
                             "GRU gate products", err));
-    RC_TRY(rc_gated_reserve(&G->S, &G->scap, (size_t)G->N * (size_t)ncols, "GRU reset panel", err));
+    RC_TRY(rc_gated_reserve(&G->S, &G->scap, (size_t)G->N * (size_t)ncols, "GRU reset panel",
+                            err));
     return rc_tangent_ws_init(ws, G->N, ncols, RC_PHI_TANH, err);
 }
 
@@ -127,7 +129,10 @@ static void gru_initial_state(void *self, double *x)
     rc_gated_initial_state(x, G->N, G->cfg.seeds.ic);
 }
 
-static void gru_step(void *self, int64_t s, double *X, int ntraj) { gru_advance(self, s, X, ntraj, 0); }
+static void gru_step(void *self, int64_t s, double *X, int ntraj)
+{
+    gru_advance(self, s, X, ntraj, 0);
+}
 
 static void gru_tangent_step(void *self, int64_t s, double *W, int ntraj, int64_t m,
                              rc_tangent_ws *ws)
@@ -175,18 +180,17 @@ static rc_status gru_create(const void *config, const rc_lyap_params *lp, rc_lya
     G->N = N;
     G->drive_step = -1;
     G->U = rc_aligned_alloc(3 * NN, sizeof(double), "GRU recurrent matrices", err);
-    G->drive = G->U ? rc_aligned_alloc((size_t)(3 * N), sizeof(double), "GRU drive", err) : NULL;
-    G->u = G->drive ? rc_aligned_alloc((size_t)N, sizeof(double), "GRU input", err) : NULL;
-    G->coef = G->u ? rc_aligned_alloc((size_t)(5 * N), sizeof(double), "GRU Jacobian factors", err) : NULL;
-    if (G->coef && G->cfg.sigma > 0)
+    G->drive = rc_aligned_alloc((size_t)(3 * N), sizeof(double), "GRU drive", err);
+    G->u = rc_aligned_alloc((size_t)N, sizeof(double), "GRU input", err);
+    G->coef = rc_aligned_alloc((size_t)(5 * N), sizeof(double), "GRU Jacobian factors", err);
+    if (G->cfg.sigma > 0)
         G->Win = rc_aligned_alloc(3 * NN, sizeof(double), "GRU input matrices", err);
-    rc_status st = G->coef && (G->Win || G->cfg.sigma == 0) ? RC_OK : RC_ERR_NOMEM;
     /* two trajectory columns without tangent vectors until workspace_init grows them */
-    if (st == RC_OK) st = rc_gated_reserve(&G->Z, &G->zcap, (size_t)(6 * N), "GRU gate products", err);
-    if (st == RC_OK) st = rc_gated_reserve(&G->S, &G->scap, (size_t)(2 * N), "GRU reset panel", err);
-    if (st != RC_OK) {
+    if (!(G->U && G->drive && G->u && G->coef && (G->Win || G->cfg.sigma == 0)) ||
+        rc_gated_reserve(&G->Z, &G->zcap, (size_t)(6 * N), "GRU gate products", err) != RC_OK ||
+        rc_gated_reserve(&G->S, &G->scap, (size_t)(2 * N), "GRU reset panel", err) != RC_OK) {
         gru_free(G);
-        return st;
+        return RC_ERR_NOMEM;
     }
     for (int x = 0; x < RC_GRU_NGATES; ++x) {
         rc_gated_draw_matrix(G->U + (size_t)x * NN, N, G->cfg.seeds.net, x, G->cfg.g[x]);

@@ -93,7 +93,8 @@ static void lstm_advance(lstm_model *L, int64_t s, double *W, int ntraj, int64_t
         double *dh = W + c * D, *dc = dh + N;
         const double *p = L->Z + c * N4;
         for (int64_t k = 0; k < N; ++k) {
-            const double dcn = af[k] * p[k] + ai[k] * p[N + k] + ac[k] * p[2 * N + k] + ff[k] * dc[k];
+            const double dcn =
+                af[k] * p[k] + ai[k] * p[N + k] + ac[k] * p[2 * N + k] + ff[k] * dc[k];
             dc[k] = dcn;
             dh[k] = bo[k] * p[3 * N + k] + gm[k] * dcn;
         }
@@ -167,18 +168,16 @@ static rc_status lstm_create(const void *config, const rc_lyap_params *lp, rc_ly
     L->N = N;
     L->drive_step = -1;
     L->U = rc_aligned_alloc(4 * NN, sizeof(double), "LSTM recurrent matrices", err);
-    L->drive = L->U ? rc_aligned_alloc((size_t)(4 * N), sizeof(double), "LSTM drive", err) : NULL;
-    L->u = L->drive ? rc_aligned_alloc((size_t)N, sizeof(double), "LSTM input", err) : NULL;
-    L->coef = L->u ? rc_aligned_alloc((size_t)(6 * N), sizeof(double), "LSTM Jacobian factors", err) : NULL;
-    if (L->coef && L->cfg.sigma > 0)
+    L->drive = rc_aligned_alloc((size_t)(4 * N), sizeof(double), "LSTM drive", err);
+    L->u = rc_aligned_alloc((size_t)N, sizeof(double), "LSTM input", err);
+    L->coef = rc_aligned_alloc((size_t)(6 * N), sizeof(double), "LSTM Jacobian factors", err);
+    if (L->cfg.sigma > 0)
         L->Win = rc_aligned_alloc(4 * NN, sizeof(double), "LSTM input matrices", err);
     /* two trajectory columns without tangent vectors until workspace_init grows it */
-    rc_status st = L->coef && (L->Win || L->cfg.sigma == 0)
-                       ? rc_gated_reserve(&L->Z, &L->zcap, (size_t)(8 * N), "LSTM gate products", err)
-                       : RC_ERR_NOMEM;
-    if (st != RC_OK) {
+    if (!(L->U && L->drive && L->u && L->coef && (L->Win || L->cfg.sigma == 0)) ||
+        rc_gated_reserve(&L->Z, &L->zcap, (size_t)(8 * N), "LSTM gate products", err) != RC_OK) {
         lstm_free(L);
-        return st;
+        return RC_ERR_NOMEM;
     }
     for (int x = 0; x < RC_LSTM_NGATES; ++x) {
         rc_gated_draw_matrix(L->U + (size_t)x * NN, N, L->cfg.seeds.net, x, L->cfg.g[x]);
@@ -223,7 +222,10 @@ static void lstm_config_default(void *config, uint64_t seed)
 }
 
 static int64_t lstm_units(const void *config) { return ((const rc_lstm_config *)config)->N; }
-static int64_t lstm_state_dim(const void *config) { return 2 * ((const rc_lstm_config *)config)->N; }
+static int64_t lstm_state_dim(const void *config)
+{
+    return 2 * ((const rc_lstm_config *)config)->N;
+}
 static double lstm_dt(const void *config) { (void)config; return 1.0; }
 
 /* One step with m tangent vectors and one trajectory: the stacked GEMM (8 N^2 per column), the

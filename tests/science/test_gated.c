@@ -26,7 +26,7 @@
 enum { MAXG = 4 };
 
 typedef struct {
-    int lstm;     /* 1: LSTM (gates f, i, c, o; state (h, c)), 0: GRU (z, r, h; state h) */
+    int lstm; /* 1: LSTM (gates f, i, c, o; state (h, c)), 0: GRU (z, r, h; state h) */
     int ng;
     int64_t N, D;
     double *U[MAXG], *Wi[MAXG]; /* row-major N x N each */
@@ -56,10 +56,10 @@ static void ref_init(ref_net *r, int lstm, int64_t N, const double *g, const dou
                 /* gated_model.h: matrix mat, entry (i, j) = normal(net, NET, mat << 32 | i, j) */
                 const uint64_t a = ((uint64_t)x << 32) | (uint64_t)i,
                                aw = ((uint64_t)(x + r->ng) << 32) | (uint64_t)i;
-                r->U[x][i * N + j] =
-                    g[x] / sqrt((double)N) * rc_rng_normal(seeds->net, RC_STREAM_NET, a, (uint64_t)j);
-                r->Wi[x][i * N + j] =
-                    gt[x] / sqrt((double)N) * rc_rng_normal(seeds->net, RC_STREAM_NET, aw, (uint64_t)j);
+                r->U[x][i * N + j] = g[x] / sqrt((double)N) *
+                                     rc_rng_normal(seeds->net, RC_STREAM_NET, a, (uint64_t)j);
+                r->Wi[x][i * N + j] = gt[x] / sqrt((double)N) *
+                                      rc_rng_normal(seeds->net, RC_STREAM_NET, aw, (uint64_t)j);
             }
     }
 }
@@ -136,12 +136,13 @@ static void ref_map(const ref_net *r, int64_t s, const double *x, double *out, d
             out[k] = z[k] * h[k] + (1 - z[k]) * ht;
             if (!Jac) continue;
             /* dh'_k/dh_j = z_k d_kj + (h_k - h~_k) z_k (1 - z_k) Uz_kj
-             *            + (1 - z_k)(1 - h~_k^2) sum_l Uh_kl (r_l d_lj + h_l r_l (1 - r_l) Ur_lj) */
+             *            + (1 - z_k)(1 - h~_k^2) sum_l Uh_kl (r_l d_lj + h_l r_l (1 - r_l) Ur_lj)
+             */
             for (int64_t j = 0; j < N; ++j) {
                 double inner = 0;
                 for (int64_t l = 0; l < N; ++l)
-                    inner += r->U[2][k * N + l] *
-                             ((l == j ? rg[l] : 0.0) + h[l] * rg[l] * (1 - rg[l]) * r->U[1][l * N + j]);
+                    inner += r->U[2][k * N + l] * ((l == j ? rg[l] : 0.0) +
+                                                   h[l] * rg[l] * (1 - rg[l]) * r->U[1][l * N + j]);
                 Jac[k + j * Dm] = (k == j ? z[k] : 0.0) +
                                   (h[k] - ht) * z[k] * (1 - z[k]) * r->U[0][k * N + j] +
                                   (1 - z[k]) * (1 - ht * ht) * inner;
@@ -160,7 +161,10 @@ typedef struct {
     rc_gru_config gru;
 } gated_setup;
 
-static void *setup_config(gated_setup *gs) { return gs->mk == &rc_model_kind_lstm ? (void *)&gs->lstm : (void *)&gs->gru; }
+static void *setup_config(gated_setup *gs)
+{
+    return gs->mk == &rc_model_kind_lstm ? (void *)&gs->lstm : (void *)&gs->gru;
+}
 
 static gated_setup lstm_setup(int64_t N, uint64_t seed)
 {
@@ -183,7 +187,8 @@ static gated_setup gru_setup(int64_t N, uint64_t seed)
 static void setup_ref(const gated_setup *gs, ref_net *r)
 {
     if (gs->mk == &rc_model_kind_lstm)
-        ref_init(r, 1, gs->lstm.N, gs->lstm.g, gs->lstm.b, gs->lstm.gt, gs->lstm.sigma, &gs->lstm.seeds);
+        ref_init(r, 1, gs->lstm.N, gs->lstm.g, gs->lstm.b, gs->lstm.gt, gs->lstm.sigma,
+                 &gs->lstm.seeds);
     else
         ref_init(r, 0, gs->gru.N, gs->gru.g, gs->gru.b, gs->gru.gt, gs->gru.sigma, &gs->gru.seeds);
 }
@@ -221,8 +226,9 @@ static void map_and_tangent(gated_setup gs)
     assert_int_equal(gs.mk->state_dim(setup_config(&gs)), D);
     rc_tangent_ws ws;
     RC_ASSERT_OK(md.workspace_init(md.self, 1 + m, &ws, &err), &err);
-    double *W = malloc(sizeof(double) * (size_t)(D * (1 + m))), *x = malloc(sizeof(double) * (size_t)D),
-           *fx = malloc(sizeof(double) * (size_t)D), *col = malloc(sizeof(double) * (size_t)(2 * D)),
+    double *W = malloc(sizeof(double) * (size_t)(D * (1 + m))),
+           *x = malloc(sizeof(double) * (size_t)D), *fx = malloc(sizeof(double) * (size_t)D),
+           *col = malloc(sizeof(double) * (size_t)(2 * D)),
            *Jac = malloc(sizeof(double) * (size_t)(D * D));
     assert_true(W && x && fx && col && Jac);
     double worst_map = 0, worst_tan = 0, worst_jac = 0;
@@ -230,11 +236,13 @@ static void map_and_tangent(gated_setup gs)
         const int64_t s = 5 + 17 * trial;
         /* a random state: h ~ 0.6 N(0,1) (c ~ N(0,1) for the LSTM), and random directions */
         for (int64_t i = 0; i < D; ++i)
-            x[i] = (i < r.N ? 0.6 : 1.0) * rc_rng_normal(99, RC_STREAM_AUX, (uint64_t)trial, (uint64_t)i);
+            x[i] = (i < r.N ? 0.6 : 1.0) *
+                   rc_rng_normal(99, RC_STREAM_AUX, (uint64_t)trial, (uint64_t)i);
         memcpy(W, x, sizeof(double) * (size_t)D);
         for (int64_t k = 0; k < m; ++k)
             for (int64_t i = 0; i < D; ++i)
-                W[(1 + k) * D + i] = rc_rng_normal(99, RC_STREAM_AUX, 100 + (uint64_t)(trial * m + k), (uint64_t)i);
+                W[(1 + k) * D + i] =
+                    rc_rng_normal(99, RC_STREAM_AUX, 100 + (uint64_t)(trial * m + k), (uint64_t)i);
         double *V = malloc(sizeof(double) * (size_t)(D * m));
         assert_non_null(V);
         memcpy(V, W + D, sizeof(double) * (size_t)(D * m));
@@ -337,8 +345,7 @@ static void observe_logdet(void *vctx, int64_t step, int phase, const double *x,
     c->steps++;
 }
 
-static rc_lyap_result run_observed(gated_setup *gs, rc_lyap_params *lp, logdet_ctx *ctx,
-                                   ref_net *r)
+static rc_lyap_result run_observed(gated_setup *gs, rc_lyap_params *lp, logdet_ctx *ctx, ref_net *r)
 {
     rc_error err = {0};
     setup_ref(gs, r);
@@ -372,7 +379,8 @@ static void logdet_identity(gated_setup gs)
     for (int64_t k = 0; k < res.m; ++k) sum += res.lambda[k];
     const double expected = ctx.logdet_sum / (double)ctx.steps;
     print_message("%s N = %lld sigma = %g: sum lambda = %.12f, <log|det D|> = %.12f, rel. diff "
-                  "%.1e (lambda_1 = %.4f)\n", gs.mk->name, (long long)r.N,
+                  "%.1e (lambda_1 = %.4f)\n",
+                  gs.mk->name, (long long)r.N,
                   gs.mk == &rc_model_kind_lstm ? gs.lstm.sigma : gs.gru.sigma, sum, expected,
                   fabs(sum - expected) / fabs(expected), res.lambda_max);
     RC_ASSERT_NEAR(sum, expected, 1e-8 * fabs(expected));
@@ -458,7 +466,8 @@ static void gru_saturated_update_gate(void **s)
     logdet_ctx ctx;
     ref_net r;
     rc_lyap_result res = run_observed(&gs, &lp, &ctx, &r);
-    print_message("gru b_z = 0: lambda_1 = %.4f, lambda_N = %.4f\n", res.lambda_max, res.lambda_min);
+    print_message("gru b_z = 0: lambda_1 = %.4f, lambda_N = %.4f\n", res.lambda_max,
+                  res.lambda_min);
     assert_true(fmax(fabs(res.lambda_max), fabs(res.lambda_min)) > 0.05);
     rc_lyap_result_free(&res);
     ref_free(&r);
@@ -552,14 +561,16 @@ static void descriptor(const rc_model_kind *mk, const char *gain, const char *n_
     for (size_t o = 0; o < mk->n_opts; ++o) {
         char name[64];
         size_t i = 0;
-        for (; mk->opts[o].name[i]; ++i) name[i] = mk->opts[o].name[i] == '-' ? '_' : mk->opts[o].name[i];
+        for (; mk->opts[o].name[i]; ++i)
+            name[i] = mk->opts[o].name[i] == '-' ? '_' : mk->opts[o].name[i];
         name[i] = '\0';
         int found = 0;
         for (int c = 0; c < mk->n_columns; ++c)
             if (strcmp(mk->columns[c].name, name) == 0) {
                 found = 1;
                 assert_int_equal(mk->columns[c].offset, mk->opts[o].offset);
-                if (strncmp(name, "seed_", 5) == 0) assert_int_equal(mk->columns[c].type, RC_COL_U64);
+                if (strncmp(name, "seed_", 5) == 0)
+                    assert_int_equal(mk->columns[c].type, RC_COL_U64);
             }
         assert_true(found);
     }

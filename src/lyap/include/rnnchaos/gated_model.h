@@ -59,6 +59,9 @@ typedef struct {
 extern const rc_model_kind rc_model_kind_lstm, rc_model_kind_gru;
 
 /* The (a) argument of the matrix draws above. */
-static inline uint64_t rc_gated_row_id(int mat, int64_t i) { return ((uint64_t)mat << 32) | (uint64_t)i; }
+static inline uint64_t rc_gated_row_id(int mat, int64_t i)
+{
+    return ((uint64_t)mat << 32) | (uint64_t)i;
+}
 
 #endif
