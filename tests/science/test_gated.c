@@ -9,14 +9,17 @@
  *  - the finite-perturbation lambda_1 agrees with the orthonormal-system lambda_1 within CIs;
  *  - GRU with the update gate saturated closed (z -> 1): every exponent within the bound that
  *    ||D_s - I|| gives, and near 0; the same network with b_z = 0 is not;
- *  - with input (sigma > 0) a run is reproducible bit for bit, and the input matters;
+ *  - with input (sigma > 0) a run is reproducible bit for bit, and the input matters; a run
+ *    stopped at a checkpoint and resumed by a fresh model ends bit for bit the same;
  *  - the descriptors: options, columns, validation messages, seeds. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rc_test_util.h"
+#include "rnnchaos/checkpoint.h"
 #include "rnnchaos/gated_model.h"
 #include "rnnchaos/lyap_model.h"
 #include "rnnchaos/rng.h"
@@ -539,6 +542,76 @@ static void gru_input(void **s)
     input_reproducible(&gs, &gs.gru.sigma, &gs.gru.seeds.noise);
 }
 
+/* ---- checkpoints: a stopped and resumed run ends bit for bit as the uninterrupted one ----- */
+
+typedef struct {
+    const char *path;
+    int64_t stop_at;
+} ckpt_saver;
+
+static int ckpt_save(void *ctx, const rc_lyap_state *st)
+{
+    ckpt_saver *s = ctx;
+    rc_error err;
+    if (rc_checkpoint_write(s->path, "gated", st, &err) != RC_OK) fail_msg("%s", err.msg);
+    return (int64_t)rc_lyap_state_find(st, "header")->data[4] == s->stop_at;
+}
+
+static void resume_bitwise(gated_setup gs)
+{
+    rc_error err = {0};
+    char path[80];
+    snprintf(path, sizeof path, "/tmp/rc_test_gated_%s_%d.h5", gs.mk->name, (int)getpid());
+    rc_lyap_params lp = run_params(90);
+    lp.n_le = 5;
+    lp.lyapvec_pr = 1;
+    lp.n_trace = 8;
+    rc_lyap_model md;
+    rc_lyap_result ref, res;
+    RC_ASSERT_OK(gs.mk->create(setup_config(&gs), &lp, &md, &err), &err);
+    RC_ASSERT_OK(rc_lyap_run_model(&md, &lp, &ref, &err), &err);
+    gs.mk->destroy(&md);
+
+    /* stopped after 31 intervals, then resumed by a freshly built model (a new process) */
+    ckpt_saver sv = {path, 31};
+    rc_lyap_params stop = lp;
+    stop.checkpoint = ckpt_save;
+    stop.checkpoint_ctx = &sv;
+    RC_ASSERT_OK(gs.mk->create(setup_config(&gs), &stop, &md, &err), &err);
+    assert_int_equal(rc_lyap_run_model(&md, &stop, &res, &err), RC_ERR_SIGNAL);
+    gs.mk->destroy(&md);
+    rc_lyap_state stored;
+    RC_ASSERT_OK(rc_checkpoint_read(path, "gated", &stored, &err), &err);
+    rc_lyap_params resume = lp;
+    resume.resume = &stored;
+    RC_ASSERT_OK(gs.mk->create(setup_config(&gs), &resume, &md, &err), &err);
+    RC_ASSERT_OK(rc_lyap_run_model(&md, &resume, &res, &err), &err);
+    gs.mk->destroy(&md);
+    assert_int_equal(res.resumed_after, 31);
+    assert_memory_equal(ref.lambda, res.lambda, sizeof(double) * 5);
+    assert_memory_equal(&ref.lambda_max_fp, &res.lambda_max_fp, sizeof(double));
+    assert_memory_equal(&ref.pca_dim_h, &res.pca_dim_h, sizeof(double));
+    assert_memory_equal(&ref.pca_dim_phi, &res.pca_dim_phi, sizeof(double));
+    assert_memory_equal(&ref.lyapvec_pr, &res.lyapvec_pr, sizeof(double));
+    assert_memory_equal(ref.trace_lambda, res.trace_lambda, sizeof(double) * 8 * 5);
+    rc_checkpoint_state_free(&stored);
+    rc_lyap_result_free(&ref);
+    rc_lyap_result_free(&res);
+    unlink(path);
+}
+
+static void resume_is_bitwise(void **s)
+{
+    (void)s;
+    gated_setup gs = lstm_setup(12, 12);
+    gs.lstm.sigma = 0.5;
+    resume_bitwise(gs);
+    gs = gru_setup(12, 13);
+    gs.gru.sigma = 0.5;
+    gs.gru.g[RC_GRU_H] = 6.0;
+    resume_bitwise(gs);
+}
+
 /* ---- the descriptors ---------------------------------------------------------------------- */
 
 static void descriptor(const rc_model_kind *mk, const char *gain, const char *n_key)
@@ -613,6 +686,7 @@ int main(void)
         cmocka_unit_test(gru_saturated_update_gate),
         cmocka_unit_test(lstm_input),
         cmocka_unit_test(gru_input),
+        cmocka_unit_test(resume_is_bitwise),
         cmocka_unit_test(lstm_fp),
         cmocka_unit_test(gru_fp),
     };
