@@ -2,6 +2,8 @@
  * time.  A new model is one file that defines its rc_model_kind plus one line in builtin[]. */
 #include "rnnchaos/model_kind.h"
 
+#include "rnnchaos/gated_model.h"
+
 #include <string.h>
 
 const rc_model_kind rc_model_kind_rate = {
@@ -12,6 +14,8 @@ const rc_model_kind rc_model_kind_rate = {
 /* In --model listing order; their archive kind codes follow this order too (job.h). */
 static const rc_model_kind *const builtin[] = {
     &rc_model_kind_rate,
+    &rc_model_kind_lstm,
+    &rc_model_kind_gru,
 };
 
 #define N_BUILTIN ((int)(sizeof builtin / sizeof builtin[0]))
