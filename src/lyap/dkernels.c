@@ -1,5 +1,6 @@
-/* The distributed tangent-space kernels of dlyap.h: the BLACS grid and the block-cyclic J,
- * the orthonormal system Q and its step and reorthonormalisations (PBLAS/ScaLAPACK). */
+/* The distributed tangent-space kernels of dlyap.h: the BLACS grid and its block-cyclic
+ * matrices, the orthonormal system Q and its reorthonormalisations (PBLAS/ScaLAPACK).  The
+ * models' own kernels (the rate network's J and tangent step) are in their files. */
 #include "rnnchaos/dlyap.h"
 
 #include <limits.h>
@@ -66,8 +67,8 @@ void rc_dgrid_free(rc_dgrid *g)
     g->ctxt = g->blacs_handle = -1;
 }
 
-rc_status rc_dgrid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
-                        rc_error *err)
+static rc_status grid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
+                           int with_J, rc_error *err)
 {
     memset(g, 0, sizeof *g);
     g->comm = MPI_COMM_NULL;
@@ -108,9 +109,12 @@ rc_status rc_dgrid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, i
     g->gcol = rc_calloc((size_t)(g->lc > 0 ? g->lc : 1), sizeof(int64_t), "local column map", err);
     g->rank_row = rc_calloc((size_t)size, sizeof(int), "grid rows of ranks", err);
     g->rank_lr = rc_calloc((size_t)size, sizeof(int), "local rows of ranks", err);
-    g->J = rc_aligned_alloc((size_t)(g->lr > 0 ? g->lr : 1) * (size_t)(g->lc > 0 ? g->lc : 1),
-                            sizeof(double), "local blocks of J", err);
-    st = (g->grow && g->gcol && g->rank_row && g->rank_lr && g->J) ? RC_OK : RC_ERR_NOMEM;
+    if (with_J)
+        g->J = rc_aligned_alloc((size_t)(g->lr > 0 ? g->lr : 1) *
+                                    (size_t)(g->lc > 0 ? g->lc : 1),
+                                sizeof(double), "local blocks of J", err);
+    st = (g->grow && g->gcol && g->rank_row && g->rank_lr && (g->J || !with_J)) ? RC_OK
+                                                                               : RC_ERR_NOMEM;
     RC_GOTO(rc_dist_agree(g->comm, st, err));
     for (int l = 0; l < g->lr; ++l) g->grow[l] = global_index(l, g->nb, g->myrow, Pr);
     for (int l = 0; l < g->lc; ++l) g->gcol[l] = global_index(l, g->nb, g->mycol, Pc);
@@ -134,6 +138,47 @@ rc_status rc_dgrid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, i
 cleanup:
     rc_dgrid_free(g);
     return st;
+}
+
+rc_status rc_dgrid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
+                        rc_error *err)
+{
+    return grid_init(g, comm, Pr, Pc, N, nb, 1, err);
+}
+
+rc_status rc_dgrid_init_layout(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
+                               rc_error *err)
+{
+    return grid_init(g, comm, Pr, Pc, N, nb, 0, err);
+}
+
+void rc_dmatrix_free(rc_dmatrix *A)
+{
+    if (!A) return;
+    free(A->a);
+    memset(A, 0, sizeof *A);
+}
+
+rc_status rc_dmatrix_init(rc_dmatrix *A, const rc_dgrid *g, int64_t rows, int64_t cols,
+                          rc_error *err)
+{
+    memset(A, 0, sizeof *A);
+    RC_CHECK(rows >= 1 && cols >= 1 && rows < INT_MAX / 2 && cols < INT_MAX / 2, err,
+             RC_ERR_INPUT, "a %lld x %lld matrix is beyond what ScaLAPACK's 32-bit indices "
+             "address", (long long)rows, (long long)cols);
+    A->rows = rows;
+    A->cols = cols;
+    A->lr = (int)numroc64(rows, g->nb, g->myrow, g->Pr);
+    A->lc = (int)numroc64(cols, g->nb, g->mycol, g->Pc);
+    A->lld = A->lr > 0 ? A->lr : 1;
+    const int m = (int)rows, n = (int)cols, lld = (int)A->lld;
+    int info = 0;
+    descinit_(A->desc, &m, &n, &g->nb, &g->nb, &i_zero, &i_zero, &g->ctxt, &lld, &info);
+    RC_CHECK(info == 0, err, RC_ERR_LAPACK, "descinit (a %lld x %lld matrix) failed (info = %d)",
+             (long long)rows, (long long)cols, info);
+    A->a = rc_aligned_alloc((size_t)A->lld * (size_t)(A->lc > 0 ? A->lc : 1), sizeof(double),
+                            "local blocks of a model matrix", err);
+    return A->a ? RC_OK : RC_ERR_NOMEM;
 }
 
 /* ---- the orthonormal system and its kernels ---------------------------------------------- */
