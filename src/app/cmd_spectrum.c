@@ -225,6 +225,7 @@ static int spectrum_distributed(spectrum_args *a, MPI_Comm comm)
     rc_model_params *mp = &a->mc.model;
     double *h0 = NULL;
     rc_status st = RC_OK;
+    rc_dlyap_h5_source conn = {a->mc.connectivity, "--connectivity"};
     if (a->mc.connectivity[0]) {
         int64_t rows = 0, cols = 0;
         st = rc_h5dist_matrix_dims(comm, a->mc.connectivity, "--connectivity", &rows, &cols, &err);
@@ -235,7 +236,8 @@ static int spectrum_distributed(spectrum_args *a, MPI_Comm comm)
             st = rc_fail(&err, RC_ERR_INPUT, "--N: %lld disagrees with the %lld x %lld matrix of "
                          "--connectivity", (long long)mp->N, (long long)rows, (long long)rows);
         if (st == RC_OK) mp->N = rows;
-        o.connectivity = a->mc.connectivity;
+        o.fill_matrix = rc_dlyap_fill_h5; /* J read by hyperslab instead of drawn */
+        o.fill_ctx = &conn;
     }
     if (st == RC_OK) st = rc_lyap_params_validate(&a->lp, mp, &err);
     if (st == RC_OK && a->mc.h0[0]) st = load_h0_dist(comm, a->mc.h0, mp->N, &h0, &err);
@@ -251,7 +253,7 @@ static int spectrum_distributed(spectrum_args *a, MPI_Comm comm)
         memset(&net, 0, sizeof net);
         net.p = *mp;
         net.N = mp->N;
-        net.external = o.connectivity != NULL;
+        net.external = o.fill_matrix != NULL;
         const int nb = rc_dlyap_block_size(mp->N, a->Pr, a->Pc, a->block_size);
         if (a->json) {
             json_t *j = spectrum_json(&net, &a->lp, &res);

@@ -1,11 +1,18 @@
-/* Private to the distributed backend (dlyap.c, dkernels.c): index arithmetic of the
- * block-cyclic layout and the MPI error macros. */
+/* Private to the distributed backend and its models (dlyap.c, dkernels.c, dist_*.c): index
+ * arithmetic of the block-cyclic layout, the MPI error macros, the unchecked entry point. */
 #ifndef RNNCHAOS_DIST_INTERNAL_H
 #define RNNCHAOS_DIST_INTERNAL_H
 
 #include <stdint.h>
 
+#include "rnnchaos/dist_model.h"
 #include "rnnchaos/par.h"
+
+/* rc_dlyap_run_model without its check of the run options (rc_dlyap_run checks them against the
+ * rate network's parameters instead). */
+rc_status rc_dlyap_run_checked(MPI_Comm comm, int Pr, int Pc, const rc_dlyap_model *model,
+                               const rc_lyap_params *lp, const rc_dlyap_opts *opts,
+                               rc_lyap_result *res, rc_error *err);
 
 /* PBLAS's logical block size (dkernels.c, pilaenv_), also in the memory estimate. */
 #define RC_PBLAS_KB 256

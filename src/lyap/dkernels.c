@@ -1,5 +1,6 @@
-/* The distributed tangent-space kernels of dlyap.h: the BLACS grid and the block-cyclic J,
- * the orthonormal system Q and its step and reorthonormalisations (PBLAS/ScaLAPACK). */
+/* The distributed tangent-space kernels of dlyap.h: the BLACS grid and its block-cyclic
+ * matrices, the orthonormal system Q and its reorthonormalisations (PBLAS/ScaLAPACK).  The
+ * models' own kernels (the rate network's J and tangent step) are in their files. */
 #include "rnnchaos/dlyap.h"
 
 #include <limits.h>
@@ -11,7 +12,6 @@
 
 #include "blas_decl.h"
 #include "rnnchaos/par.h"
-#include "rnnchaos/h5dist.h"
 #include "rnnchaos/rng.h"
 #include "rnnchaos/tangent.h"
 #include "scalapack_decl.h"
@@ -67,8 +67,8 @@ void rc_dgrid_free(rc_dgrid *g)
     g->ctxt = g->blacs_handle = -1;
 }
 
-rc_status rc_dgrid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
-                        rc_error *err)
+static rc_status grid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
+                           int with_J, rc_error *err)
 {
     memset(g, 0, sizeof *g);
     g->comm = MPI_COMM_NULL;
@@ -109,9 +109,12 @@ rc_status rc_dgrid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, i
     g->gcol = rc_calloc((size_t)(g->lc > 0 ? g->lc : 1), sizeof(int64_t), "local column map", err);
     g->rank_row = rc_calloc((size_t)size, sizeof(int), "grid rows of ranks", err);
     g->rank_lr = rc_calloc((size_t)size, sizeof(int), "local rows of ranks", err);
-    g->J = rc_aligned_alloc((size_t)(g->lr > 0 ? g->lr : 1) * (size_t)(g->lc > 0 ? g->lc : 1),
-                            sizeof(double), "local blocks of J", err);
-    st = (g->grow && g->gcol && g->rank_row && g->rank_lr && g->J) ? RC_OK : RC_ERR_NOMEM;
+    if (with_J)
+        g->J = rc_aligned_alloc((size_t)(g->lr > 0 ? g->lr : 1) *
+                                    (size_t)(g->lc > 0 ? g->lc : 1),
+                                sizeof(double), "local blocks of J", err);
+    st = (g->grow && g->gcol && g->rank_row && g->rank_lr && (g->J || !with_J)) ? RC_OK
+                                                                               : RC_ERR_NOMEM;
     RC_GOTO(rc_dist_agree(g->comm, st, err));
     for (int l = 0; l < g->lr; ++l) g->grow[l] = global_index(l, g->nb, g->myrow, Pr);
     for (int l = 0; l < g->lc; ++l) g->gcol[l] = global_index(l, g->nb, g->mycol, Pc);
@@ -137,40 +140,45 @@ cleanup:
     return st;
 }
 
-void rc_dgrid_draw_J(rc_dgrid *g, const rc_model_params *p)
+rc_status rc_dgrid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
+                        rc_error *err)
 {
-    const int nb = g->nb;
-    const int64_t lld = g->lr > 0 ? g->lr : 1;
-    double tmp[64 * 64];
-    double *buf = nb <= 64 ? tmp : malloc(sizeof(double) * (size_t)nb * (size_t)nb);
-    if (!buf) {
-        /* element by element: slower, but never wrong */
-        for (int lj = 0; lj < g->lc; ++lj)
-            for (int li = 0; li < g->lr; ++li)
-                rc_network_fill_block(p, g->grow[li], 1, g->gcol[lj], 1, g->J + li + lj * lld, 1);
-        return;
-    }
-    /* block by block: rc_network_fill_block draws rows of a block row-major; transpose it into
-     * the column-major local array */
-    for (int bj = 0; bj * nb < g->lc; ++bj) {
-        const int nc = g->lc - bj * nb < nb ? g->lc - bj * nb : nb;
-        const int64_t c0 = g->gcol[bj * nb];
-        for (int bi = 0; bi * nb < g->lr; ++bi) {
-            const int nr = g->lr - bi * nb < nb ? g->lr - bi * nb : nb;
-            rc_network_fill_block(p, g->grow[bi * nb], nr, c0, nc, buf, nc);
-            for (int c = 0; c < nc; ++c) {
-                double *dst = g->J + (int64_t)(bj * nb + c) * lld + bi * nb;
-                for (int r = 0; r < nr; ++r) dst[r] = buf[r * nc + c];
-            }
-        }
-    }
-    if (buf != tmp) free(buf);
+    return grid_init(g, comm, Pr, Pc, N, nb, 1, err);
 }
 
-rc_status rc_dgrid_read_J(rc_dgrid *g, const char *spec, rc_error *err)
+rc_status rc_dgrid_init_layout(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
+                               rc_error *err)
 {
-    return rc_h5dist_read_block_cyclic(g->comm, spec, "--connectivity", g->N, g->nb, g->Pr, g->Pc,
-                                       g->myrow, g->mycol, g->J, g->lr > 0 ? g->lr : 1, err);
+    return grid_init(g, comm, Pr, Pc, N, nb, 0, err);
+}
+
+void rc_dmatrix_free(rc_dmatrix *A)
+{
+    if (!A) return;
+    free(A->a);
+    memset(A, 0, sizeof *A);
+}
+
+rc_status rc_dmatrix_init(rc_dmatrix *A, const rc_dgrid *g, int64_t rows, int64_t cols,
+                          rc_error *err)
+{
+    memset(A, 0, sizeof *A);
+    RC_CHECK(rows >= 1 && cols >= 1 && rows < INT_MAX / 2 && cols < INT_MAX / 2, err,
+             RC_ERR_INPUT, "a %lld x %lld matrix is beyond what ScaLAPACK's 32-bit indices "
+             "address", (long long)rows, (long long)cols);
+    A->rows = rows;
+    A->cols = cols;
+    A->lr = (int)numroc64(rows, g->nb, g->myrow, g->Pr);
+    A->lc = (int)numroc64(cols, g->nb, g->mycol, g->Pc);
+    A->lld = A->lr > 0 ? A->lr : 1;
+    const int m = (int)rows, n = (int)cols, lld = (int)A->lld;
+    int info = 0;
+    descinit_(A->desc, &m, &n, &g->nb, &g->nb, &i_zero, &i_zero, &g->ctxt, &lld, &info);
+    RC_CHECK(info == 0, err, RC_ERR_LAPACK, "descinit (a %lld x %lld matrix) failed (info = %d)",
+             (long long)rows, (long long)cols, info);
+    A->a = rc_aligned_alloc((size_t)A->lld * (size_t)(A->lc > 0 ? A->lc : 1), sizeof(double),
+                            "local blocks of a model matrix", err);
+    return A->a ? RC_OK : RC_ERR_NOMEM;
 }
 
 /* ---- the orthonormal system and its kernels ---------------------------------------------- */
@@ -256,46 +264,6 @@ void rc_dtangent_random_start(rc_dtangent *t, const rc_dgrid *g, uint64_t seed_o
                            (uint64_t)g->grow[b * g->nb], (size_t)len,
                            t->Q + lj * lld + b * g->nb);
         }
-}
-
-void rc_dtangent_step(rc_dtangent *t, const rc_dgrid *g, const double *dphi, double alpha,
-                      double beta)
-{
-    const int64_t lld = g->lr > 0 ? g->lr : 1;
-    for (int lj = 0; lj < t->lcq; ++lj) {
-        const double *q = t->Q + lj * lld;
-        double *s = t->S + lj * lld;
-        for (int li = 0; li < g->lr; ++li) s[li] = dphi[g->grow[li]] * q[li];
-    }
-    const int n = (int)g->N, m = (int)t->m;
-    pdgemm_("N", "N", &n, &m, &n, &alpha, g->J, &i_one, &i_one, g->descJ, t->S, &i_one, &i_one,
-            t->descQ, &beta, t->Q, &i_one, &i_one, t->descQ);
-}
-
-void rc_dtangent_step_rows(rc_dtangent *t, const rc_dgrid *g, const double *dphi,
-                           const double *rate, const double *beta)
-{
-    /* Q_i <- beta_i Q_i + rate_i (J S)_i as rate_i ((beta_i / rate_i) Q_i + (J S)_i): one
-     * pdgemm with unit coefficients between two row scalings of the local panel
-     * (rate_i = dt/tau_i > 0 by validation) */
-    const int64_t lld = g->lr > 0 ? g->lr : 1;
-    for (int lj = 0; lj < t->lcq; ++lj) {
-        double *q = t->Q + lj * lld;
-        double *s = t->S + lj * lld;
-        for (int li = 0; li < g->lr; ++li) {
-            const int64_t i = g->grow[li];
-            s[li] = dphi[i] * q[li];
-            q[li] *= beta[i] / rate[i];
-        }
-    }
-    const int n = (int)g->N, m = (int)t->m;
-    const double one = 1.0;
-    pdgemm_("N", "N", &n, &m, &n, &one, g->J, &i_one, &i_one, g->descJ, t->S, &i_one, &i_one,
-            t->descQ, &one, t->Q, &i_one, &i_one, t->descQ);
-    for (int lj = 0; lj < t->lcq; ++lj) {
-        double *q = t->Q + lj * lld;
-        for (int li = 0; li < g->lr; ++li) q[li] *= rate[g->grow[li]];
-    }
 }
 
 /* Local row of global row k if this process row owns it, else -1. */

@@ -1,5 +1,7 @@
 #include "rnnchaos/dlyap.h"
 
+#include "rnnchaos/dist_model.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,26 +27,23 @@ void rc_dlyap_opts_default(rc_dlyap_opts *o)
 
 /* ---- memory ------------------------------------------------------------------------------- */
 
-static double memory_for_m(const rc_model_params *mp, const rc_lyap_params *lp, int Pr, int Pc,
-                           int nb, double m, int with_root, int read_J)
+static double memory_for_m(const rc_dlyap_model *md, const rc_lyap_params *lp, int Pr, int Pc,
+                           int nb, double m, int with_root, int filled, double *matrix_words)
 {
-    const int64_t N = mp->N;
+    const int64_t N = md->N;
     nb = rc_dlyap_block_size(N, Pr, Pc, nb);
     /* process (0, 0) holds the most of every block-cyclic matrix */
     const double lr = (double)numroc64(N, nb, 0, Pr), lc = (double)numroc64(N, nb, 0, Pc);
     const double lcq = (double)numroc64((int64_t)m, nb, 0, Pc);
     const double lrg = (double)numroc64((int64_t)m, nb, 0, Pr);
-    const double ntraj = lp->finite_perturbation ? 2.0 : 1.0;
-    const double P = (double)Pr * Pc;
-    double d = lr * lc                          /* J */
+    const int ntraj = lp->finite_perturbation ? 2 : 1;
+    double d = md->memory_words(md->self, Pr, Pc, nb, ntraj, filled, matrix_words)
                + 2.0 * lr * lcq                 /* Q and the scaled panel S */
                + lrg * lcq                      /* Gram matrix */
                + 2.0 * nb * (lr + lcq + nb)     /* pdgeqrf / pdorgqr work */
                + 2.0 * RC_PBLAS_KB * (lr + lc + lcq) /* PBLAS panels inside pdgemm */
-               + (double)N * (3.0 * ntraj + 3.0)/* replicated state, J phi(h), phi', noise */
-               + ntraj * (lc + lr * (P + 1))    /* local phi(h), partial products, allgather */
+               + (double)N * ntraj              /* the replicated state */
                + 4.0 * m + lcq;
-    if (read_J) d += (double)nb * lc;
     if (replicated_gram_sizes(Pc, m, lr, lc)) d += m * m;
     if (with_root) {
         const double n_int = floor(lp->t_sim / lp->t_ons + 1e-9);
@@ -55,39 +54,39 @@ static double memory_for_m(const rc_model_params *mp, const rc_lyap_params *lp, 
     return 8.0 * d + 64.0 * 1048576.0;
 }
 
-static double model_m(const rc_model_params *mp, const rc_lyap_params *lp)
+static double model_m(int64_t N, const rc_lyap_params *lp)
 {
-    if (lp->n_le == RC_NLE_AUTO) return fmax(1.0, (double)mp->N / 4.0);
-    return (double)(lp->n_le > 0 ? lp->n_le : mp->N);
+    if (lp->n_le == RC_NLE_AUTO) return fmax(1.0, (double)N / 4.0);
+    return (double)(lp->n_le > 0 ? lp->n_le : N);
 }
 
-double rc_dlyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp, int Pr, int Pc,
-                             int nb, int with_root)
+double rc_dlyap_model_memory_bytes(const rc_dlyap_model *model, const rc_lyap_params *lp, int Pr,
+                                   int Pc, int nb, int with_root)
 {
-    return memory_for_m(mp, lp, Pr, Pc, nb, model_m(mp, lp), with_root, 0);
+    double matrix_words;
+    return memory_for_m(model, lp, Pr, Pc, nb, model_m(model->N, lp), with_root, 0,
+                        &matrix_words);
 }
 
 /* Collective: refuse before allocating when the busiest rank would not fit. */
-static rc_status check_memory(MPI_Comm comm, const rc_model_params *mp, const rc_lyap_params *lp,
-                              int Pr, int Pc, int nb, double m, int read_J,
+static rc_status check_memory(MPI_Comm comm, const rc_dlyap_model *md, const rc_lyap_params *lp,
+                              int Pr, int Pc, int nb, double m, int filled,
                               const rc_dlyap_opts *o, rc_error *err)
 {
     int rank;
     MPI_Comm_rank(comm, &rank);
-    double v[2] = {memory_for_m(mp, lp, Pr, Pc, nb, m, rank == 0, read_J), 0.0};
+    double matrix_words = 0.0;
+    double v[2] = {memory_for_m(md, lp, Pr, Pc, nb, m, rank == 0, filled, &matrix_words), 0.0};
     RC_TRY(rc_memory_per_rank(comm, o->mem_per_rank, &v[1], err));
     v[1] = -v[1];
     MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, v, 2, MPI_DOUBLE, MPI_MAX, comm), "MPI_Allreduce");
     const double need = v[0], avail = -v[1];
     RC_CHECK(need <= avail, err, RC_ERR_NOMEM,
              "distributed task N = %lld, n_le = %.0f on a %dx%d grid needs %.3g GiB per rank "
-             "(J block %.3g GiB), only %.3g GiB available per rank%s: use more ranks or a "
+             "(%s %.3g GiB), only %.3g GiB available per rank%s: use more ranks or a "
              "smaller task",
-             (long long)mp->N, m, Pr, Pc, need / 1073741824.0,
-             8.0 * (double)numroc64(mp->N, rc_dlyap_block_size(mp->N, Pr, Pc, nb), 0, Pr) *
-                 (double)numroc64(mp->N, rc_dlyap_block_size(mp->N, Pr, Pc, nb), 0, Pc) /
-                 1073741824.0,
-             avail / 1073741824.0,
+             (long long)md->N, m, Pr, Pc, need / 1073741824.0, md->matrix_label,
+             8.0 * matrix_words / 1073741824.0, avail / 1073741824.0,
              o->mem_per_rank > 0 ? " (--mem-per-rank)" : " (physical memory / ranks per node)");
     return RC_OK;
 }
@@ -96,21 +95,17 @@ static rc_status check_memory(MPI_Comm comm, const rc_model_params *mp, const rc
 
 typedef struct {
     const rc_dgrid *g;
-    const rc_model_params *p;
+    const rc_dlyap_model *md;
     const rc_lyap_params *lp;
     rc_dtangent t;
     int64_t N, m, spi;
     int ntraj, reorth;
     double *W;       /* N x ntraj: replicated state [h | h_fp] */
-    double *y;       /* N x ntraj: J phi(W) */
-    double *dphi, *noise, *phi_loc, *ypart, *yall, *log_r;
-    rc_drive drive;
+    double *log_r;
     int64_t step;
-    MPI_Request req;
     const rc_dlyap_opts *o;
     int ckpt;          /* checkpoints on: a stop in the accumulation waits for the interval's end */
     double last_saved; /* rank 0: wall time of the last stored state (or of the start) */
-    rc_network units; /* per-unit tau_i, gains (heterogeneous models), no J: rc_network_units */
 } dengine;
 
 /* Collective: any rank's cancel() stops every rank at this same point. */
@@ -128,103 +123,29 @@ static rc_status check_cancel(const dengine *e, rc_error *err)
 static void dengine_free(dengine *e)
 {
     rc_dtangent_free(&e->t);
-    rc_network_free(&e->units);
     free(e->W);
-    free(e->y);
-    free(e->dphi);
-    free(e->noise);
-    free(e->phi_loc);
-    free(e->ypart);
-    free(e->yall);
     free(e->log_r);
 }
 
-static rc_status dengine_init(dengine *e, const rc_dgrid *g, const rc_model_params *p,
+static rc_status dengine_init(dengine *e, const rc_dgrid *g, const rc_dlyap_model *md,
                               const rc_lyap_params *lp, int64_t m, int with_tangent, rc_error *err)
 {
     memset(e, 0, sizeof *e);
     e->g = g;
-    e->p = p;
+    e->md = md;
     e->lp = lp;
     e->N = g->N;
     e->m = m;
-    e->spi = (int64_t)llround(lp->t_ons / p->dt);
+    e->spi = (int64_t)llround(lp->t_ons / md->dt);
     e->ntraj = lp->finite_perturbation ? 2 : 1;
     const size_t N = (size_t)g->N, nt = (size_t)e->ntraj;
     e->W = rc_aligned_alloc(N * nt, sizeof(double), "replicated state", err);
-    e->y = rc_aligned_alloc(N * nt, sizeof(double), "J phi(h)", err);
-    e->dphi = rc_aligned_alloc(N, sizeof(double), "phi'", err);
-    e->noise = rc_aligned_alloc(N, sizeof(double), "noise", err);
-    e->phi_loc = rc_aligned_alloc((size_t)(g->lc > 0 ? g->lc : 1) * nt, sizeof(double),
-                                  "local phi(h)", err);
-    e->ypart = rc_calloc((size_t)(g->lrmax > 0 ? g->lrmax : 1) * nt, sizeof(double),
-                         "partial products", err);
-    e->yall = rc_calloc((size_t)g->size * (size_t)(g->lrmax > 0 ? g->lrmax : 1) * nt,
-                        sizeof(double), "gathered partial products", err);
     e->log_r = rc_calloc((size_t)m, sizeof(double), "log R_kk", err);
-    rc_status st = (e->W && e->y && e->dphi && e->noise && e->phi_loc && e->ypart && e->yall &&
-                    e->log_r) ? RC_OK : RC_ERR_NOMEM;
-    if (st == RC_OK) st = rc_network_units(&e->units, p, err);
+    rc_status st = (e->W && e->log_r) ? RC_OK : RC_ERR_NOMEM;
     st = rc_dist_agree(g->comm, st, err);
     if (st == RC_OK && with_tangent) st = rc_dtangent_init(&e->t, g, m, err);
     if (st != RC_OK) dengine_free(e);
     return st;
-}
-
-/* First half of a state step: this rank's partial products J_loc phi(h)_loc, and their
- * allgather started, so that it travels while pdgemm runs. */
-static rc_status state_begin(dengine *e, rc_error *err)
-{
-    const rc_dgrid *g = e->g;
-    const int lc = g->lc, lr = g->lr, ldp = g->lrmax > 0 ? g->lrmax : 1;
-    for (int c = 0; c < e->ntraj; ++c) {
-        double *ph = e->phi_loc + (int64_t)c * lc;
-        const double *h = e->W + (int64_t)c * e->N;
-        for (int lj = 0; lj < lc; ++lj) ph[lj] = h[g->gcol[lj]];
-        if (e->units.het) /* phi_j(h_j) = phi(gain_j h_j), as rc_network_phi */
-            for (int lj = 0; lj < lc; ++lj) ph[lj] *= e->units.gain_i[g->gcol[lj]];
-        rc_phi_eval(e->p->phi, ph, ph, (size_t)lc);
-    }
-    if (lr > 0 && lc > 0) {
-        const double one = 1.0, zero = 0.0;
-        const int lld = lr;
-        dgemm_("N", "N", &lr, &e->ntraj, &lc, &one, g->J, &lld, e->phi_loc, &lc, &zero, e->ypart,
-               &ldp);
-    }
-    MPI_TRY(MPI_Iallgather(e->ypart, ldp * e->ntraj, MPI_DOUBLE, e->yall, ldp * e->ntraj,
-                           MPI_DOUBLE, g->comm, &e->req),
-            "MPI_Iallgather (J phi(h))");
-    return RC_OK;
-}
-
-/* Second half: J phi(h) summed in rank order (the same bits on every rank), then the Euler
- * step with the frozen noise and input of this step. */
-static rc_status state_end(dengine *e, rc_error *err)
-{
-    const rc_dgrid *g = e->g;
-    MPI_TRY(MPI_Wait(&e->req, MPI_STATUS_IGNORE), "MPI_Wait (J phi(h))");
-    const int64_t N = e->N, ldp = g->lrmax > 0 ? g->lrmax : 1;
-    memset(e->y, 0, sizeof(double) * (size_t)(N * e->ntraj));
-    for (int q = 0; q < g->size; ++q) {
-        const int pr = g->rank_row[q], lrq = g->rank_lr[q];
-        const double *part = e->yall + (int64_t)q * ldp * e->ntraj;
-        for (int c = 0; c < e->ntraj; ++c)
-            for (int li = 0; li < lrq; ++li)
-                e->y[c * N + global_index(li, g->nb, pr, g->Pr)] += part[c * ldp + li];
-    }
-    if (e->units.het) {
-        const double *a = e->units.rate_i, *b = e->units.beta_i;
-        for (int c = 0; c < e->ntraj; ++c)
-            for (int64_t i = 0; i < N; ++i)
-                e->W[c * N + i] = b[i] * e->W[c * N + i] + a[i] * e->y[c * N + i];
-    } else {
-        const double alpha = e->p->dt / e->p->tau, beta = 1.0 - alpha;
-        for (int64_t k = 0; k < N * e->ntraj; ++k) e->W[k] = beta * e->W[k] + alpha * e->y[k];
-    }
-    rc_network_add_drive_noise(&e->units, e->step, e->drive.value, e->W, N, e->ntraj, e->noise);
-    rc_drive_advance(&e->drive, e->p, e->step);
-    e->step++;
-    return RC_OK;
 }
 
 /* The state is replicated bit for bit, so every rank reaches the same verdict. */
@@ -232,7 +153,7 @@ static rc_status check_state(const dengine *e, int ntraj, rc_error *err)
 {
     RC_CHECK(rc_state_is_sane(e->W, (size_t)(e->N * ntraj)), err, RC_ERR_NUMERIC,
              "trajectory diverged (non-finite or |h| > 1e12) at step %lld, t = %g",
-             (long long)e->step, (double)e->step * e->p->dt);
+             (long long)e->step, (double)e->step * e->md->dt);
     return RC_OK;
 }
 
@@ -242,13 +163,12 @@ static rc_status dengine_relax(dengine *e, int64_t nsteps, rc_error *err)
     const int ntraj = e->ntraj;
     e->ntraj = 1;
     rc_status st = RC_OK;
+    const rc_dlyap_model *md = e->md;
     for (int64_t s = 0; s < nsteps && st == RC_OK; ++s) {
-        if (e->lp->observer) {
-            rc_network_dphi(&e->units, e->W, e->dphi);
-            e->lp->observer(e->lp->observer_ctx, e->step, 0, e->W, e->dphi);
-        }
-        st = state_begin(e, err);
-        if (st == RC_OK) st = state_end(e, err);
+        if (e->lp->observer)
+            e->lp->observer(e->lp->observer_ctx, e->step, 0, e->W, md->linearise(md->self, e->W));
+        st = md->step(md->self, e->step, e->W, 1, err);
+        if (st == RC_OK) e->step++;
         if (st == RC_OK && (s + 1) % e->spi == 0) st = check_state(e, 1, err);
         if (st == RC_OK && (s + 1) % e->spi == 0) st = check_cancel(e, err);
     }
@@ -265,16 +185,12 @@ static rc_status dengine_reorth(dengine *e, rc_error *err)
 
 static rc_status dengine_interval(dengine *e, int phase, rc_error *err)
 {
-    const double alpha = e->p->dt / e->p->tau, beta = 1.0 - alpha;
+    const rc_dlyap_model *md = e->md;
     for (int64_t s = 0; s < e->spi; ++s) {
-        rc_network_dphi(&e->units, e->W, e->dphi);
-        if (e->lp->observer) e->lp->observer(e->lp->observer_ctx, e->step, phase, e->W, e->dphi);
-        RC_TRY(state_begin(e, err));
-        if (e->units.het)
-            rc_dtangent_step_rows(&e->t, e->g, e->dphi, e->units.rate_i, e->units.beta_i);
-        else
-            rc_dtangent_step(&e->t, e->g, e->dphi, alpha, beta);
-        RC_TRY(state_end(e, err));
+        const double *dphi = md->linearise(md->self, e->W);
+        if (e->lp->observer) e->lp->observer(e->lp->observer_ctx, e->step, phase, e->W, dphi);
+        RC_TRY(md->tangent_step(md->self, e->step, e->W, e->ntraj, &e->t, err));
+        e->step++;
     }
     RC_TRY(check_state(e, e->ntraj, err));
     if (!(e->ckpt && phase == 2)) RC_TRY(check_cancel(e, err));
@@ -313,7 +229,7 @@ static void dckpt_view(const dengine *e, const rc_lyap_accum *acc, int64_t n_don
     c->pr_sum = acc->pr_sum;
     const int root = e->g->rank == 0;
     rc_lyap_state_add(st, "header", c->header, 12);
-    rc_lyap_state_add(st, "drive", (double *)&e->drive.value, 1);
+    rc_lyap_state_add(st, "drive", e->md->input_state, 1);
     rc_lyap_state_add(st, "fp_d0", (double *)&acc->fp_d0, 1);
     rc_lyap_state_add(st, "pr_sum", &c->pr_sum, 1);
     rc_lyap_state_add(st, "W", e->W, e->N * e->ntraj);
@@ -338,7 +254,7 @@ static rc_status dckpt_load(dengine *e, const rc_lyap_state *st, rc_lyap_accum *
     e->step = (int64_t)h[5];
     e->t.n_cholqr2 = (int64_t)h[6];
     e->t.n_fallback = (int64_t)h[7];
-    RC_TRY(rc_lyap_state_copy(st, "drive", 1, &e->drive.value, err));
+    RC_TRY(rc_lyap_state_copy(st, "drive", 1, e->md->input_state, err));
     RC_TRY(rc_lyap_state_copy(st, "fp_d0", 1, &acc->fp_d0, err));
     RC_TRY(rc_lyap_state_copy(st, "pr_sum", 1, &acc->pr_sum, err));
     RC_TRY(rc_lyap_state_copy(st, "W", e->N * e->ntraj, e->W, err));
@@ -370,7 +286,7 @@ static rc_status dckpt_resume(dengine *e, rc_lyap_accum *acc, int64_t *n_done, r
         *n_done = 0;
         acc->pr_sum = 0.0;
         e->step = 0;
-        rc_drive_init(&e->drive, e->p);
+        e->md->rewind(e->md->self);
         e->t.n_cholqr2 = e->t.n_fallback = 0;
         rc_cov_reset(&acc->cov_h);
         rc_cov_reset(&acc->cov_phi);
@@ -466,7 +382,7 @@ static rc_status bcast_result(MPI_Comm comm, rc_lyap_result *res, rc_error *err)
 static void dist_initial_state(void *self, double *h)
 {
     const dengine *e = self;
-    rc_model_initial_state(e->p, h);
+    e->md->initial_state(e->md->self, h);
 }
 
 static rc_status dist_relax(void *self, int64_t nsteps, rc_error *err) { return dengine_relax(self, nsteps, err); }
@@ -474,7 +390,7 @@ static rc_status dist_relax(void *self, int64_t nsteps, rc_error *err) { return 
 static rc_status dist_tangent_start(void *self, double *log_r, rc_error *err)
 {
     dengine *e = self;
-    rc_dtangent_random_start(&e->t, e->g, e->p->seed_ons);
+    rc_dtangent_random_start(&e->t, e->g, e->md->seed_ons);
     RC_TRY(rc_dreorth_householder(&e->t, e->g, e->log_r, err));
     memcpy(log_r, e->log_r, sizeof(double) * (size_t)e->m);
     return RC_OK;
@@ -493,7 +409,7 @@ static rc_status dist_first_vector_pr(void *self, double *pr, rc_error *err) { r
 static void dist_observable(void *self, const double *h, double *out)
 {
     const dengine *e = self;
-    rc_network_phi(&e->units, h, out);
+    e->md->observable(e->md->self, h, out);
 }
 
 static rc_status dist_resume(void *self, rc_lyap_accum *acc, int64_t *k_start, rc_error *err)
@@ -522,25 +438,25 @@ static rc_status dist_finish(void *self, rc_lyap_result *res, rc_error *err)
 
 static int64_t dist_fallbacks(void *self) { return ((dengine *)self)->t.n_fallback; }
 
-/* The method with a fixed number m of exponents on the grid g. */
-static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_model_params *p,
+/* The method with a fixed number m of exponents on the grid g (the model set up on it). */
+static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_dlyap_model *md,
                                  const rc_lyap_params *lp, int64_t m, const rc_dlyap_opts *o,
                                  rc_lyap_result *res, rc_error *err)
 {
     memset(res, 0, sizeof *res);
-    RC_TRY(check_memory(g->comm, p, lp, g->Pr, g->Pc, g->nb, (double)m, 0, o, err));
+    RC_TRY(check_memory(g->comm, md, lp, g->Pr, g->Pc, g->nb, (double)m, 0, o, err));
     dengine e;
-    RC_TRY(dengine_init(&e, g, p, lp, m, 1, err));
+    RC_TRY(dengine_init(&e, g, md, lp, m, 1, err));
     e.o = o;
     e.reorth = lp->reorth == RC_REORTH_AUTO ? rc_dreorth_auto_choice(g, m) : lp->reorth;
     e.ckpt = o && o->checkpoint_path && o->checkpoint_path[0] && o->checkpoint_save &&
              o->checkpoint_load && o->checkpoint_release;
     e.last_saved = rc_wall_seconds();
-    rc_drive_init(&e.drive, p); /* decay and kick; a resumed run then takes the stored value */
+    md->rewind(md->self); /* a resumed run then takes the stored input */
     rc_lyap_backend b = {
         .self = &e, .N = g->N, .m = m, .ntraj = e.ntraj, .W = e.W, .root = g->rank == 0,
-        .t_ons = lp->t_ons, .transient_steps = (int64_t)llround(lp->t_transient / p->dt),
-        .seed_ons = p->seed_ons, .initial_state = dist_initial_state, .relax = dist_relax,
+        .t_ons = lp->t_ons, .transient_steps = (int64_t)llround(lp->t_transient / md->dt),
+        .seed_ons = md->seed_ons, .initial_state = dist_initial_state, .relax = dist_relax,
         .tangent_start = dist_tangent_start, .interval = dist_interval,
         .first_vector_pr = dist_first_vector_pr, .observable = dist_observable,
         .resume = dist_resume, .store = dist_store, .agree = dist_agree, .finish = dist_finish,
@@ -552,7 +468,7 @@ static rc_status dlyap_run_fixed(const rc_dgrid *g, const rc_model_params *p,
 
 typedef struct {
     const rc_dgrid *g;
-    const rc_model_params *mp;
+    const rc_dlyap_model *md;
     const rc_dlyap_opts *o;
 } dist_fixed_ctx;
 
@@ -560,23 +476,22 @@ static rc_status dist_run_fixed(void *ctx, const rc_lyap_params *lp, int64_t m,
                                 rc_lyap_result *res, rc_error *err)
 {
     const dist_fixed_ctx *c = ctx;
-    return dlyap_run_fixed(c->g, c->mp, lp, m, c->o, res, err);
+    return dlyap_run_fixed(c->g, c->md, lp, m, c->o, res, err);
 }
 
-rc_status rc_dlyap_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
-                       const rc_lyap_params *lp, const rc_dlyap_opts *opts, rc_lyap_result *res,
-                       rc_error *err)
+rc_status rc_dlyap_run_checked(MPI_Comm comm, int Pr, int Pc, const rc_dlyap_model *md,
+                               const rc_lyap_params *lp, const rc_dlyap_opts *opts,
+                               rc_lyap_result *res, rc_error *err)
 {
     const double t_start = rc_wall_seconds();
     memset(res, 0, sizeof *res);
     rc_dlyap_opts dflt;
     rc_dlyap_opts_default(&dflt);
     const rc_dlyap_opts *o = opts ? opts : &dflt;
-    const int read_J = o->connectivity && o->connectivity[0];
+    const int filled = o->fill_matrix != NULL;
     int size;
     MPI_TRY(MPI_Comm_size(comm, &size), "MPI_Comm_size");
     /* the same inputs on every rank give the same verdict: no agreement needed yet */
-    RC_TRY(rc_lyap_params_validate(lp, mp, err));
     RC_CHECK(!lp->single_precision, err, RC_ERR_INPUT,
              "--precision single: not available on a process grid (use double)");
     RC_CHECK(!lp->use_reference_kernels, err, RC_ERR_INPUT,
@@ -584,18 +499,18 @@ rc_status rc_dlyap_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
     RC_CHECK((int64_t)Pr * Pc == size, err, RC_ERR_INPUT,
              "--grid: %dx%d needs %d ranks, but %d are running (mpiexec -n %d)", Pr, Pc, Pr * Pc,
              size, Pr * Pc);
-    RC_TRY(check_memory(comm, mp, lp, Pr, Pc, o->nb, model_m(mp, lp), read_J, o, err));
+    RC_TRY(check_memory(comm, md, lp, Pr, Pc, o->nb, model_m(md->N, lp), filled, o, err));
 
     rc_dgrid g;
-    RC_TRY(rc_dgrid_init(&g, comm, Pr, Pc, mp->N, o->nb, err));
-    rc_status st = RC_OK;
-    if (read_J)
-        RC_GOTO(rc_dgrid_read_J(&g, o->connectivity, err));
-    else
-        rc_dgrid_draw_J(&g, mp);
-
+    RC_TRY(rc_dgrid_init_layout(&g, comm, Pr, Pc, md->N, o->nb, err));
+    rc_status st = md->setup(md->self, &g, lp->finite_perturbation ? 2 : 1, o->fill_matrix,
+                             o->fill_ctx, err);
+    if (st != RC_OK) {
+        rc_dgrid_free(&g);
+        return st;
+    }
     if (lp->n_le != RC_NLE_AUTO) {
-        RC_GOTO(dlyap_run_fixed(&g, mp, lp, lp->n_le ? lp->n_le : mp->N, o, res, err));
+        RC_GOTO(dlyap_run_fixed(&g, md, lp, lp->n_le ? lp->n_le : md->N, o, res, err));
         res->wall_s = rc_wall_seconds() - t_start;
         goto cleanup;
     }
@@ -603,9 +518,19 @@ rc_status rc_dlyap_run(MPI_Comm comm, int Pr, int Pc, const rc_model_params *mp,
      * checkpoints: the pilots and the final run would share the stored parts) */
     rc_dlyap_opts no_ckpt = *o;
     no_ckpt.checkpoint_path = NULL;
-    dist_fixed_ctx fc = {&g, mp, &no_ckpt};
-    RC_GOTO(rc_lyap_run_auto(mp->N, lp, dist_run_fixed, &fc, res, err));
+    dist_fixed_ctx fc = {&g, md, &no_ckpt};
+    RC_GOTO(rc_lyap_run_auto(md->N, lp, dist_run_fixed, &fc, res, err));
 cleanup:
+    md->teardown(md->self);
     rc_dgrid_free(&g);
     return st;
+}
+
+rc_status rc_dlyap_run_model(MPI_Comm comm, int Pr, int Pc, const rc_dlyap_model *model,
+                             const rc_lyap_params *lp, const rc_dlyap_opts *opts,
+                             rc_lyap_result *res, rc_error *err)
+{
+    memset(res, 0, sizeof *res);
+    RC_TRY(rc_lyap_params_check(lp, model->N, model->dt, model->dt, err));
+    return rc_dlyap_run_checked(comm, Pr, Pc, model, lp, opts, res, err);
 }

@@ -416,7 +416,9 @@ static void connectivity_parallel_read(void **s)
     rc_dlyap_opts_default(&o);
     rc_lyap_result a, b;
     RC_ASSERT_OK(rc_dlyap_run(MPI_COMM_WORLD, g_Pr, g_Pc, &p, &lp, &o, &a, &err), &err);
-    o.connectivity = spec;
+    rc_dlyap_h5_source conn = {spec, "--connectivity"};
+    o.fill_matrix = rc_dlyap_fill_h5;
+    o.fill_ctx = &conn;
     RC_ASSERT_OK(rc_dlyap_run(MPI_COMM_WORLD, g_Pr, g_Pc, &p, &lp, &o, &b, &err), &err);
     double d = 0;
     for (int k = 0; k < 10; ++k) d = fmax(d, fabs(a.lambda[k] - b.lambda[k]));
@@ -426,16 +428,16 @@ static void connectivity_parallel_read(void **s)
 
     /* bad files: the same input error on every rank, no hang */
     rc_status st;
-    o.connectivity = nan_spec;
+    conn.spec = nan_spec;
     st = rc_dlyap_run(MPI_COMM_WORLD, g_Pr, g_Pc, &p, &lp, &o, &a, &err);
     assert_int_equal(st, RC_ERR_INPUT);
     assert_non_null(strstr(err.msg, "(70, 5) is not finite"));
-    o.connectivity = missing;
+    conn.spec = missing;
     st = rc_dlyap_run(MPI_COMM_WORLD, g_Pr, g_Pc, &p, &lp, &o, &a, &err);
     assert_int_equal(st, RC_ERR_INPUT);
     assert_non_null(strstr(err.msg, "cannot read file"));
     p.N = 76;
-    o.connectivity = spec;
+    conn.spec = spec;
     st = rc_dlyap_run(MPI_COMM_WORLD, g_Pr, g_Pc, &p, &lp, &o, &a, &err);
     assert_int_equal(st, RC_ERR_INPUT);
     assert_non_null(strstr(err.msg, "expected a square N x N matrix with N = 76"));

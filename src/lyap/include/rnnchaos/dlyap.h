@@ -1,11 +1,14 @@
 /* Distributed Lyapunov spectrum: the method of rc_lyap_run (docs/model.md section 2) on a Pr x Pc
  * BLACS process grid over any MPI communicator (a whole job or a scheduler's task group).
  *
+ * The backend knows no model: it runs any rc_dlyap_model (dist_model.h); rc_dlyap_run below
+ * is the rate network (dist_rate_model.c), whose parts are described here.
+ *
  * Layout (HPL's global/local distinction):
  *   J (N x N) and Q (N x m) are block-cyclic with square nb x nb blocks, column-major locally;
- *     each rank draws its own blocks of J from the counter RNG (rc_network_fill_block) or reads
- *     them from --connectivity by hyperslab (rc_h5dist): nothing is scattered, no rank ever holds
- *     all of J.
+ *     each rank draws its own blocks of J from the counter RNG (rc_network_fill_block) or gets
+ *     them from the caller's rc_dlyap_opts.fill_matrix (rc_dlyap_fill_h5: --connectivity read by
+ *     hyperslab, rc_h5dist): nothing is scattered, no rank ever holds all of J.
  *   The state h (and the finite-perturbation twin) is replicated: every rank holds all N values,
  *     bitwise identical on every rank.  J phi(h) is formed from each rank's local partial
  *     product and one collective per step (an allgather of the partials, summed in rank order,
@@ -32,10 +35,19 @@
 #include "rnnchaos/model.h"
 #include "rnnchaos/par.h"
 
+struct rc_dgrid;
+struct rc_dmatrix;
+
 typedef struct {
     int nb;                   /* block size of the block-cyclic layout; 0: rc_dlyap_block_size */
-    const char *connectivity; /* "FILE.h5:/DATASET" (N x N, row-major, J[i][j] couples j -> i),
-                                 read in parallel; NULL or "": J drawn from seed_net */
+    /* Where the model's matrices come from: NULL: each rank draws its blocks from the model's
+     * seeds (the rate network's J from seed_net).  Else called collectively on every rank, once
+     * per matrix the model names ("J" for the rate network), to fill this rank's blocks of A
+     * (allocated, A->rows x A->cols on g); rc_dlyap_fill_h5 reads an HDF5 dataset.  A failure
+     * must be the same on every rank (the backend does not agree on it first). */
+    rc_status (*fill_matrix)(void *ctx, const char *name, const struct rc_dgrid *g,
+                             struct rc_dmatrix *A, rc_error *err);
+    void *fill_ctx;
     double mem_per_rank;      /* bytes one rank may use; 0: physical memory / ranks on the node */
     /* Cooperative cancellation (e.g. the scheduler's stop request): if set, called on every
      * rank once per t_ons interval (and every t_ons of the transient); when it returns nonzero
@@ -72,7 +84,9 @@ typedef struct {
 void rc_dlyap_opts_default(rc_dlyap_opts *o);
 
 /* The whole method of docs/model.md section 2 (like rc_lyap_run, including n_le = RC_NLE_AUTO
- * with its pilot runs) on a Pr x Pc grid over comm.  Collective over comm, whose size must be
+ * with its pilot runs) on the rate network of mp (the rate model of dist_model.h through
+ * rc_dlyap_run_model; mp is validated with rc_lyap_params_validate) on a Pr x Pc grid over
+ * comm.  Collective over comm, whose size must be
  * Pr * Pc.  mp, lp and opts must be the same on every rank.  res is filled on every rank
  * (allocated arrays; free with rc_lyap_result_free).  lp->observer, if set, is called on every
  * rank with the replicated state.  lp->h0, if set, must hold the same N values on every rank.
@@ -95,8 +109,10 @@ double rc_dlyap_memory_bytes(const rc_model_params *mp, const rc_lyap_params *lp
 
 /* --- The distributed tangent-space kernels (used by rc_dlyap_run, the tests, the benchmark) */
 
-/* A process grid and the block-cyclic J on it. */
-typedef struct {
+/* A process grid and the N x N block-cyclic layout on it (the layout of Q's rows); J is the
+ * rate network's matrix for the kernels' direct users (rc_dgrid_init), NULL on a grid made by
+ * rc_dgrid_init_layout (the backend's: the model holds its own matrices). */
+typedef struct rc_dgrid {
     MPI_Comm comm;           /* duplicate of the caller's communicator, MPI_ERRORS_RETURN */
     int rank, size;
     int blacs_handle, ctxt;  /* BLACS system handle and grid context */
@@ -107,19 +123,52 @@ typedef struct {
     int64_t *grow, *gcol;    /* global index of each local row / column of J */
     int *rank_row;           /* process row of every rank of comm (size entries) */
     int *rank_lr;            /* lr of every rank */
-    double *J;               /* lr x lc, column-major, leading dimension max(1, lr) */
-    int descJ[9];
+    double *J;               /* lr x lc, column-major, leading dimension max(1, lr); or NULL */
+    int descJ[9];            /* the layout: any N x N matrix on the grid (J's descriptor) */
 } rc_dgrid;
 
 /* Collective: a Pr x Pc grid over comm (size Pr * Pc), block size nb (0: auto), J allocated
  * but not filled. */
 rc_status rc_dgrid_init(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
                         rc_error *err);
+/* Collective: the same grid without J. */
+rc_status rc_dgrid_init_layout(rc_dgrid *g, MPI_Comm comm, int Pr, int Pc, int64_t N, int nb,
+                               rc_error *err);
 void rc_dgrid_free(rc_dgrid *g);
-/* Local: this rank's blocks of J drawn from p's seeds (the same J as rc_network_create). */
+
+/* A block-cyclic matrix on a grid (rows x cols, the grid's nb x nb blocks, first block on
+ * process (0, 0), column-major locally): a model's coupling matrix.  Its local row li is
+ * global row g->grow[li] and local column lj global column g->gcol[lj] as long as it is not
+ * larger than the grid's N x N layout. */
+typedef struct rc_dmatrix {
+    int64_t rows, cols;
+    int lr, lc;              /* local rows and columns */
+    int64_t lld;             /* leading dimension, max(1, lr) */
+    double *a;               /* lld x max(1, lc) */
+    int desc[9];
+} rc_dmatrix;
+
+/* Local (the caller agrees on the status): A allocated on g, not filled. */
+rc_status rc_dmatrix_init(rc_dmatrix *A, const rc_dgrid *g, int64_t rows, int64_t cols,
+                          rc_error *err);
+void rc_dmatrix_free(rc_dmatrix *A);
+
+/* Local: this rank's blocks of the rate network's J (N x N on g) drawn from p's seeds (the same
+ * J as rc_network_create); rc_dgrid_draw_J fills the grid's own J. */
+void rc_dmatrix_draw_J(rc_dmatrix *J, const rc_dgrid *g, const rc_model_params *p);
 void rc_dgrid_draw_J(rc_dgrid *g, const rc_model_params *p);
-/* Collective: this rank's blocks of J read from spec by hyperslab (parallel HDF5); every entry
- * checked to be finite (RC_ERR_INPUT naming the entry). */
+
+/* Collective: this rank's blocks of a square matrix A read by hyperslab (parallel HDF5) from
+ * src->spec, "FILE.h5:/DATASET" (row-major, A[i][j] couples j -> i); every entry checked to be
+ * finite (RC_ERR_INPUT naming src->option and the entry).  As rc_dlyap_opts.fill_matrix with
+ * fill_ctx = src: every matrix the model names is read from the one dataset. */
+typedef struct {
+    const char *spec;
+    const char *option; /* for messages, e.g. "--connectivity" */
+} rc_dlyap_h5_source;
+rc_status rc_dlyap_fill_h5(void *src, const char *name, const rc_dgrid *g, rc_dmatrix *A,
+                           rc_error *err);
+/* rc_dlyap_fill_h5 into the grid's own J, as --connectivity. */
 rc_status rc_dgrid_read_J(rc_dgrid *g, const char *spec, rc_error *err);
 
 /* The orthonormal system Q (N x m, block-cyclic like J's rows) and the kernels' work space. */
@@ -144,11 +193,16 @@ rc_status rc_dtangent_init(rc_dtangent *t, const rc_dgrid *g, int64_t m, rc_erro
 void rc_dtangent_free(rc_dtangent *t);
 /* Local: column k of Q gets rc_rng_normals(seed_ons, RC_STREAM_ONS, k, ...), the serial start. */
 void rc_dtangent_random_start(rc_dtangent *t, const rc_dgrid *g, uint64_t seed_ons);
-/* Collective: Q <- beta Q + alpha J diag(dphi) Q (dphi: N values, replicated), one pdgemm. */
+/* Collective: Q <- beta Q + alpha J diag(dphi) Q (J: N x N on g; dphi: N values, replicated),
+ * one pdgemm.  rc_dtangent_step uses the grid's own J. */
+void rc_dtangent_step_J(rc_dtangent *t, const rc_dgrid *g, const rc_dmatrix *J,
+                        const double *dphi, double alpha, double beta);
 void rc_dtangent_step(rc_dtangent *t, const rc_dgrid *g, const double *dphi, double alpha,
                       double beta);
 /* Collective: the same with per-row coefficients (heterogeneous time constants):
  * Q_i <- beta_i Q_i + rate_i (J diag(dphi) Q)_i, rate_i > 0 (N values each, replicated). */
+void rc_dtangent_step_rows_J(rc_dtangent *t, const rc_dgrid *g, const rc_dmatrix *J,
+                             const double *dphi, const double *rate, const double *beta);
 void rc_dtangent_step_rows(rc_dtangent *t, const rc_dgrid *g, const double *dphi,
                            const double *rate, const double *beta);
 /* Collective: Q = Q' R, Q <- Q' with R_kk > 0, log_r[k] = log R_kk on every rank.
