@@ -28,6 +28,21 @@ static int quantity_index(const kind_table *t, const char *name)
     return -1;
 }
 
+/* A fit of ordinate y against N, of the given model, on "realizations", "medians", ... */
+static fit_entry fit_start(const kind_table *t, int64_t family_row, const char *y,
+                           const char *model, const char *on)
+{
+    fit_entry e;
+    memset(&e, 0, sizeof e);
+    e.t = t;
+    e.family_row = family_row;
+    snprintf(e.x, sizeof e.x, "N");
+    snprintf(e.y, sizeof e.y, "%s", y);
+    snprintf(e.model, sizeof e.model, "%s", model);
+    snprintf(e.on, sizeof e.on, "%s", on);
+    return e;
+}
+
 /* y = a + b N over the realisations of the family (RC_SUMMARY_FIT_LINEAR). */
 static rc_status linear_fit(const kind_table *t, const int64_t *family_of, int64_t f,
                             int64_t family_row, const rc_summary_fit *sf, double *x, double *y,
@@ -43,15 +58,7 @@ static rc_status linear_fit(const kind_table *t, const int64_t *family_of, int64
             y[m++] = t->values[k][i];
         }
     if (rc_count_distinct(x, m) < 3) return RC_OK;
-    fit_entry e;
-    memset(&e, 0, sizeof e);
-    e.t = t;
-    e.family_row = family_row;
-    snprintf(e.x, sizeof e.x, "N");
-    snprintf(e.y, sizeof e.y, "%s", sf->quantity);
-    snprintf(e.model, sizeof e.model, "linear");
-    snprintf(e.on, sizeof e.on, "realizations");
-    e.n_skipped = 0;
+    fit_entry e = fit_start(t, family_row, sf->quantity, "linear", "realizations");
     if (rc_fit_linear(x, y, m, &e.fit, err) != RC_OK) return RC_OK; /* degenerate data */
     e.constant = t->q[k].per_N ? (e.fit.slope_ci_lo <= 0.0 && e.fit.slope_ci_hi >= 0.0) : -1;
     e.lack_of_fit_p = rc_lack_of_fit_p(x, y, m, &e.fit);
@@ -96,15 +103,12 @@ static rc_status critical_power_law_fits(const kind_table *t, const int64_t *fam
                     y[m++] = t->stats[k][g].median - 1.0;
                 }
         }
-        fit_entry e;
-        memset(&e, 0, sizeof e);
-        e.t = t;
-        e.family_row = family_row;
-        snprintf(e.x, sizeof e.x, "N");
-        snprintf(e.y, sizeof e.y, "%s - 1", sf->quantity);
-        snprintf(e.model, sizeof e.model, "power_law");
-        snprintf(e.on, sizeof e.on, "%s",
-                 on_medians == 2 ? "median_bounds" : on_medians ? "medians" : "realizations");
+        char yname[48];
+        snprintf(yname, sizeof yname, "%s - 1", sf->quantity);
+        fit_entry e = fit_start(t, family_row, yname, "power_law",
+                                on_medians == 2 ? "median_bounds"
+                                : on_medians    ? "medians"
+                                                : "realizations");
         e.constant = -1;
         e.lack_of_fit_p = NAN;
         /* points with y <= 1 cannot enter log(y - 1): counted in n_skipped */

@@ -255,8 +255,7 @@ const rc_task_kind rc_kind_coherence = {
     .name = "coherence",
     .headline = "info_rate_lb",
     .polls_every_step = 1,
-    .summary = coherence_summary,
-    .n_summary = (int)(sizeof coherence_summary / sizeof coherence_summary[0]),
+    RC_TASK_KIND_SUMMARY(coherence),
 };
 
 _Static_assert(sizeof(rc_coherence_task) <= RC_TASK_PARAMS_MAX, "task params too large");

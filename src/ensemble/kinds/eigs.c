@@ -379,6 +379,5 @@ const rc_task_kind rc_kind_eigs = {
     .headline = "spectral_edge",
     /* one dgeev (seconds at N = 1000) has no poll inside: rank 0 should not run these */
     .polls_every_step = 0,
-    .summary = eigs_summary,
-    .n_summary = (int)(sizeof eigs_summary / sizeof eigs_summary[0]),
+    RC_TASK_KIND_SUMMARY(eigs),
 };

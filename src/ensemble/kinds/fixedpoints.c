@@ -282,6 +282,5 @@ const rc_task_kind rc_kind_fixedpoints = {
     .headline = "q_mean", /* a float scalar (the progress lines' number) */
     /* a Newton iteration at N = 1000 takes ~0.1 s between polls: not for rank 0 */
     .polls_every_step = 0,
-    .summary = fixedpoints_summary,
-    .n_summary = (int)(sizeof fixedpoints_summary / sizeof fixedpoints_summary[0]),
+    RC_TASK_KIND_SUMMARY(fixedpoints),
 };

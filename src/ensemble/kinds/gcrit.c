@@ -298,10 +298,8 @@ const rc_task_kind rc_kind_gcrit = {
     .name = "gcrit",
     .headline = "g_crit",
     .polls_every_step = 1,
-    .summary = gcrit_summary,
-    .n_summary = (int)(sizeof gcrit_summary / sizeof gcrit_summary[0]),
-    .summary_fits = gcrit_summary_fits,
-    .n_summary_fits = (int)(sizeof gcrit_summary_fits / sizeof gcrit_summary_fits[0]),
+    RC_TASK_KIND_SUMMARY(gcrit),
+    RC_TASK_KIND_SUMMARY_FITS(gcrit),
 };
 
 _Static_assert(sizeof(rc_gcrit_task) <= RC_TASK_PARAMS_MAX, "task params too large");

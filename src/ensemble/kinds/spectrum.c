@@ -461,10 +461,8 @@ const rc_task_kind rc_kind_spectrum = {
     .polls_every_step = 1,
     .run_group = spectrum_run_group,
     .group_bytes = spectrum_group_bytes,
-    .summary = spectrum_summary,
-    .n_summary = (int)(sizeof spectrum_summary / sizeof spectrum_summary[0]),
-    .summary_fits = spectrum_summary_fits,
-    .n_summary_fits = (int)(sizeof spectrum_summary_fits / sizeof spectrum_summary_fits[0]),
+    RC_TASK_KIND_SUMMARY(spectrum),
+    RC_TASK_KIND_SUMMARY_FITS(spectrum),
     .summary_theory = 1,
 };
 
