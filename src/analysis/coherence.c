@@ -27,6 +27,12 @@ static const rc_opt coh_opts[] = {
     COPT("t-step", RC_OPT_DOUBLE, t_step, "recorded time after each step (tau)"),
 };
 
+const rc_opt *rc_coherence_params_options(size_t *n)
+{
+    *n = RC_OPT_COUNT(coh_opts);
+    return coh_opts;
+}
+
 void rc_coherence_params_default(rc_coherence_params *cp)
 {
     memset(cp, 0, sizeof *cp);

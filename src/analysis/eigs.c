@@ -112,16 +112,22 @@ static rc_status parse_margin(void *params, const char *what, const char *value,
 #define EOPT(name, type, field, parse, doc)                                                     \
     {name, type, offsetof(rc_eigs_params, field), 1, 100000, parse, doc}
 static const rc_opt eigs_opts[] = {
-    EOPT("of", RC_OPT_CUSTOM, of, parse_of, "J or jacobian"),
-    EOPT("at", RC_OPT_CUSTOM, at, parse_at, "where the Jacobian is taken: zero, h0, fixedpoints, trajectory"),
+    EOPT("of", RC_OPT_CUSTOM, of, parse_of, "J or jacobian [J; jacobian with --at or --h0]"),
+    EOPT("at", RC_OPT_CUSTOM, at, parse_at, "where the Jacobian is taken: zero, h0, fixedpoints, trajectory [zero; h0 with --h0]"),
     EOPT("samples", RC_OPT_INT, n_samples, NULL, "trajectory samples (--at trajectory)"),
     EOPT("t-sample", RC_OPT_DOUBLE, t_sample, NULL, "time between trajectory samples (tau)"),
     EOPT("t-transient", RC_OPT_DOUBLE, t_transient, NULL, "relaxation before the first sample (tau)"),
     EOPT("bulk-quantile", RC_OPT_DOUBLE, bulk_quantile, NULL, "quantile of |mu| taken as the bulk radius"),
-    EOPT("outlier-margin", RC_OPT_CUSTOM, outlier_margin, parse_margin, "distance beyond the bulk that makes an outlier, or auto"),
+    EOPT("outlier-margin", RC_OPT_CUSTOM, outlier_margin, parse_margin, "distance beyond the bulk that makes an outlier, or auto [auto]"),
     EOPT("bins", RC_OPT_INT, n_bins, NULL, "histogram bins"),
     EOPT("hist-range", RC_OPT_DOUBLE, hist_range, NULL, "histogram range"),
 };
+
+const rc_opt *rc_eigs_params_options(size_t *n)
+{
+    *n = RC_OPT_COUNT(eigs_opts);
+    return eigs_opts;
+}
 
 int rc_eigs_params_has_key(const char *key)
 {

@@ -78,6 +78,12 @@ static const rc_opt fp_opts[] = {
     FOPT("coord-max", RC_OPT_DOUBLE, coord_max, "range of the coordinate histogram"),
 };
 
+const rc_opt *rc_fixedpoints_params_options(size_t *n)
+{
+    *n = RC_OPT_COUNT(fp_opts);
+    return fp_opts;
+}
+
 int rc_fixedpoints_params_has_key(const char *key)
 {
     return rc_opt_find(fp_opts, RC_OPT_COUNT(fp_opts), key) != NULL;

@@ -390,6 +390,12 @@ static const rc_opt gcrit_opts[] = {
     GOPT("max-probes", RC_OPT_INT, max_probes, "most probes of one search"),
 };
 
+const rc_opt *rc_gcrit_params_options(size_t *n)
+{
+    *n = RC_OPT_COUNT(gcrit_opts);
+    return gcrit_opts;
+}
+
 int rc_gcrit_params_has_key(const char *key)
 {
     return rc_opt_find(gcrit_opts, RC_OPT_COUNT(gcrit_opts), key) != NULL;

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rnnchaos/lyap_options.h"
+#include "rnnchaos/parse.h"
+
 void rc_argiter_init(rc_argiter *it, int argc, char **argv, const char *const *flags)
 {
     memset(it, 0, sizeof *it);
@@ -114,19 +117,74 @@ int rc_cli_launched_on_several_ranks(void)
 }
 
 int rc_cli_parsed_on_ranks(MPI_Comm comm, const char *cmd, rc_status parsed, int help,
-                           const char *help_text, const rc_error *err)
+                           rc_cli_help_fn print_help, const rc_error *err)
 {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
+    int rank = 0;
+    if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
     if (parsed != RC_OK) {
         if (rank == 0) rc_cli_report(cmd, err);
         return rc_status_exit_code(err->status);
     }
     if (help) {
-        if (rank == 0) fputs(help_text, stdout);
+        if (rank == 0) print_help(stdout);
         return 0;
     }
     return -1;
+}
+
+static rc_status model_set(void *target, const char *key, const char *value, rc_error *err)
+{
+    return rc_model_config_set(target, key, value, err);
+}
+
+static rc_status lyap_set(void *target, const char *key, const char *value, rc_error *err)
+{
+    return rc_lyap_params_set(target, key, value, err);
+}
+
+rc_cli_group rc_cli_model_group(rc_model_config *mc)
+{
+    return (rc_cli_group){rc_model_config_has_key, model_set, mc};
+}
+
+rc_cli_group rc_cli_lyap_group(rc_lyap_params *lp)
+{
+    return (rc_cli_group){rc_lyap_params_has_key, lyap_set, lp};
+}
+
+rc_status rc_cli_parse(int argc, char **argv, const char *cmd, rc_cli_own_fn own, void *ctx,
+                       const rc_cli_group *groups, int n_groups, rc_cli_common *common,
+                       rc_error *err)
+{
+    static const char *const flags[] = {"json", "help", NULL};
+    memset(common, 0, sizeof *common);
+    rc_argiter it;
+    rc_argiter_init(&it, argc, argv, flags);
+    int r;
+    while ((r = rc_argiter_next(&it, err)) > 0) {
+        char norm[128];
+        rc_option_normalize(it.key, norm, sizeof norm);
+        if (strcmp(norm, "json") == 0) {
+            common->json = 1;
+            continue;
+        }
+        if (strcmp(norm, "help") == 0) {
+            common->help = 1;
+            continue;
+        }
+        int taken = 0;
+        if (own) RC_TRY(own(ctx, norm, it.value, &taken, err));
+        for (int g = 0; g < n_groups && !taken; ++g)
+            if (groups[g].has_key(it.key)) {
+                RC_TRY(groups[g].set(groups[g].target, it.key, it.value, err));
+                taken = 1;
+            }
+        if (!taken)
+            return rc_fail(err, RC_ERR_INPUT, "unknown option --%s (see rnnchaos %s --help)",
+                           it.key, cmd);
+        if (strcmp(norm, "N") == 0) common->n_given = 1;
+    }
+    return r < 0 ? err->status : RC_OK;
 }
 
 int rc_cli_with_mpi(const char *cmd, int (*body)(int argc, char **argv, MPI_Comm comm), int argc,
@@ -142,4 +200,98 @@ int rc_cli_with_mpi(const char *cmd, int (*body)(int argc, char **argv, MPI_Comm
     fflush(stdout);
     if (!already) MPI_Finalize();
     return code;
+}
+
+/* ---- --help from the option tables -------------------------------------------------------- */
+
+static const char *value_name(rc_opt_type t)
+{
+    switch (t) {
+    case RC_OPT_DOUBLE: return "X";
+    case RC_OPT_INT64:
+    case RC_OPT_INT: return "N";
+    case RC_OPT_BOOL: return "yes|no";
+    case RC_OPT_CUSTOM: return "VALUE";
+    }
+    return "VALUE";
+}
+
+static int skipped(const char *name, const char *const *skip)
+{
+    for (const char *const *s = skip; s && *s; ++s)
+        if (strcmp(*s, name) == 0) return 1;
+    return 0;
+}
+
+/* "[default]" (and the range of an integer) of row o read from defaults; "" for custom rows,
+ * whose doc names their default. */
+static void default_text(const rc_opt *o, const void *defaults, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!defaults) return;
+    const char *field = (const char *)defaults + o->offset;
+    switch (o->type) {
+    case RC_OPT_DOUBLE: snprintf(buf, len, " [%g]", *(const double *)field); break;
+    case RC_OPT_INT64: snprintf(buf, len, " [%lld]", (long long)*(const int64_t *)field); break;
+    case RC_OPT_INT:
+        snprintf(buf, len, " [%d] (%lld..%lld)", *(const int *)field, (long long)o->lo,
+                 (long long)o->hi);
+        break;
+    case RC_OPT_BOOL: {
+        const int v = *(const int *)field;
+        if (v == 0 || v == 1) snprintf(buf, len, " [%s]", v ? "yes" : "no");
+        break;
+    }
+    case RC_OPT_CUSTOM: break;
+    }
+}
+
+void rc_cli_print_options(FILE *f, const char *title, const rc_opt *table, size_t n,
+                          const void *defaults, const char *const *skip)
+{
+    enum { COLUMN = 24, WIDTH = 96 }; /* docs start after COLUMN, lines wrap before WIDTH */
+    fprintf(f, "%s\n", title);
+    for (size_t i = 0; i < n; ++i) {
+        const rc_opt *o = &table[i];
+        if (skipped(o->name, skip)) continue;
+        char opt[96], def[64], doc[512];
+        snprintf(opt, sizeof opt, "--%s %s", o->name, value_name(o->type));
+        default_text(o, defaults, def, sizeof def);
+        snprintf(doc, sizeof doc, "%s%s", o->doc ? o->doc : "", def);
+        int col = fprintf(f, "  %-*s", COLUMN, opt);
+        /* the doc word by word, continued under its first word */
+        const char *w = doc;
+        int first = 1;
+        while (*w) {
+            while (*w == ' ') ++w;
+            const int len = (int)strcspn(w, " ");
+            if (!len) break;
+            if (!first && col + 1 + len > WIDTH) {
+                col = fprintf(f, "\n%*s", COLUMN + 2, "") - 1;
+                first = 1;
+            }
+            col += fprintf(f, first ? "  %.*s" : " %.*s", len, w);
+            first = 0;
+            w += len;
+        }
+        fputc('\n', f);
+    }
+}
+
+void rc_cli_print_model_options(FILE *f, const char *title, const char *const *skip)
+{
+    rc_model_config c;
+    rc_model_config_default(&c);
+    size_t n;
+    const rc_opt *t = rc_model_config_options(&n);
+    rc_cli_print_options(f, title, t, n, &c, skip);
+}
+
+void rc_cli_print_lyap_options(FILE *f, const char *title, const char *const *skip)
+{
+    rc_lyap_params lp;
+    rc_lyap_params_default(&lp);
+    size_t n;
+    const rc_opt *t = rc_lyap_params_options(&n);
+    rc_cli_print_options(f, title, t, n, &lp, skip);
 }

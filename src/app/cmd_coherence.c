@@ -12,64 +12,54 @@
 #include "rnnchaos/memcheck.h"
 #include "rnnchaos/options.h"
 
-static const char coherence_help[] =
-    "usage: rnnchaos coherence [model options] [--t-seg T] [--t-sim T] [run options] [--json]\n"
-    "\n"
-    "Coherence between the input s(t) = I0 + Ic(t) and the population rate nu(t), the\n"
-    "information-rate lower bound R_lb = -int_0^f_max log2(1 - C(f)) df [bits/tau], and the\n"
-    "relaxation time tau_eff of the population mean after a step in I0, with tau/(1 + b J0 p).\n"
-    "Example: rnnchaos coherence --phi relu --b 4 --I0 1 --sigma-c 0.1 --dt 0.01\n"
-    "Model options [default]: --N [200] --g [2] --b [0] --J0 [1] --I0 [0] --sigma [0]\n"
-    "  --sigma-c [0, must be > 0 here] --tau-s [1] --phi tanh|relu|hardtanh [tanh] --tau [1]\n"
-    "  --dt [0.1] --connectivity FILE.h5:/DATASET --h0 FILE.h5:/DATASET\n"
-    "  --seed S [1]  --seed-net --seed-ic --seed-ons --seed-noise override one stream\n"
-    "  relu needs b*J0 > 0 and I0 > 0 (otherwise unbounded: refused); a run that diverges\n"
-    "  anyway (balance too weak for g) fails with exit code 1.\n"
-    "Run options: --t-seg [50] Welch segment (Hann, 50% overlap)  --t-sim [1000] recorded time\n"
-    "  --t-transient [100]  --f-max [1/(2 dt)] upper limit of the R_lb integral\n"
-    "  --step-size [0.01] dI of the step protocol  --step-trials [200] (0: no tau_eff)\n"
-    "  --t-step [5] duration of one trial\n"
-    "tau_eff protocol: each trial copies the state twice, adds +dI and -dI to I0 of the copies\n"
-    "(same frozen noise and input), averages (m+ - m-)/(2 dI) over trials and fits\n"
-    "A1 (1 - exp(-t/tau1)) + A2 (1 - exp(-t/tau2)), tau2 >= 2 tau1 (the slow part: the\n"
-    "distribution of h readjusting); tau_eff is the component carrying the initial slope\n"
-    "b dI/tau.  Errors: jackknife over 20 groups of trials (this network only).  The\n"
-    "Euler map's own prediction -dt/ln(1 - (dt/tau)(1 + b J0 p)) is printed too: when it\n"
-    "differs from tau/(1 + b J0 p), lower --dt.\n"
-    "Output: a short summary, or with --json one JSON object on stdout.\n";
+static void print_help(FILE *f)
+{
+    fputs("usage: rnnchaos coherence [model options] [--t-seg T] [--t-sim T] [run options] [--json]\n"
+          "\n"
+          "Coherence between the input s(t) = I0 + Ic(t) and the population rate nu(t), the\n"
+          "information-rate lower bound R_lb = -int_0^f_max log2(1 - C(f)) df [bits/tau], and the\n"
+          "relaxation time tau_eff of the population mean after a step in I0, with tau/(1 + b J0 p).\n"
+          "Example: rnnchaos coherence --phi relu --b 4 --I0 1 --sigma-c 0.1 --dt 0.01\n",
+          f);
+    rc_cli_print_model_options(f, "Model options [default] (--sigma-c must be > 0 here):", NULL);
+    fputs("  relu needs b*J0 > 0 and I0 > 0 (otherwise unbounded: refused); a run that diverges\n"
+          "  anyway (balance too weak for g) fails with exit code 1.\n",
+          f);
+    rc_coherence_params cp;
+    rc_coherence_params_default(&cp);
+    size_t n;
+    const rc_opt *t = rc_coherence_params_options(&n);
+    rc_cli_print_options(f, "Run options [default]:", t, n, &cp, NULL);
+    fputs("  (Welch segments: Hann, 50% overlap; --f-max 0: 1/(2 dt); --step-trials 0: no tau_eff)\n"
+          "tau_eff protocol: each trial copies the state twice, adds +dI and -dI to I0 of the copies\n"
+          "(same frozen noise and input), averages (m+ - m-)/(2 dI) over trials and fits\n"
+          "A1 (1 - exp(-t/tau1)) + A2 (1 - exp(-t/tau2)), tau2 >= 2 tau1 (the slow part: the\n"
+          "distribution of h readjusting); tau_eff is the component carrying the initial slope\n"
+          "b dI/tau.  Errors: jackknife over 20 groups of trials (this network only).  The\n"
+          "Euler map's own prediction -dt/ln(1 - (dt/tau)(1 + b J0 p)) is printed too: when it\n"
+          "differs from tau/(1 + b J0 p), lower --dt.\n"
+          "Output: a short summary, or with --json one JSON object on stdout.\n",
+          f);
+}
 
 typedef struct {
     rc_model_config mc;
     rc_coherence_params cp;
-    int json, n_given;
+    rc_cli_common cli;
 } coherence_args;
 
-static rc_status parse_args(int argc, char **argv, coherence_args *a, int *help, rc_error *err)
+static rc_status coherence_set(void *target, const char *key, const char *value, rc_error *err)
 {
-    static const char *const flags[] = {"json", "help", NULL};
+    return rc_coherence_params_set(target, key, value, err);
+}
+
+static rc_status parse_args(int argc, char **argv, coherence_args *a, rc_error *err)
+{
     rc_model_config_default(&a->mc);
     rc_coherence_params_default(&a->cp);
-    a->json = 0;
-    a->n_given = 0;
-    *help = 0;
-    rc_argiter it;
-    rc_argiter_init(&it, argc, argv, flags);
-    int r;
-    while ((r = rc_argiter_next(&it, err)) > 0) {
-        if (strcmp(it.key, "json") == 0)
-            a->json = 1;
-        else if (strcmp(it.key, "help") == 0)
-            *help = 1;
-        else if (rc_model_config_has_key(it.key)) {
-            RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
-            if (strcmp(it.key, "N") == 0) a->n_given = 1;
-        } else if (rc_coherence_params_has_key(it.key))
-            RC_TRY(rc_coherence_params_set(&a->cp, it.key, it.value, err));
-        else
-            return rc_fail(err, RC_ERR_INPUT,
-                           "unknown option --%s (see rnnchaos coherence --help)", it.key);
-    }
-    if (r < 0) return err->status;
+    const rc_cli_group groups[] = {rc_cli_model_group(&a->mc),
+                                   {rc_coherence_params_has_key, coherence_set, &a->cp}};
+    RC_TRY(rc_cli_parse(argc, argv, "coherence", NULL, NULL, groups, 2, &a->cli, err));
     rc_model_config_resolve_seeds(&a->mc, 0);
     return RC_OK;
 }
@@ -201,15 +191,13 @@ int rc_cmd_coherence(int argc, char **argv)
     rc_error err;
     rc_error_clear(&err);
     coherence_args a;
-    int help;
-    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) return rc_cli_report("coherence", &err);
-    if (help) {
-        fputs(coherence_help, stdout);
-        return 0;
-    }
+    const rc_status parsed = parse_args(argc, argv, &a, &err);
+    const int end = rc_cli_parsed_on_ranks(MPI_COMM_NULL, "coherence", parsed, a.cli.help,
+                                           print_help, &err);
+    if (end >= 0) return end;
     rc_network net;
     double *h0 = NULL;
-    if (rc_model_config_load(&a.mc, a.n_given, validate_coherence, &a, &net, &h0, &err) != RC_OK)
+    if (rc_model_config_load(&a.mc, a.cli.n_given, validate_coherence, &a, &net, &h0, &err) != RC_OK)
         return rc_cli_report("coherence", &err);
     a.cp.h0 = h0;
     rc_coherence_result res;
@@ -217,7 +205,7 @@ int rc_cmd_coherence(int argc, char **argv)
     int code = 0;
     if (st != RC_OK) {
         code = rc_cli_report("coherence", &err);
-    } else if (a.json) {
+    } else if (a.cli.json) {
         code = rc_json_emit(coherence_json(&net, &a.cp, &res));
     } else {
         coherence_summary(&net, &a.cp, &res);

@@ -1,6 +1,7 @@
 /* rnnchaos dmft: the mean-field reference numbers of one (g, sigma, dt, phi), docs/model.md
  * sections 5-6. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,90 +12,130 @@
 #include "rnnchaos/options.h"
 #include "rnnchaos/rmt.h"
 
-static const char dmft_help[] =
-    "usage: rnnchaos dmft --g G [--sigma S] [--dt DT] [--phi tanh|hardtanh] [--json]\n"
-    "\n"
-    "Dynamic mean-field theory (N -> infinity) of the random network without input:\n"
-    "Delta0 = <h^2>, the autocorrelation Delta(t) and the largest Lyapunov exponent lambda_1,\n"
-    "each with an estimate of its numerical error.\n"
-    "  --g G          coupling (required)\n"
-    "  --sigma S [0]  independent white noise, <xi xi> = sigma^2 delta\n"
-    "  --dt DT [0.1]  1: the discrete-time map h <- J phi(h) + xi; < 1: the continuous-time\n"
-    "                 theory (the dt -> 0 limit: Euler O(dt) effects are not included)\n"
-    "  --phi tanh|hardtanh [tanh]   hardtanh only with --dt 1\n"
-    "Numerical controls (0 = automatic): --grid-step H (coarsest of the grids H, H/2, H/4)\n"
-    "  --cutoff L (Schroedinger domain [0, L])  --quad-step Q (Gaussian averages)\n"
-    "  --cheb-order K (tables of f_phi, f_phi')\n"
-    "Random-matrix references: --N N adds the reference spectrum of N units for this dt\n"
-    "  (g < 1: lambda_i = log|1 - dt + dt mu_i|/dt over the disc; hardtanh map: the analytic\n"
-    "  spectrum) and the mean exponent log(1-dt)/dt; --n-le K limits it to K exponents.\n"
-    "Output: a short summary, or with --json one JSON object on stdout.\n";
-
 typedef struct {
     rc_dmft_params p;
-    int json, g_given;
+    rc_cli_common cli;
+    int g_given;
     int64_t N, n_le;
 } dmft_args;
 
-static rc_status parse_args(int argc, char **argv, dmft_args *a, int *help, rc_error *err)
+static const rc_opt *dmft_row(const char *what);
+
+static rc_status parse_g(void *args, const char *what, const char *value, rc_error *err)
 {
-    static const char *const flags[] = {"json", "help", NULL};
+    dmft_args *a = args;
+    RC_TRY(rc_parse_double(value, what, &a->p.g, err));
+    a->g_given = 1;
+    return RC_OK;
+}
+
+static rc_status parse_phi(void *args, const char *what, const char *value, rc_error *err)
+{
+    return rc_phi_parse(value, &((dmft_args *)args)->p.phi, err);
+}
+
+/* the numerical controls: 0 (automatic) unless given, then > 0 */
+static rc_status parse_positive(void *args, const char *what, const char *value, rc_error *err)
+{
+    double *x = (double *)((char *)args + dmft_row(what)->offset);
+    RC_TRY(rc_parse_double(value, what, x, err));
+    RC_CHECK(*x > 0, err, RC_ERR_INPUT, "%s: must be > 0 (got %s)", what, value);
+    return RC_OK;
+}
+
+static rc_status parse_cheb_order(void *args, const char *what, const char *value,
+                                  rc_error *err)
+{
+    int64_t k;
+    RC_TRY(rc_parse_int64(value, what, &k, err));
+    RC_CHECK(k >= 8 && k <= 4096, err, RC_ERR_INPUT, "%s: must be in [8, 4096] (got %s)", what,
+             value);
+    ((dmft_args *)args)->p.cheb_order = (int)k;
+    return RC_OK;
+}
+
+static rc_status parse_N(void *args, const char *what, const char *value, rc_error *err)
+{
+    dmft_args *a = args;
+    RC_TRY(rc_parse_int64(value, what, &a->N, err));
+    RC_CHECK(a->N >= 1 && a->N <= 100000000, err, RC_ERR_INPUT,
+             "%s: must be in [1, 1e8] (got %s)", what, value);
+    return RC_OK;
+}
+
+static rc_status parse_n_le(void *args, const char *what, const char *value, rc_error *err)
+{
+    dmft_args *a = args;
+    RC_TRY(rc_parse_int64(value, what, &a->n_le, err));
+    RC_CHECK(a->n_le >= 1, err, RC_ERR_INPUT, "%s: must be >= 1 (got %s)", what, value);
+    return RC_OK;
+}
+
+#define DF(f) offsetof(dmft_args, f)
+static const rc_opt dmft_opts[] = {
+    {"g", RC_OPT_CUSTOM, DF(p.g), 0, 0, parse_g, "coupling (required)"},
+    {"sigma", RC_OPT_DOUBLE, DF(p.sigma), 0, 0, NULL,
+     "independent white noise, <xi xi> = sigma^2 delta"},
+    {"dt", RC_OPT_DOUBLE, DF(p.dt), 0, 0, NULL,
+     "1: the discrete-time map h <- J phi(h) + xi; < 1: the continuous-time theory (the "
+     "dt -> 0 limit: Euler O(dt) effects are not included)"},
+    {"phi", RC_OPT_CUSTOM, DF(p.phi), 0, 0, parse_phi,
+     "tanh or hardtanh (hardtanh only with --dt 1) [tanh]"},
+    {"grid-step", RC_OPT_CUSTOM, DF(p.grid_step), 0, 0, parse_positive,
+     "coarsest of the grids H, H/2, H/4 [0 = automatic]"},
+    {"cutoff", RC_OPT_CUSTOM, DF(p.cutoff), 0, 0, parse_positive,
+     "Schroedinger domain [0, L] [0 = automatic]"},
+    {"quad-step", RC_OPT_CUSTOM, DF(p.quad_step), 0, 0, parse_positive,
+     "step of the Gaussian averages [0 = automatic]"},
+    {"cheb-order", RC_OPT_CUSTOM, DF(p.cheb_order), 0, 0, parse_cheb_order,
+     "order of the tables of f_phi, f_phi' (8..4096) [0 = automatic]"},
+    {"N", RC_OPT_CUSTOM, DF(N), 0, 0, parse_N,
+     "units of the random-matrix reference spectrum (1..1e8) [none]"},
+    {"n-le", RC_OPT_CUSTOM, DF(n_le), 0, 0, parse_n_le,
+     "exponents of the reference spectrum, K <= N [all]"},
+};
+#undef DF
+
+static const rc_opt *dmft_row(const char *what)
+{
+    return rc_opt_find(dmft_opts, RC_OPT_COUNT(dmft_opts), what);
+}
+
+static void print_help(FILE *f)
+{
+    fputs("usage: rnnchaos dmft --g G [--sigma S] [--dt DT] [--phi tanh|hardtanh] [--json]\n"
+          "\n"
+          "Dynamic mean-field theory (N -> infinity) of the random network without input:\n"
+          "Delta0 = <h^2>, the autocorrelation Delta(t) and the largest Lyapunov exponent lambda_1,\n"
+          "each with an estimate of its numerical error.\n",
+          f);
+    dmft_args a;
+    memset(&a, 0, sizeof a);
+    rc_dmft_params_default(&a.p);
+    rc_cli_print_options(f, "Options [default]:", dmft_opts, RC_OPT_COUNT(dmft_opts), &a, NULL);
+    fputs("Random-matrix references: --N N adds the reference spectrum of N units for this dt\n"
+          "  (g < 1: lambda_i = log|1 - dt + dt mu_i|/dt over the disc; hardtanh map: the analytic\n"
+          "  spectrum) and the mean exponent log(1-dt)/dt; --n-le K limits it to K exponents.\n"
+          "Output: a short summary, or with --json one JSON object on stdout.\n",
+          f);
+}
+
+static int dmft_has_key(const char *key) { return dmft_row(key) != NULL; }
+
+static rc_status dmft_set(void *target, const char *key, const char *value, rc_error *err)
+{
+    return rc_opt_set(dmft_row(key), target, value, err);
+}
+
+static rc_status parse_args(int argc, char **argv, dmft_args *a, rc_error *err)
+{
+    memset(a, 0, sizeof *a);
     rc_dmft_params_default(&a->p);
-    a->json = a->g_given = 0;
     a->N = 0;
     a->n_le = -1;
-    *help = 0;
-    rc_argiter it;
-    rc_argiter_init(&it, argc, argv, flags);
-    int r;
-    while ((r = rc_argiter_next(&it, err)) > 0) {
-        char key[64];
-        rc_option_normalize(it.key, key, sizeof key);
-        if (strcmp(key, "json") == 0) {
-            a->json = 1;
-        } else if (strcmp(key, "help") == 0) {
-            *help = 1;
-        } else if (strcmp(key, "g") == 0) {
-            RC_TRY(rc_parse_double(it.value, "--g", &a->p.g, err));
-            a->g_given = 1;
-        } else if (strcmp(key, "sigma") == 0) {
-            RC_TRY(rc_parse_double(it.value, "--sigma", &a->p.sigma, err));
-        } else if (strcmp(key, "dt") == 0) {
-            RC_TRY(rc_parse_double(it.value, "--dt", &a->p.dt, err));
-        } else if (strcmp(key, "phi") == 0) {
-            RC_TRY(rc_phi_parse(it.value, &a->p.phi, err));
-        } else if (strcmp(key, "grid-step") == 0) {
-            RC_TRY(rc_parse_double(it.value, "--grid-step", &a->p.grid_step, err));
-            RC_CHECK(a->p.grid_step > 0, err, RC_ERR_INPUT, "--grid-step: must be > 0 (got %s)",
-                     it.value);
-        } else if (strcmp(key, "cutoff") == 0) {
-            RC_TRY(rc_parse_double(it.value, "--cutoff", &a->p.cutoff, err));
-            RC_CHECK(a->p.cutoff > 0, err, RC_ERR_INPUT, "--cutoff: must be > 0 (got %s)",
-                     it.value);
-        } else if (strcmp(key, "quad-step") == 0) {
-            RC_TRY(rc_parse_double(it.value, "--quad-step", &a->p.quad_step, err));
-            RC_CHECK(a->p.quad_step > 0, err, RC_ERR_INPUT, "--quad-step: must be > 0 (got %s)",
-                     it.value);
-        } else if (strcmp(key, "cheb-order") == 0) {
-            int64_t k;
-            RC_TRY(rc_parse_int64(it.value, "--cheb-order", &k, err));
-            RC_CHECK(k >= 8 && k <= 4096, err, RC_ERR_INPUT,
-                     "--cheb-order: must be in [8, 4096] (got %s)", it.value);
-            a->p.cheb_order = (int)k;
-        } else if (strcmp(key, "N") == 0) {
-            RC_TRY(rc_parse_int64(it.value, "--N", &a->N, err));
-            RC_CHECK(a->N >= 1 && a->N <= 100000000, err, RC_ERR_INPUT,
-                     "--N: must be in [1, 1e8] (got %s)", it.value);
-        } else if (strcmp(key, "n-le") == 0) {
-            RC_TRY(rc_parse_int64(it.value, "--n-le", &a->n_le, err));
-            RC_CHECK(a->n_le >= 1, err, RC_ERR_INPUT, "--n-le: must be >= 1 (got %s)", it.value);
-        } else {
-            return rc_fail(err, RC_ERR_INPUT, "unknown option --%s (see rnnchaos dmft --help)",
-                           it.key);
-        }
-    }
-    if (r < 0) return err->status;
-    if (*help) return RC_OK;
+    const rc_cli_group groups[] = {{dmft_has_key, dmft_set, a}};
+    RC_TRY(rc_cli_parse(argc, argv, "dmft", NULL, NULL, groups, 1, &a->cli, err));
+    if (a->cli.help) return RC_OK;
     RC_CHECK(a->g_given, err, RC_ERR_INPUT, "--g: required (the coupling, e.g. --g 2)");
     RC_CHECK(a->n_le < 0 || a->N > 0, err, RC_ERR_INPUT, "--n-le: needs --N");
     RC_CHECK(a->n_le < 0 || a->n_le <= a->N, err, RC_ERR_INPUT,
@@ -238,12 +279,10 @@ int rc_cmd_dmft(int argc, char **argv)
     rc_error err;
     rc_error_clear(&err);
     dmft_args a;
-    int help;
-    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) return rc_cli_report("dmft", &err);
-    if (help) {
-        fputs(dmft_help, stdout);
-        return 0;
-    }
+    const rc_status parsed = parse_args(argc, argv, &a, &err);
+    const int end = rc_cli_parsed_on_ranks(MPI_COMM_NULL, "dmft", parsed, a.cli.help, print_help,
+                                           &err);
+    if (end >= 0) return end;
     rc_dmft_result r;
     if (rc_dmft_solve(&a.p, &r, &err) != RC_OK) return rc_cli_report("dmft", &err);
     double *lam = NULL;
@@ -252,7 +291,7 @@ int rc_cmd_dmft(int argc, char **argv)
     int code = 0;
     if (reference_spectrum(&a, &r, &lam, &m, &kind, &err) != RC_OK) {
         code = rc_cli_report("dmft", &err);
-    } else if (a.json) {
+    } else if (a.cli.json) {
         code = rc_json_emit(dmft_json(&a, &r, lam, m, kind));
     } else {
         dmft_summary(&a, &r, lam, m, kind);

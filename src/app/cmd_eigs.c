@@ -14,74 +14,72 @@
 #include "rnnchaos/eigs.h"
 #include "rnnchaos/options.h"
 
-static const char eigs_help[] =
-    "usage: rnnchaos eigs [model options] [--of J|jacobian] [--at zero|h0|fixedpoints|trajectory]\n"
-    "                     [spectrum options] [--json]\n"
-    "\n"
-    "Eigenvalues of J, or of the Jacobian -I + J diag(phi'(h)) (units of 1/tau) at h = 0, at the\n"
-    "state of --h0, at every fixed point (as rnnchaos fixedpoints finds them) or at --samples\n"
-    "states along a trajectory; per spectrum the bulk radius, the spectral edge and the outliers.\n"
-    "--of defaults to J, or to jacobian when --at or --h0 is given; --at defaults to h0 when\n"
-    "--h0 is given, else zero.\n"
-    "Model options [default]: --N [200] --g [2] --b [0] --J0 [1] --I0 [0] --sigma [0]\n"
-    "  --sigma-c [0] --tau-s [1] --phi tanh|relu|hardtanh [tanh] --tau [1] --dt [0.1]\n"
-    "  --connectivity FILE.h5:/DATASET  (N x N, row-major, J[i][j] couples j -> i)\n"
-    "  --h0 FILE.h5:/DATASET            (the state of --at h0, or the trajectory's start)\n"
-    "  --seed S [1]  --seed-net --seed-ic --seed-ons --seed-noise override one stream\n"
-    "Spectrum options: --bulk-quantile [0.9] (bulk radius R = quantile of |mu - c| over its\n"
-    "  value for the bulk's radial law; c = 0 for J, -1 for the Jacobian)\n"
-    "  --outlier-margin M|auto [auto = 3/sqrt(N)] (outlier: |mu - c| > R (1 + M))\n"
-    "  --bins [40] --hist-range [1.5] (histograms of |mu - c| and Re mu over hist-range R)\n"
-    "Trajectory: --samples [10] --t-sample [10] --t-transient [100] (Euler dynamics of --dt,\n"
-    "  drive and noise included)\n"
-    "Distributed (large N; under mpiexec/srun, or --grid 1x1 on one rank): J, or the Jacobian\n"
-    "  at h = 0, drawn block-cyclically and solved with pdgehrd + pdhseqr:\n"
-    "  --grid PRxPC [all ranks, near square]  (no --connectivity, --h0, or --at other than zero)\n"
-    "Fixed points (--at fixedpoints): --starts [100] --start-scale [1] --tol [1e-10]\n"
-    "  --max-iter [200] --step-max [1] --dedup-tol [1e-6] --antithetic yes|no [yes]\n"
-    "Output: a short summary, or with --json one JSON object on stdout.  With several spectra\n"
-    "(fixed points, trajectory) bulk_radius and spectral_edge are means over the spectra and\n"
-    "\"spectra\" lists each.\n";
+static void print_help(FILE *f)
+{
+    fputs("usage: rnnchaos eigs [model options] [--of J|jacobian] [--at zero|h0|fixedpoints|trajectory]\n"
+          "                     [spectrum options] [--json]\n"
+          "\n"
+          "Eigenvalues of J, or of the Jacobian -I + J diag(phi'(h)) (units of 1/tau) at h = 0, at the\n"
+          "state of --h0, at every fixed point (as rnnchaos fixedpoints finds them) or at --samples\n"
+          "states along a trajectory; per spectrum the bulk radius, the spectral edge and the outliers.\n"
+          "--of defaults to J, or to jacobian when --at or --h0 is given; --at defaults to h0 when\n"
+          "--h0 is given, else zero.\n",
+          f);
+    rc_cli_print_model_options(f, "Model options [default]:", NULL);
+    rc_eigs_params ep;
+    rc_eigs_params_default(&ep);
+    size_t n;
+    const rc_opt *t = rc_eigs_params_options(&n);
+    rc_cli_print_options(f, "Spectrum options [default]:", t, n, &ep, NULL);
+    fputs("  (bulk radius R = quantile of |mu - c| over its value for the bulk's radial law; c = 0\n"
+          "  for J, -1 for the Jacobian; outlier: |mu - c| > R (1 + M), M auto = 3/sqrt(N);\n"
+          "  histograms of |mu - c| and Re mu over hist-range R; the trajectory: Euler dynamics of\n"
+          "  --dt, drive and noise included)\n",
+          f);
+    t = rc_fixedpoints_params_options(&n);
+    rc_cli_print_options(f, "Fixed points (--at fixedpoints) [default]:", t, n, &ep.fp, NULL);
+    fputs("Distributed (large N; under mpiexec/srun, or --grid 1x1 on one rank): J, or the Jacobian\n"
+          "  at h = 0, drawn block-cyclically and solved with pdgehrd + pdhseqr:\n"
+          "  --grid PRxPC [all ranks, near square]  (no --connectivity, --h0, or --at other than zero)\n"
+          "Output: a short summary, or with --json one JSON object on stdout.  With several spectra\n"
+          "(fixed points, trajectory) bulk_radius and spectral_edge are means over the spectra and\n"
+          "\"spectra\" lists each.\n",
+          f);
+}
 
 typedef struct {
     rc_model_config mc;
     rc_eigs_options eo; /* shared with [eigs] job sections (eigs.h) */
     rc_eigs_params ep;  /* eo.ep, resolved */
-    int json, n_given;
+    rc_cli_common cli;
     int grid_given, Pr, Pc;
 } eigs_args;
 
-static rc_status parse_args(int argc, char **argv, eigs_args *a, int *help, rc_error *err)
+static rc_status own_option(void *ctx, const char *norm, const char *value, int *taken,
+                            rc_error *err)
 {
-    static const char *const flags[] = {"json", "help", NULL};
+    eigs_args *a = ctx;
+    if (strcmp(norm, "grid") != 0) return RC_OK;
+    *taken = 1;
+    RC_TRY(rc_dlyap_parse_grid(value, &a->Pr, &a->Pc, err));
+    a->grid_given = 1;
+    return RC_OK;
+}
+
+static rc_status eigs_set(void *target, const char *key, const char *value, rc_error *err)
+{
+    return rc_eigs_options_set(target, key, value, err);
+}
+
+static rc_status parse_args(int argc, char **argv, eigs_args *a, rc_error *err)
+{
     rc_model_config_default(&a->mc);
     rc_eigs_options_default(&a->eo);
-    a->json = a->n_given = a->grid_given = 0;
+    a->grid_given = 0;
     a->Pr = a->Pc = 1;
-    *help = 0;
-    rc_argiter it;
-    rc_argiter_init(&it, argc, argv, flags);
-    int r;
-    while ((r = rc_argiter_next(&it, err)) > 0) {
-        char norm[128];
-        rc_option_normalize(it.key, norm, sizeof norm);
-        if (strcmp(norm, "json") == 0)
-            a->json = 1;
-        else if (strcmp(norm, "help") == 0)
-            *help = 1;
-        else if (strcmp(norm, "grid") == 0) {
-            RC_TRY(rc_dlyap_parse_grid(it.value, &a->Pr, &a->Pc, err));
-            a->grid_given = 1;
-        } else if (rc_eigs_params_has_key(it.key))
-            RC_TRY(rc_eigs_options_set(&a->eo, it.key, it.value, err));
-        else if (rc_model_config_has_key(it.key)) {
-            RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
-            if (strcmp(norm, "N") == 0) a->n_given = 1;
-        } else
-            return rc_fail(err, RC_ERR_INPUT, "unknown option --%s (see rnnchaos eigs --help)",
-                           it.key);
-    }
-    if (r < 0) return err->status;
+    const rc_cli_group groups[] = {{rc_eigs_params_has_key, eigs_set, &a->eo},
+                                   rc_cli_model_group(&a->mc)};
+    RC_TRY(rc_cli_parse(argc, argv, "eigs", own_option, a, groups, 2, &a->cli, err));
     rc_model_config_resolve_seeds(&a->mc, 0);
     RC_TRY(rc_eigs_options_finish(&a->eo, a->mc.h0[0] != '\0', err));
     a->ep = a->eo.ep;
@@ -288,7 +286,7 @@ static int eigs_distributed(eigs_args *a, MPI_Comm comm)
     if (st != RC_OK) {
         if (rank == 0) rc_cli_report("eigs", &err);
     } else if (rank == 0) {
-        if (a->json) {
+        if (a->cli.json) {
             json_t *o = eigs_json(&units, &res);
             if (o)
                 json_object_set_new(o, "grid", json_pack("{s:i,s:i,s:i}", "rows", a->Pr, "cols",
@@ -316,9 +314,8 @@ static int eigs_mpi(int argc, char **argv, MPI_Comm comm)
     rc_error err;
     rc_error_clear(&err);
     eigs_args a;
-    int help = 0;
-    const rc_status parsed = parse_args(argc, argv, &a, &help, &err);
-    const int code = rc_cli_parsed_on_ranks(comm, "eigs", parsed, help, eigs_help, &err);
+    const rc_status parsed = parse_args(argc, argv, &a, &err);
+    const int code = rc_cli_parsed_on_ranks(comm, "eigs", parsed, a.cli.help, print_help, &err);
     return code >= 0 ? code : eigs_distributed(&a, comm);
 }
 
@@ -329,15 +326,13 @@ int rc_cmd_eigs(int argc, char **argv)
     rc_error err;
     rc_error_clear(&err);
     eigs_args a;
-    int help;
-    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) return rc_cli_report("eigs", &err);
-    if (help) {
-        fputs(eigs_help, stdout);
-        return 0;
-    }
+    const rc_status parsed = parse_args(argc, argv, &a, &err);
+    const int end = rc_cli_parsed_on_ranks(MPI_COMM_NULL, "eigs", parsed, a.cli.help, print_help,
+                                           &err);
+    if (end >= 0) return end;
     rc_network net;
     double *h0 = NULL;
-    if (rc_model_config_load(&a.mc, a.n_given, validate_run, &a, &net, &h0, &err) != RC_OK)
+    if (rc_model_config_load(&a.mc, a.cli.n_given, validate_run, &a, &net, &h0, &err) != RC_OK)
         return rc_cli_report("eigs", &err);
     a.ep.h0 = h0;
     rc_eigs_result res;
@@ -345,7 +340,7 @@ int rc_cmd_eigs(int argc, char **argv)
     if (rc_eigs_run(&net, &a.ep, &res, &err) != RC_OK) {
         code = rc_cli_report("eigs", &err);
     } else {
-        if (a.json) {
+        if (a.cli.json) {
             code = rc_json_emit(eigs_json(&net, &res));
         } else {
             eigs_summary(&net, &res);

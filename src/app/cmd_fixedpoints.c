@@ -10,66 +10,65 @@
 #include "rnnchaos/kacrice.h"
 #include "rnnchaos/options.h"
 
-static const char fixedpoints_help[] =
-    "usage: rnnchaos fixedpoints [model options] [--starts K] [Newton options] [--json]\n"
-    "\n"
-    "Fixed points h* = J phi(h*) + b I0 of the noise-free dynamics from K random starts:\n"
-    "full Newton steps capped at --step-max, then (where that fails) damped Newton with\n"
-    "backtracking and Levenberg-Marquardt from the same start; de-duplicated.  Per point: q = mean h*^2,\n"
-    "phi2 = mean phi(h*)^2, the number of unstable directions (eigenvalues of the Jacobian\n"
-    "-I + J diag(phi'(h*)) with real part > 0) and the spectral edge (largest real part, 1/tau).\n"
-    "h = 0 is reported whenever it is a fixed point by symmetry (no drive).\n"
-    "Model options [default]: --N [200] --g [2] --b [0] --J0 [1] --I0 [0]\n"
-    "  --phi tanh|relu|hardtanh [tanh]  --connectivity FILE.h5:/DATASET\n"
-    "  --seed S [1]  --seed-net (J) --seed-ic (the starts) override one stream\n"
-    "  (--sigma and --sigma-c must be 0: noise has no fixed points)\n"
-    "Newton options: --starts K [100] --start-scale [1] (start k: scale (0.25..2) x start-scale\n"
-    "  times Gaussian) --tol [1e-10] (max |F_i|) --max-iter [200] (per stage)\n"
-    "  --step-max [1] (max_i |step_i| of a capped Newton step; 0: damped Newton only)\n"
-    "  --dedup-tol [1e-6]\n"
-    "  --antithetic yes|no [yes] (starts in mirror pairs z, -z)\n"
-    "Coordinate histogram (points other than h = 0, pooled): --coord-bins [40]\n"
-    "  --coord-max X [0 = auto: 4 g] (range [-X, X])\n"
-    "Output: a table, or with --json one JSON object on stdout; for a drawn dense network with\n"
-    "b = 0, tanh or hardtanh and g > 1 the JSON has \"kac_rice\": the annealed Kac-Rice density\n"
-    "of the coordinates at the histogram's bin centres (include/rnnchaos/kacrice.h).\n";
+/* Model options that fixedpoints refuses or ignores: noise has no fixed points, the starts are
+ * its own, the time step and constants play no part. */
+static const char *const not_for_fixedpoints[] = {"sigma", "sigma-c", "tau-s", "tau", "dt", "h0",
+                                                  "seed-ons", "seed-noise", NULL};
+
+static void print_help(FILE *f)
+{
+    fputs("usage: rnnchaos fixedpoints [model options] [--starts K] [Newton options] [--json]\n"
+          "\n"
+          "Fixed points h* = J phi(h*) + b I0 of the noise-free dynamics from K random starts:\n"
+          "full Newton steps capped at --step-max, then (where that fails) damped Newton with\n"
+          "backtracking and Levenberg-Marquardt from the same start; de-duplicated.  Per point: q = mean h*^2,\n"
+          "phi2 = mean phi(h*)^2, the number of unstable directions (eigenvalues of the Jacobian\n"
+          "-I + J diag(phi'(h*)) with real part > 0) and the spectral edge (largest real part, 1/tau).\n"
+          "h = 0 is reported whenever it is a fixed point by symmetry (no drive).\n",
+          f);
+    rc_cli_print_model_options(f, "Model options [default] (--seed-net: J, --seed-ic: the starts; "
+                               "--sigma and --sigma-c must be 0):", not_for_fixedpoints);
+    rc_fixedpoints_params fp;
+    rc_fixedpoints_params_default(&fp);
+    size_t n;
+    const rc_opt *t = rc_fixedpoints_params_options(&n);
+    rc_cli_print_options(f, "Newton options [default]:", t, n, &fp, NULL);
+    fputs("  (start k: scale (0.25..2) x start-scale times Gaussian; --tol: max |F_i|; --max-iter:\n"
+          "  per stage; --step-max 0: damped Newton only; --coord-max 0: auto, 4 g, the histogram\n"
+          "  of the coordinates of the points other than h = 0, pooled, over [-X, X])\n"
+          "Output: a table, or with --json one JSON object on stdout; for a drawn dense network with\n"
+          "b = 0, tanh or hardtanh and g > 1 the JSON has \"kac_rice\": the annealed Kac-Rice density\n"
+          "of the coordinates at the histogram's bin centres (include/rnnchaos/kacrice.h).\n",
+          f);
+}
 
 typedef struct {
     rc_model_config mc;
     rc_fixedpoints_params fp;
-    int json, n_given;
+    rc_cli_common cli;
 } fp_args;
 
-static rc_status parse_args(int argc, char **argv, fp_args *a, int *help, rc_error *err)
+static rc_status refuse_h0(void *ctx, const char *norm, const char *value, int *taken,
+                           rc_error *err)
 {
-    static const char *const flags[] = {"json", "help", NULL};
+    if (strcmp(norm, "h0") == 0)
+        return rc_fail(err, RC_ERR_INPUT, "--h0: fixedpoints draws its own starts "
+                       "(--starts, --start-scale, --seed-ic)");
+    return RC_OK;
+}
+
+static rc_status fp_set(void *target, const char *key, const char *value, rc_error *err)
+{
+    return rc_fixedpoints_params_set(target, key, value, err);
+}
+
+static rc_status parse_args(int argc, char **argv, fp_args *a, rc_error *err)
+{
     rc_model_config_default(&a->mc);
     rc_fixedpoints_params_default(&a->fp);
-    a->json = a->n_given = 0;
-    *help = 0;
-    rc_argiter it;
-    rc_argiter_init(&it, argc, argv, flags);
-    int r;
-    while ((r = rc_argiter_next(&it, err)) > 0) {
-        char norm[128];
-        rc_option_normalize(it.key, norm, sizeof norm);
-        if (strcmp(norm, "json") == 0)
-            a->json = 1;
-        else if (strcmp(norm, "help") == 0)
-            *help = 1;
-        else if (strcmp(norm, "h0") == 0)
-            return rc_fail(err, RC_ERR_INPUT, "--h0: fixedpoints draws its own starts "
-                           "(--starts, --start-scale, --seed-ic)");
-        else if (rc_fixedpoints_params_has_key(it.key))
-            RC_TRY(rc_fixedpoints_params_set(&a->fp, it.key, it.value, err));
-        else if (rc_model_config_has_key(it.key)) {
-            RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
-            if (strcmp(norm, "N") == 0) a->n_given = 1;
-        } else
-            return rc_fail(err, RC_ERR_INPUT,
-                           "unknown option --%s (see rnnchaos fixedpoints --help)", it.key);
-    }
-    if (r < 0) return err->status;
+    const rc_cli_group groups[] = {{rc_fixedpoints_params_has_key, fp_set, &a->fp},
+                                   rc_cli_model_group(&a->mc)};
+    RC_TRY(rc_cli_parse(argc, argv, "fixedpoints", refuse_h0, NULL, groups, 2, &a->cli, err));
     rc_model_config_resolve_seeds(&a->mc, 0);
     RC_TRY(rc_fixedpoints_params_validate(&a->fp, err));
     return RC_OK;
@@ -183,16 +182,13 @@ int rc_cmd_fixedpoints(int argc, char **argv)
     rc_error err;
     rc_error_clear(&err);
     fp_args a;
-    int help;
-    if (parse_args(argc, argv, &a, &help, &err) != RC_OK)
-        return rc_cli_report("fixedpoints", &err);
-    if (help) {
-        fputs(fixedpoints_help, stdout);
-        return 0;
-    }
+    const rc_status parsed = parse_args(argc, argv, &a, &err);
+    const int end = rc_cli_parsed_on_ranks(MPI_COMM_NULL, "fixedpoints", parsed, a.cli.help,
+                                           print_help, &err);
+    if (end >= 0) return end;
     rc_network net;
     double *h0 = NULL;
-    if (rc_model_config_load(&a.mc, a.n_given, validate_run, &a, &net, &h0, &err) != RC_OK)
+    if (rc_model_config_load(&a.mc, a.cli.n_given, validate_run, &a, &net, &h0, &err) != RC_OK)
         return rc_cli_report("fixedpoints", &err);
     free(h0);
     rc_fixedpoints_result res;
@@ -200,7 +196,7 @@ int rc_cmd_fixedpoints(int argc, char **argv)
     if (rc_fixedpoints_run(&net, &a.fp, &res, &err) != RC_OK) {
         code = rc_cli_report("fixedpoints", &err);
     } else {
-        if (a.json) {
+        if (a.cli.json) {
             code = rc_json_emit(fp_json(&net, &a.fp, &res));
         } else {
             fp_summary(&net, &res);

@@ -15,78 +15,74 @@
 #include "rnnchaos/options.h"
 #include "rnnchaos/steps.h"
 
-static const char gcrit_help[] =
-    "usage: rnnchaos gcrit [model options] [--g-lo A --g-hi B --g-tol T --eps E --t-max T]\n"
-    "                      [search options] [run options] [--json]\n"
-    "\n"
-    "Critical coupling g_crit of one realisation: the matrix X (from --seed-net) is fixed and\n"
-    "only g changes; bisection on g, each probe measuring lambda_1 alone.  A probe is chaotic\n"
-    "when lambda_1 > eps; it runs for t_min, then growth x longer, ... up to t_max, and stops\n"
-    "as soon as the 95% CI of lambda_1 excludes eps (else it is undecided).\n"
-    "Model options [default]: --N [200] --b [0] --J0 [1] --I0 [0] --sigma [0] --sigma-c [0]\n"
-    "  --tau-s [1] --phi tanh|relu|hardtanh [tanh] --tau [1] --dt [0.1]  --h0 FILE.h5:/DATASET\n"
-    "  --seed S [1]  --seed-net --seed-ic --seed-ons --seed-noise override one stream\n"
-    "Search options: --g-lo [0.5] --g-hi [8] --g-tol [0.01] --eps [0.005] --t-min [200]\n"
-    "  --t-max [3200] --growth [2] --n-scan [8] (coarse grid when the ends do not bracket)\n"
-    "  --scan-always yes|no [no]  --max-probes [60]\n"
-    "Run options: --t-ons [1] --t-transient [100] --t-ons-transient [100] --n-boot [1000]\n"
-    "  --reorth auto|householder|cholqr2\n"
-    "Status: decided (g_crit = bracket midpoint), undecided, no-crossing, multiple-crossings;\n"
-    "g_crit is null unless decided.  Output: a table, or with --json one JSON object.\n";
+/* Engine options a probe sets itself; accepting them would silently do nothing. */
+static const char *const fixed_by_gcrit[] = {"t-sim", "n-le", "finite-perturbation", "pca",
+                                             "lyapvec-pr", "n-trace", NULL};
+/* Model options gcrit refuses: it varies g of the drawn family g X/sqrt(N). */
+static const char *const not_for_gcrit[] = {"g", "connectivity", NULL};
+
+static void gcrit_print_options(FILE *f)
+{
+    rc_gcrit_params gp;
+    rc_gcrit_params_default(&gp);
+    size_t n;
+    const rc_opt *t = rc_gcrit_params_options(&n);
+    rc_cli_print_options(f, "Search options [default]:", t, n, &gp, NULL);
+}
+
+static void print_help(FILE *f)
+{
+    fputs("usage: rnnchaos gcrit [model options] [--g-lo A --g-hi B --g-tol T --eps E --t-max T]\n"
+          "                      [search options] [run options] [--json]\n"
+          "\n"
+          "Critical coupling g_crit of one realisation: the matrix X (from --seed-net) is fixed and\n"
+          "only g changes; bisection on g, each probe measuring lambda_1 alone.  A probe is chaotic\n"
+          "when lambda_1 > eps; it runs for t_min, then growth x longer, ... up to t_max, and stops\n"
+          "as soon as the 95% CI of lambda_1 excludes eps (else it is undecided).\n",
+          f);
+    rc_cli_print_model_options(f, "Model options [default]:", not_for_gcrit);
+    gcrit_print_options(f);
+    rc_cli_print_lyap_options(f, "Run options [default]:", fixed_by_gcrit);
+    fputs("Status: decided (g_crit = bracket midpoint), undecided, no-crossing, multiple-crossings;\n"
+          "g_crit is null unless decided.  Output: a table, or with --json one JSON object.\n",
+          f);
+}
 
 typedef struct {
     rc_model_config mc;
     rc_lyap_params lp;
     rc_gcrit_params gp;
-    int json;
+    rc_cli_common cli;
 } gcrit_args;
 
-/* Engine options a probe sets itself; accepting them would silently do nothing. */
-static const char *const fixed_by_gcrit[] = {"t-sim", "n-le", "finite-perturbation", "pca",
-                                             "lyapvec-pr", "n-trace", NULL};
-
-static rc_status parse_args(int argc, char **argv, gcrit_args *a, int *help, rc_error *err)
+static rc_status refuse_fixed(void *ctx, const char *norm, const char *value, int *taken,
+                              rc_error *err)
 {
-    static const char *const flags[] = {"json", "help", NULL};
+    if (strcmp(norm, "g") == 0)
+        return rc_fail(err, RC_ERR_INPUT, "--g: gcrit varies g; give --g-lo and --g-hi");
+    if (strcmp(norm, "connectivity") == 0)
+        return rc_fail(err, RC_ERR_INPUT, "--connectivity: gcrit needs the drawn family "
+                       "g X/sqrt(N) (a file matrix has no g to vary)");
+    for (int k = 0; fixed_by_gcrit[k]; ++k)
+        if (strcmp(norm, fixed_by_gcrit[k]) == 0)
+            return rc_fail(err, RC_ERR_INPUT, "--%s: set by gcrit itself (lambda_1 only, "
+                           "run length from --t-min/--t-max)", norm);
+    return RC_OK;
+}
+
+static rc_status gcrit_set(void *target, const char *key, const char *value, rc_error *err)
+{
+    return rc_gcrit_params_set(target, key, value, err);
+}
+
+static rc_status parse_args(int argc, char **argv, gcrit_args *a, rc_error *err)
+{
     rc_model_config_default(&a->mc);
     rc_lyap_params_default(&a->lp);
     rc_gcrit_params_default(&a->gp);
-    a->json = 0;
-    *help = 0;
-    rc_argiter it;
-    rc_argiter_init(&it, argc, argv, flags);
-    int r;
-    while ((r = rc_argiter_next(&it, err)) > 0) {
-        char norm[128];
-        rc_option_normalize(it.key, norm, sizeof norm);
-        if (strcmp(norm, "json") == 0) {
-            a->json = 1;
-            continue;
-        }
-        if (strcmp(norm, "help") == 0) {
-            *help = 1;
-            continue;
-        }
-        if (strcmp(norm, "g") == 0)
-            return rc_fail(err, RC_ERR_INPUT, "--g: gcrit varies g; give --g-lo and --g-hi");
-        if (strcmp(norm, "connectivity") == 0)
-            return rc_fail(err, RC_ERR_INPUT, "--connectivity: gcrit needs the drawn family "
-                           "g X/sqrt(N) (a file matrix has no g to vary)");
-        for (int k = 0; fixed_by_gcrit[k]; ++k)
-            if (strcmp(norm, fixed_by_gcrit[k]) == 0)
-                return rc_fail(err, RC_ERR_INPUT, "--%s: set by gcrit itself (lambda_1 only, "
-                               "run length from --t-min/--t-max)", norm);
-        if (rc_gcrit_params_has_key(it.key))
-            RC_TRY(rc_gcrit_params_set(&a->gp, it.key, it.value, err));
-        else if (rc_model_config_has_key(it.key))
-            RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
-        else if (rc_lyap_params_has_key(it.key))
-            RC_TRY(rc_lyap_params_set(&a->lp, it.key, it.value, err));
-        else
-            return rc_fail(err, RC_ERR_INPUT, "unknown option --%s (see rnnchaos gcrit --help)",
-                           it.key);
-    }
-    if (r < 0) return err->status;
+    const rc_cli_group groups[] = {{rc_gcrit_params_has_key, gcrit_set, &a->gp},
+                                   rc_cli_model_group(&a->mc), rc_cli_lyap_group(&a->lp)};
+    RC_TRY(rc_cli_parse(argc, argv, "gcrit", refuse_fixed, NULL, groups, 3, &a->cli, err));
     rc_model_config_resolve_seeds(&a->mc, 0);
     /* Everything checked before any work. */
     RC_TRY(rc_gcrit_params_validate(&a->gp, err));
@@ -192,12 +188,10 @@ int rc_cmd_gcrit(int argc, char **argv)
     rc_error err;
     rc_error_clear(&err);
     gcrit_args a;
-    int help;
-    if (parse_args(argc, argv, &a, &help, &err) != RC_OK) return rc_cli_report("gcrit", &err);
-    if (help) {
-        fputs(gcrit_help, stdout);
-        return 0;
-    }
+    const rc_status parsed = parse_args(argc, argv, &a, &err);
+    const int end = rc_cli_parsed_on_ranks(MPI_COMM_NULL, "gcrit", parsed, a.cli.help, print_help,
+                                           &err);
+    if (end >= 0) return end;
     /* the estimate run and --dry-run use (the gcrit kind's), before any work; after the last
      * input check (rc_gcrit_run's own), so that bad input stays exit 2 */
     const rc_gcrit_task task = {.model = a.mc.model, .lyap = a.lp, .gcrit = a.gp};
@@ -223,7 +217,7 @@ int rc_cmd_gcrit(int argc, char **argv)
     if (rc_gcrit_run(&a.mc.model, &a.lp, &a.gp, NULL, NULL, &res, &err) != RC_OK) {
         code = rc_cli_report("gcrit", &err);
     } else {
-        if (a.json) {
+        if (a.cli.json) {
             code = rc_json_emit(gcrit_json(&a, &res));
         } else {
             gcrit_summary(&a, &res);

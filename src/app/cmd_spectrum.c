@@ -18,30 +18,25 @@
 #include "rnnchaos/tangent.h"
 #include "spectrum_report.h"
 
-static const char spectrum_help[] =
-    "usage: rnnchaos spectrum [model options] [run options] [--n-le K|all|auto] [--json]\n"
-    "\n"
-    "Lyapunov spectrum of one network by the reorthonormalisation method.\n"
-    "--model rate|NAME [rate]: the model; rnnchaos spectrum --model NAME --help lists the\n"
-    "  options of another model (models: rnnchaos spectrum --model list)\n"
-    "Model options [default]: --N [200] --g [2] --b [0] --J0 [1] --I0 [0] --sigma [0]\n"
-    "  --sigma-c [0] --tau-s [1] --phi tanh|relu|hardtanh [tanh] --tau [1] --dt [0.1]\n"
-    "  --connectivity FILE.h5:/DATASET  (N x N, row-major, J[i][j] couples j -> i)\n"
-    "  --h0 FILE.h5:/DATASET            (initial state, N values)\n"
-    "  --seed S [1]  --seed-net --seed-ic --seed-ons --seed-noise override one stream\n"
-    "Run options: --t-sim [1000] --t-ons [1] --t-transient [100] --t-ons-transient [100]\n"
-    "  --n-le K|all|auto [all] (auto: enough exponents for H and D, from pilot runs)\n"
-    "  --finite-perturbation yes|no [yes]  --pca yes|no [N<=4096]\n"
-    "  --lyapvec-pr yes|no [yes]  --n-trace [16]  --n-boot [1000]\n"
-    "  --precision double|single [double] (single: tangent vectors in float, log R in double)\n"
-    "  --reorth auto|householder|cholqr2 [auto: CholeskyQR2 for n_le <= N/8]\n"
-    "Distributed (large N; under mpiexec/srun, or --grid 1x1 on one rank): J and the tangent\n"
-    "  vectors block-cyclic on a ScaLAPACK grid, the state replicated, output on rank 0 only:\n"
-    "  --grid PRxPC [all ranks, PR >= PC, near square]  --block-size NB [auto, <= 64]\n"
-    "  --precision single is not available on a grid.\n"
-    "--mem-per-rank SIZE[K|M|G] [physical memory / ranks per node, or ulimit -v]: refuse a\n"
-    "  run that would not fit (serial runs: the whole process), before any work.\n"
-    "Output: a short summary, or with --json one JSON object on stdout.\n";
+static void print_help(FILE *f)
+{
+    fputs("usage: rnnchaos spectrum [model options] [run options] [--n-le K|all|auto] [--json]\n"
+          "\n"
+          "Lyapunov spectrum of one network by the reorthonormalisation method.\n"
+          "--model rate|NAME [rate]: the model; rnnchaos spectrum --model NAME --help lists the\n"
+          "  options of another model (models: rnnchaos spectrum --model list)\n",
+          f);
+    rc_cli_print_model_options(f, "Model options [default]:", NULL);
+    rc_cli_print_lyap_options(f, "Run options [default]:", NULL);
+    fputs("Distributed (large N; under mpiexec/srun, or --grid 1x1 on one rank): J and the tangent\n"
+          "  vectors block-cyclic on a ScaLAPACK grid, the state replicated, output on rank 0 only:\n"
+          "  --grid PRxPC [all ranks, PR >= PC, near square]  --block-size NB [auto, <= 64]\n"
+          "  --precision single is not available on a grid.\n"
+          "--mem-per-rank SIZE[K|M|G] [physical memory / ranks per node, or ulimit -v]: refuse a\n"
+          "  run that would not fit (serial runs: the whole process), before any work.\n"
+          "Output: a short summary, or with --json one JSON object on stdout.\n",
+          f);
+}
 
 typedef struct {
     rc_model_config mc;
@@ -53,59 +48,49 @@ typedef struct {
     const char *dist_option; /* first distributed-only option given, for the serial check */
 } spectrum_args;
 
-static int is_key(const char *key, const char *name)
+/* The options of distributed runs, --model rate and --mem-per-rank. */
+static rc_status own_option(void *ctx, const char *norm, const char *value, int *taken,
+                            rc_error *err)
 {
-    char norm[128];
-    rc_option_normalize(key, norm, sizeof norm);
-    return strcmp(norm, name) == 0;
+    spectrum_args *a = ctx;
+    *taken = 1;
+    if (strcmp(norm, "grid") == 0) {
+        RC_TRY(rc_dlyap_parse_grid(value, &a->Pr, &a->Pc, err));
+        a->grid_given = 1;
+    } else if (strcmp(norm, "block-size") == 0) {
+        int64_t nb;
+        RC_TRY(rc_parse_int64(value, "--block-size", &nb, err));
+        RC_CHECK(nb >= 1 && nb <= 4096, err, RC_ERR_INPUT,
+                 "--block-size: must be between 1 and 4096, got %lld", (long long)nb);
+        a->block_size = (int)nb;
+        if (!a->dist_option) a->dist_option = "--block-size";
+    } else if (strcmp(norm, "model") == 0) {
+        RC_CHECK(strcmp(value, "rate") == 0, err, RC_ERR_INPUT,
+                 "--model: unknown model '%s'", value); /* others: rc_cmd_spectrum */
+    } else if (strcmp(norm, "mem-per-rank") == 0) {
+        RC_TRY(rc_parse_size(value, "--mem-per-rank", &a->mem_per_rank, err));
+    } else {
+        *taken = 0;
+    }
+    return RC_OK;
 }
 
 static rc_status parse_args(int argc, char **argv, spectrum_args *a, int *help, rc_error *err)
 {
-    static const char *const flags[] = {"json", "help", NULL};
     rc_model_config_default(&a->mc);
     rc_lyap_params_default(&a->lp);
-    a->json = 0;
-    a->n_given = 0;
     a->grid_given = 0;
     a->Pr = a->Pc = 1;
     a->block_size = 0;
     a->mem_per_rank = 0;
     a->dist_option = NULL;
-    *help = 0;
-    rc_argiter it;
-    rc_argiter_init(&it, argc, argv, flags);
-    int r;
-    while ((r = rc_argiter_next(&it, err)) > 0) {
-        if (strcmp(it.key, "json") == 0)
-            a->json = 1;
-        else if (strcmp(it.key, "help") == 0)
-            *help = 1;
-        else if (is_key(it.key, "grid")) {
-            RC_TRY(rc_dlyap_parse_grid(it.value, &a->Pr, &a->Pc, err));
-            a->grid_given = 1;
-        } else if (is_key(it.key, "block-size")) {
-            int64_t nb;
-            RC_TRY(rc_parse_int64(it.value, "--block-size", &nb, err));
-            RC_CHECK(nb >= 1 && nb <= 4096, err, RC_ERR_INPUT,
-                     "--block-size: must be between 1 and 4096, got %lld", (long long)nb);
-            a->block_size = (int)nb;
-            if (!a->dist_option) a->dist_option = "--block-size";
-        } else if (is_key(it.key, "model")) {
-            RC_CHECK(strcmp(it.value, "rate") == 0, err, RC_ERR_INPUT,
-                     "--model: unknown model '%s'", it.value); /* others: rc_cmd_spectrum */
-        } else if (is_key(it.key, "mem-per-rank")) {
-            RC_TRY(rc_parse_size(it.value, "--mem-per-rank", &a->mem_per_rank, err));
-        } else if (rc_model_config_has_key(it.key)) {
-            RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
-            if (strcmp(it.key, "N") == 0) a->n_given = 1;
-        } else if (rc_lyap_params_has_key(it.key))
-            RC_TRY(rc_lyap_params_set(&a->lp, it.key, it.value, err));
-        else
-            return rc_fail(err, RC_ERR_INPUT, "unknown option --%s (see rnnchaos spectrum --help)",
-                           it.key);
-    }
-    if (r < 0) return err->status;
+    const rc_cli_group groups[] = {rc_cli_model_group(&a->mc), rc_cli_lyap_group(&a->lp)};
+    rc_cli_common c;
+    const rc_status st = rc_cli_parse(argc, argv, "spectrum", own_option, a, groups, 2, &c, err);
+    a->json = c.json;
+    a->n_given = c.n_given;
+    *help = c.help;
+    RC_TRY(st);
     rc_model_config_resolve_seeds(&a->mc, 0);
     return RC_OK;
 }
@@ -284,7 +269,7 @@ static int spectrum_mpi(int argc, char **argv, MPI_Comm comm)
     spectrum_args a;
     int help = 0;
     const rc_status parsed = parse_args(argc, argv, &a, &help, &err);
-    const int code = rc_cli_parsed_on_ranks(comm, "spectrum", parsed, help, spectrum_help, &err);
+    const int code = rc_cli_parsed_on_ranks(comm, "spectrum", parsed, help, print_help, &err);
     if (code >= 0) return code;
     if (size == 1 && !a.grid_given) return spectrum_serial(&a); /* launcher said several */
     return spectrum_distributed(&a, comm);
@@ -331,12 +316,11 @@ int rc_cmd_spectrum(int argc, char **argv)
         rc_error err;
         rc_error_clear(&err);
         spectrum_args a;
-        int help;
-        if (parse_args(argc, argv, &a, &help, &err) != RC_OK) return rc_cli_report("spectrum", &err);
-        if (help) {
-            fputs(spectrum_help, stdout);
-            return 0;
-        }
+        int help = 0;
+        const rc_status parsed = parse_args(argc, argv, &a, &help, &err);
+        const int end = rc_cli_parsed_on_ranks(MPI_COMM_NULL, "spectrum", parsed, help,
+                                               print_help, &err);
+        if (end >= 0) return end;
         return spectrum_serial(&a);
     }
     return rc_cli_with_mpi("spectrum", spectrum_mpi, argc, argv);

@@ -31,52 +31,54 @@ static void print_help(const rc_model_kind *mk)
            "Lyapunov spectrum of one %s network (%s) on one process; times (--t-sim,\n"
            "--t-ons, transients) are in units of its step dt = %g. The run options and the\n"
            "output are those of rate networks (rnnchaos spectrum --help), plus state_dim and\n"
-           "dim_ky_per_dim (D per state dimension).\nModel options:\n",
+           "dim_ky_per_dim (D per state dimension).\n",
            mk->name, mk->name, mk->doc, mk->dt(config));
-    for (size_t i = 0; i < mk->n_opts; ++i)
-        printf("  --%-16s %s\n", mk->opts[i].name, mk->opts[i].doc ? mk->opts[i].doc : "");
-    printf("  --%-16s %s [%d]\n", rc_autocorr_opts[0].name, rc_autocorr_opts[0].doc,
-           RC_AUTOCORR_LAGS_DEFAULT);
+    rc_cli_print_options(stdout, "Model options [default]:", mk->opts, mk->n_opts, config, NULL);
+    const rc_autocorr_params ac = {.lags = RC_AUTOCORR_LAGS_DEFAULT};
+    rc_cli_print_options(stdout, "Output options [default]:", rc_autocorr_opts,
+                         RC_OPT_COUNT(rc_autocorr_opts), &ac, NULL);
     printf("--mem-per-rank SIZE[K|M|G]: refuse a run that would not fit, before any work.\n");
+}
+
+/* --model (it chose this path), --mem-per-rank, the refused grid options, the model's own
+ * options and --autocorr-lags. */
+static rc_status own_option(void *ctx, const char *norm, const char *value, int *taken,
+                            rc_error *err)
+{
+    model_args *a = ctx;
+    const rc_model_kind *mk = a->mk;
+    *taken = 1;
+    if (strcmp(norm, "model") == 0)
+        return RC_OK;
+    if (strcmp(norm, "mem-per-rank") == 0)
+        return rc_parse_size(value, "--mem-per-rank", &a->mem_per_rank, err);
+    if (strcmp(norm, "grid") == 0 || strcmp(norm, "block-size") == 0)
+        return rc_fail(err, RC_ERR_INPUT, "--%s: the %s model runs on one process (process "
+                       "grids are for rate networks)", norm, mk->name);
+    if (rc_model_kind_has_key(mk, norm))
+        return rc_model_kind_set(mk, a->config, norm, value, err);
+    if (rc_opt_find(rc_autocorr_opts, RC_OPT_COUNT(rc_autocorr_opts), norm))
+        return rc_opt_set(rc_autocorr_opts, &a->autocorr, value, err);
+    *taken = 0;
+    return RC_OK;
 }
 
 static rc_status parse_args(const rc_model_kind *mk, int argc, char **argv, model_args *a,
                             rc_error *err)
 {
-    static const char *const flags[] = {"json", "help", NULL};
     memset(a, 0, sizeof *a);
     a->mk = mk;
     mk->config_default(a->config, 1);
     rc_lyap_params_default(&a->lp);
     a->autocorr.lags = RC_AUTOCORR_LAGS_DEFAULT;
-    rc_argiter it;
-    rc_argiter_init(&it, argc, argv, flags);
-    int r;
-    while ((r = rc_argiter_next(&it, err)) > 0) {
-        char norm[128];
-        rc_option_normalize(it.key, norm, sizeof norm);
-        if (strcmp(norm, "json") == 0)
-            a->json = 1;
-        else if (strcmp(norm, "help") == 0)
-            a->help = 1;
-        else if (strcmp(norm, "model") == 0)
-            continue; /* chose this path */
-        else if (strcmp(norm, "mem-per-rank") == 0)
-            RC_TRY(rc_parse_size(it.value, "--mem-per-rank", &a->mem_per_rank, err));
-        else if (strcmp(norm, "grid") == 0 || strcmp(norm, "block-size") == 0)
-            return rc_fail(err, RC_ERR_INPUT, "--%s: the %s model runs on one process (process "
-                           "grids are for rate networks)", norm, mk->name);
-        else if (rc_model_kind_has_key(mk, it.key))
-            RC_TRY(rc_model_kind_set(mk, a->config, it.key, it.value, err));
-        else if (rc_opt_find(rc_autocorr_opts, RC_OPT_COUNT(rc_autocorr_opts), it.key))
-            RC_TRY(rc_opt_set(rc_autocorr_opts, &a->autocorr, it.value, err));
-        else if (rc_lyap_params_has_key(it.key))
-            RC_TRY(rc_lyap_params_set(&a->lp, it.key, it.value, err));
-        else
-            return rc_fail(err, RC_ERR_INPUT, "unknown option --%s (see rnnchaos spectrum --model "
-                           "%s --help)", it.key, mk->name);
-    }
-    if (r < 0) return err->status;
+    char cmd[64]; /* as the unknown-option message names it */
+    snprintf(cmd, sizeof cmd, "spectrum --model %s", mk->name);
+    const rc_cli_group groups[] = {rc_cli_lyap_group(&a->lp)};
+    rc_cli_common c;
+    const rc_status st = rc_cli_parse(argc, argv, cmd, own_option, a, groups, 1, &c, err);
+    a->json = c.json;
+    a->help = c.help;
+    RC_TRY(st);
     mk->config_seed(a->config, 0);
     return RC_OK;
 }

@@ -102,7 +102,7 @@ int rc_cmd_summarize(int argc, char **argv)
     theory_table th;
     memset(&th, 0, sizeof th);
     for (int k = 0; k < n_tables && st == RC_OK && !no_theory; ++k)
-        if (strcmp(tables[k].kind->name, "spectrum") == 0) st = rc_summ_build_theory(&tables[k], &th, &err);
+        if (tables[k].kind->summary_theory) st = rc_summ_build_theory(&tables[k], &th, &err);
     int code = 0;
     if (st != RC_OK) {
         code = rc_cli_report("summarize", &err);

@@ -56,15 +56,21 @@ static const rc_opt lyap_opts[] = {
     LOPT("t-ons", RC_OPT_DOUBLE, t_ons, NULL, "time between reorthonormalisations (tau)"),
     LOPT("t-transient", RC_OPT_DOUBLE, t_transient, NULL, "trajectory relaxation (tau)"),
     LOPT("t-ons-transient", RC_OPT_DOUBLE, t_ons_transient, NULL, "orthonormal-system relaxation (tau)"),
-    LOPT("n-le", RC_OPT_CUSTOM, n_le, parse_n_le, "exponents: all, auto or 1..N"),
+    LOPT("n-le", RC_OPT_CUSTOM, n_le, parse_n_le, "exponents: all, auto (enough for H and D, from pilot runs) or 1..N [all]"),
     LOPT("finite-perturbation", RC_OPT_BOOL, finite_perturbation, NULL, "lambda_1 also from a perturbed twin"),
-    LOPT("pca", RC_OPT_BOOL, pca, NULL, "PCA dimensions of h and phi(h)"),
+    LOPT("pca", RC_OPT_BOOL, pca, NULL, "PCA dimensions of h and phi(h) [yes for N <= 4096]"),
     LOPT("lyapvec-pr", RC_OPT_BOOL, lyapvec_pr, NULL, "participation ratio of the first Lyapunov vector"),
     LOPT("n-trace", RC_OPT_INT, n_trace, NULL, "points of the convergence trace"),
     LOPT("n-boot", RC_OPT_INT, n_boot, NULL, "bootstrap replicates of the CIs"),
-    LOPT("reorth", RC_OPT_CUSTOM, reorth, parse_reorth, "auto, householder or cholqr2"),
-    LOPT("precision", RC_OPT_CUSTOM, single_precision, parse_precision, "tangent vectors in double or single"),
+    LOPT("reorth", RC_OPT_CUSTOM, reorth, parse_reorth, "auto (CholeskyQR2 for n_le <= N/8), householder or cholqr2 [auto]"),
+    LOPT("precision", RC_OPT_CUSTOM, single_precision, parse_precision, "tangent vectors in double or single (float; log R in double) [double]"),
 };
+
+const rc_opt *rc_lyap_params_options(size_t *n)
+{
+    *n = RC_OPT_COUNT(lyap_opts);
+    return lyap_opts;
+}
 
 int rc_lyap_params_has_key(const char *key)
 {

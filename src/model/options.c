@@ -1,5 +1,6 @@
 #include "rnnchaos/options.h"
 #include "rnnchaos/h5input.h"
+#include "rnnchaos/opts.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -11,84 +12,128 @@
 
 /* ---- model options ------------------------------------------------------------------------ */
 
-typedef enum {
-    OPT_INT,
-    OPT_DOUBLE,
-    OPT_PHI,
-    OPT_SEED,
-    OPT_SEED_STREAM,
-    OPT_PATH,
-    OPT_STRUCTURE,
-    OPT_DIST
-} rc_model_opt_type;
+/* The custom rows find their own row by the option's name (what = "--key"), so one parser
+ * serves every field of its type. */
+static const rc_opt *model_row(const char *what);
 
-typedef struct {
-    const char *name;
-    rc_model_opt_type type;
-    size_t offset; /* into rc_model_config, or the stream index for OPT_SEED_STREAM */
-} rc_model_opt;
-
-#define MODEL_FIELD(f) offsetof(rc_model_config, model.f)
-static const rc_model_opt model_opts[] = {
-    {"N", OPT_INT, MODEL_FIELD(N)},
-    {"g", OPT_DOUBLE, MODEL_FIELD(g)},
-    {"b", OPT_DOUBLE, MODEL_FIELD(b)},
-    {"J0", OPT_DOUBLE, MODEL_FIELD(J0)},
-    {"I0", OPT_DOUBLE, MODEL_FIELD(I0)},
-    {"sigma", OPT_DOUBLE, MODEL_FIELD(sigma)},
-    {"sigma-c", OPT_DOUBLE, MODEL_FIELD(sigma_c)},
-    {"tau-s", OPT_DOUBLE, MODEL_FIELD(tau_s)},
-    {"tau", OPT_DOUBLE, MODEL_FIELD(tau)},
-    {"dt", OPT_DOUBLE, MODEL_FIELD(dt)},
-    {"phi", OPT_PHI, MODEL_FIELD(phi)},
-    {"seed", OPT_SEED, offsetof(rc_model_config, seed)},
-    {"seed-net", OPT_SEED_STREAM, 0},
-    {"seed-ic", OPT_SEED_STREAM, 1},
-    {"seed-ons", OPT_SEED_STREAM, 2},
-    {"seed-noise", OPT_SEED_STREAM, 3},
-    {"connectivity", OPT_PATH, offsetof(rc_model_config, connectivity)},
-    {"h0", OPT_PATH, offsetof(rc_model_config, h0)},
-    /* structured networks (model.h, docs/user-guide.md) */
-    {"structure", OPT_STRUCTURE, MODEL_FIELD(structure)},
-    {"f-E", OPT_DOUBLE, MODEL_FIELD(f_E)},
-    {"c-EE", OPT_DOUBLE, MODEL_FIELD(c[0][0])},
-    {"c-EI", OPT_DOUBLE, MODEL_FIELD(c[0][1])},
-    {"c-IE", OPT_DOUBLE, MODEL_FIELD(c[1][0])},
-    {"c-II", OPT_DOUBLE, MODEL_FIELD(c[1][1])},
-    {"w-EE-dist", OPT_DIST, MODEL_FIELD(w[0][0].kind)},
-    {"w-EE-mean", OPT_DOUBLE, MODEL_FIELD(w[0][0].mean)},
-    {"w-EE-spread", OPT_DOUBLE, MODEL_FIELD(w[0][0].spread)},
-    {"w-EI-dist", OPT_DIST, MODEL_FIELD(w[0][1].kind)},
-    {"w-EI-mean", OPT_DOUBLE, MODEL_FIELD(w[0][1].mean)},
-    {"w-EI-spread", OPT_DOUBLE, MODEL_FIELD(w[0][1].spread)},
-    {"w-IE-dist", OPT_DIST, MODEL_FIELD(w[1][0].kind)},
-    {"w-IE-mean", OPT_DOUBLE, MODEL_FIELD(w[1][0].mean)},
-    {"w-IE-spread", OPT_DOUBLE, MODEL_FIELD(w[1][0].spread)},
-    {"w-II-dist", OPT_DIST, MODEL_FIELD(w[1][1].kind)},
-    {"w-II-mean", OPT_DOUBLE, MODEL_FIELD(w[1][1].mean)},
-    {"w-II-spread", OPT_DOUBLE, MODEL_FIELD(w[1][1].spread)},
-    {"tau-E-dist", OPT_DIST, MODEL_FIELD(tau_rel[0].kind)},
-    {"tau-E-mean", OPT_DOUBLE, MODEL_FIELD(tau_rel[0].mean)},
-    {"tau-E-spread", OPT_DOUBLE, MODEL_FIELD(tau_rel[0].spread)},
-    {"tau-I-dist", OPT_DIST, MODEL_FIELD(tau_rel[1].kind)},
-    {"tau-I-mean", OPT_DOUBLE, MODEL_FIELD(tau_rel[1].mean)},
-    {"tau-I-spread", OPT_DOUBLE, MODEL_FIELD(tau_rel[1].spread)},
-    {"gain-E-dist", OPT_DIST, MODEL_FIELD(gain[0].kind)},
-    {"gain-E-mean", OPT_DOUBLE, MODEL_FIELD(gain[0].mean)},
-    {"gain-E-spread", OPT_DOUBLE, MODEL_FIELD(gain[0].spread)},
-    {"gain-I-dist", OPT_DIST, MODEL_FIELD(gain[1].kind)},
-    {"gain-I-mean", OPT_DOUBLE, MODEL_FIELD(gain[1].mean)},
-    {"gain-I-spread", OPT_DOUBLE, MODEL_FIELD(gain[1].spread)},
-};
-#undef MODEL_FIELD
-
-static const rc_model_opt *find_model_opt(const char *key)
+static rc_status parse_phi(void *config, const char *what, const char *value, rc_error *err)
 {
-    char norm[64];
-    rc_option_normalize(key, norm, sizeof norm);
-    for (size_t i = 0; i < sizeof model_opts / sizeof model_opts[0]; ++i)
-        if (strcmp(norm, model_opts[i].name) == 0) return &model_opts[i];
-    return NULL;
+    return rc_phi_parse(value, (rc_phi_kind *)((char *)config + model_row(what)->offset), err);
+}
+
+static rc_status parse_seed(void *config, const char *what, const char *value, rc_error *err)
+{
+    return rc_parse_uint64(value, what, (uint64_t *)((char *)config + model_row(what)->offset),
+                           err);
+}
+
+/* --seed-net, --seed-ic, --seed-ons, --seed-noise: one stream's seed instead of --seed's */
+static rc_status parse_seed_stream(void *config, const char *what, const char *value,
+                                   rc_error *err)
+{
+    rc_model_config *c = config;
+    const size_t s = (model_row(what)->offset - offsetof(rc_model_config, seed_override)) /
+                     sizeof c->seed_override[0];
+    RC_TRY(rc_parse_uint64(value, what, &c->seed_override[s], err));
+    c->has_seed_override[s] = 1;
+    return RC_OK;
+}
+
+static rc_status parse_path(void *config, const char *what, const char *value, rc_error *err)
+{
+    char file[RC_PATH_MAX], dset[RC_PATH_MAX];
+    RC_TRY(rc_split_h5_spec(value, what, file, sizeof file, dset, sizeof dset, err));
+    snprintf((char *)config + model_row(what)->offset, RC_PATH_MAX, "%s", value);
+    return RC_OK;
+}
+
+static rc_status parse_structure(void *config, const char *what, const char *value,
+                                 rc_error *err)
+{
+    for (int k = RC_STRUCTURE_DENSE; k <= RC_STRUCTURE_EI; ++k)
+        if (strcmp(value, rc_structure_name((rc_structure)k)) == 0) {
+            *(rc_structure *)((char *)config + model_row(what)->offset) = (rc_structure)k;
+            return RC_OK;
+        }
+    return rc_fail(err, RC_ERR_INPUT, "%s: expected dense or ei, got '%s'", what, value);
+}
+
+static rc_status parse_dist(void *config, const char *what, const char *value, rc_error *err)
+{
+    for (int k = RC_DIST_CONSTANT; k <= RC_DIST_GAMMA; ++k)
+        if (strcmp(value, rc_dist_name((rc_dist_kind)k)) == 0) {
+            *(rc_dist_kind *)((char *)config + model_row(what)->offset) = (rc_dist_kind)k;
+            return RC_OK;
+        }
+    return rc_fail(err, RC_ERR_INPUT, "%s: expected constant, gaussian, lognormal, uniform "
+                   "or gamma, got '%s'", what, value);
+}
+
+#define MF(f) offsetof(rc_model_config, model.f)
+#define MOPT(name, type, off, doc) {name, type, off, 0, 0, NULL, doc}
+#define MCUSTOM(name, off, parse, doc) {name, RC_OPT_CUSTOM, off, 0, 0, parse, doc}
+#define MDIST(pre, what, f)                                                                   \
+    MCUSTOM(pre "-dist", MF(f.kind), parse_dist,                                              \
+            what ": constant, gaussian, lognormal, uniform or gamma [constant]"),             \
+    MOPT(pre "-mean", RC_OPT_DOUBLE, MF(f.mean), "mean of " what),                            \
+    MOPT(pre "-spread", RC_OPT_DOUBLE, MF(f.spread), "spread (standard deviation) of " what)
+/* docs/model.md section 1; the structured networks of model.h (docs/user-guide.md) */
+static const rc_opt model_opts[] = {
+    MOPT("N", RC_OPT_INT64, MF(N), "number of units"),
+    MOPT("g", RC_OPT_DOUBLE, MF(g), "coupling strength"),
+    MOPT("b", RC_OPT_DOUBLE, MF(b), "balance"),
+    MOPT("J0", RC_OPT_DOUBLE, MF(J0), "mean inhibitory coupling scale"),
+    MOPT("I0", RC_OPT_DOUBLE, MF(I0), "constant drive"),
+    MOPT("sigma", RC_OPT_DOUBLE, MF(sigma), "independent noise amplitude"),
+    MOPT("sigma-c", RC_OPT_DOUBLE, MF(sigma_c), "common OU input standard deviation"),
+    MOPT("tau-s", RC_OPT_DOUBLE, MF(tau_s), "common input correlation time (tau)"),
+    MOPT("tau", RC_OPT_DOUBLE, MF(tau), "membrane time constant"),
+    MOPT("dt", RC_OPT_DOUBLE, MF(dt), "Euler step (tau)"),
+    MCUSTOM("phi", MF(phi), parse_phi, "transfer function: tanh, relu or hardtanh [tanh]"),
+    MCUSTOM("seed", offsetof(rc_model_config, seed), parse_seed,
+            "base seed of the four random streams [1]"),
+    MCUSTOM("seed-net", offsetof(rc_model_config, seed_override[0]), parse_seed_stream,
+            "seed of the connectivity, instead of --seed's"),
+    MCUSTOM("seed-ic", offsetof(rc_model_config, seed_override[1]), parse_seed_stream,
+            "seed of the initial condition, instead of --seed's"),
+    MCUSTOM("seed-ons", offsetof(rc_model_config, seed_override[2]), parse_seed_stream,
+            "seed of the orthonormal system and bootstrap, instead of --seed's"),
+    MCUSTOM("seed-noise", offsetof(rc_model_config, seed_override[3]), parse_seed_stream,
+            "seed of the noise and common input, instead of --seed's"),
+    MCUSTOM("connectivity", offsetof(rc_model_config, connectivity), parse_path,
+            "J from FILE.h5:/DATASET (N x N, row-major, J[i][j] couples j -> i)"),
+    MCUSTOM("h0", offsetof(rc_model_config, h0), parse_path,
+            "initial state from FILE.h5:/DATASET (N values)"),
+    MCUSTOM("structure", MF(structure), parse_structure,
+            "connectivity: dense, or ei (excitatory/inhibitory blocks) [dense]"),
+    MOPT("f-E", RC_OPT_DOUBLE, MF(f_E), "fraction of excitatory units (ei)"),
+    MOPT("c-EE", RC_OPT_DOUBLE, MF(c[0][0]), "connection probability E -> E (ei)"),
+    MOPT("c-EI", RC_OPT_DOUBLE, MF(c[0][1]), "connection probability I -> E (ei)"),
+    MOPT("c-IE", RC_OPT_DOUBLE, MF(c[1][0]), "connection probability E -> I (ei)"),
+    MOPT("c-II", RC_OPT_DOUBLE, MF(c[1][1]), "connection probability I -> I (ei)"),
+    MDIST("w-EE", "the weights E -> E (ei)", w[0][0]),
+    MDIST("w-EI", "the weights I -> E (ei)", w[0][1]),
+    MDIST("w-IE", "the weights E -> I (ei)", w[1][0]),
+    MDIST("w-II", "the weights I -> I (ei)", w[1][1]),
+    MDIST("tau-E", "tau_i/tau, E units", tau_rel[0]),
+    MDIST("tau-I", "tau_i/tau, I units", tau_rel[1]),
+    MDIST("gain-E", "gain_i, E units", gain[0]),
+    MDIST("gain-I", "gain_i, I units", gain[1]),
+};
+#undef MDIST
+#undef MCUSTOM
+#undef MOPT
+#undef MF
+
+static const rc_opt *model_row(const char *what)
+{
+    return rc_opt_find(model_opts, RC_OPT_COUNT(model_opts), what);
+}
+
+const rc_opt *rc_model_config_options(size_t *n)
+{
+    *n = RC_OPT_COUNT(model_opts);
+    return model_opts;
 }
 
 void rc_model_config_default(rc_model_config *c)
@@ -98,48 +143,14 @@ void rc_model_config_default(rc_model_config *c)
     rc_model_params_default(&c->model, c->seed);
 }
 
-int rc_model_config_has_key(const char *key) { return find_model_opt(key) != NULL; }
+int rc_model_config_has_key(const char *key) { return model_row(key) != NULL; }
 
 rc_status rc_model_config_set(rc_model_config *c, const char *key, const char *value,
                               rc_error *err)
 {
-    const rc_model_opt *o = find_model_opt(key);
+    const rc_opt *o = model_row(key);
     RC_CHECK(o, err, RC_ERR_INPUT, "unknown model option '%s'", key);
-    char what[80];
-    snprintf(what, sizeof what, "--%s", o->name);
-    char *base = (char *)c;
-    switch (o->type) {
-    case OPT_INT: return rc_parse_int64(value, what, (int64_t *)(base + o->offset), err);
-    case OPT_DOUBLE: return rc_parse_double(value, what, (double *)(base + o->offset), err);
-    case OPT_PHI: return rc_phi_parse(value, (rc_phi_kind *)(base + o->offset), err);
-    case OPT_SEED: return rc_parse_uint64(value, what, (uint64_t *)(base + o->offset), err);
-    case OPT_SEED_STREAM:
-        RC_TRY(rc_parse_uint64(value, what, &c->seed_override[o->offset], err));
-        c->has_seed_override[o->offset] = 1;
-        return RC_OK;
-    case OPT_STRUCTURE:
-        for (int k = RC_STRUCTURE_DENSE; k <= RC_STRUCTURE_EI; ++k)
-            if (strcmp(value, rc_structure_name((rc_structure)k)) == 0) {
-                *(rc_structure *)(base + o->offset) = (rc_structure)k;
-                return RC_OK;
-            }
-        return rc_fail(err, RC_ERR_INPUT, "%s: expected dense or ei, got '%s'", what, value);
-    case OPT_DIST:
-        for (int k = RC_DIST_CONSTANT; k <= RC_DIST_GAMMA; ++k)
-            if (strcmp(value, rc_dist_name((rc_dist_kind)k)) == 0) {
-                *(rc_dist_kind *)(base + o->offset) = (rc_dist_kind)k;
-                return RC_OK;
-            }
-        return rc_fail(err, RC_ERR_INPUT, "%s: expected constant, gaussian, lognormal, uniform "
-                       "or gamma, got '%s'", what, value);
-    case OPT_PATH: {
-        char file[RC_PATH_MAX], dset[RC_PATH_MAX];
-        RC_TRY(rc_split_h5_spec(value, what, file, sizeof file, dset, sizeof dset, err));
-        snprintf(base + o->offset, RC_PATH_MAX, "%s", value);
-        return RC_OK;
-    }
-    }
-    return rc_fail(err, RC_ERR_INTERNAL, "unhandled option type");
+    return rc_opt_set(o, c, value, err);
 }
 
 void rc_model_config_resolve_seeds(rc_model_config *c, uint64_t seed_offset)

@@ -350,6 +350,8 @@ static void json_emit_prints_and_releases(void **state)
 static int body_calls;
 
 /* Runs inside rc_cli_with_mpi: MPI is up, the arguments are the caller's. */
+static void eigs_usage(FILE *f) { fputs("usage: rnnchaos eigs\n", f); }
+
 static int mpi_body(int argc, char **argv, MPI_Comm comm)
 {
     ++body_calls;
@@ -370,26 +372,26 @@ static int mpi_body(int argc, char **argv, MPI_Comm comm)
     rc_fail(&err, RC_ERR_INPUT, "--N: not a number");
     capture c;
     capture_begin(&c, stderr);
-    int code = rc_cli_parsed_on_ranks(comm, "eigs", RC_ERR_INPUT, 0, "usage\n", &err);
+    int code = rc_cli_parsed_on_ranks(comm, "eigs", RC_ERR_INPUT, 0, eigs_usage, &err);
     char *out = capture_end(&c);
     assert_int_equal(code, 2);
     assert_string_equal(out, "rnnchaos eigs: error: --N: not a number\n");
     free(out);
     /* a parse error wins over --help */
     capture_begin(&c, stderr);
-    code = rc_cli_parsed_on_ranks(comm, "eigs", RC_ERR_INPUT, 1, "usage\n", &err);
+    code = rc_cli_parsed_on_ranks(comm, "eigs", RC_ERR_INPUT, 1, eigs_usage, &err);
     free(capture_end(&c));
     assert_int_equal(code, 2);
     /* --help: the text on stdout, exit 0 */
     rc_error_clear(&err);
     capture_begin(&c, stdout);
-    code = rc_cli_parsed_on_ranks(comm, "eigs", RC_OK, 1, "usage: rnnchaos eigs\n", &err);
+    code = rc_cli_parsed_on_ranks(comm, "eigs", RC_OK, 1, eigs_usage, &err);
     out = capture_end(&c);
     assert_int_equal(code, 0);
     assert_string_equal(out, "usage: rnnchaos eigs\n");
     free(out);
     /* parsed, no help: the command goes on */
-    assert_int_equal(rc_cli_parsed_on_ranks(comm, "eigs", RC_OK, 0, "usage\n", &err), -1);
+    assert_int_equal(rc_cli_parsed_on_ranks(comm, "eigs", RC_OK, 0, eigs_usage, &err), -1);
     return atoi(argv[1]);
 }
 

@@ -1,5 +1,5 @@
 /* rnnchaos summarize, the pieces behind src/app/cmd_summarize.c (private to src/app):
- *   table.c   what is summarised per kind, the kind's table read from the archive, grouping
+ *   table.c   the kind's table read from the archive (the quantities its descriptor names), grouping
  *   fits.c    the finite-size fits of each family (groups that differ only in N)
  *   theory.c  the N -> infinity references of the spectrum groups (mean-field, random matrix)
  *   output.c  the text table and the JSON object on stdout
@@ -17,16 +17,9 @@
 #include "rnnchaos/fit.h"
 #include "rnnchaos/job.h"
 
-/* ---- what is summarised --------------------------------------------------------------------- */
+/* ---- what is summarised: the kind descriptor's summary, summary_fits, summary_theory (job.h) - */
 
-typedef struct {
-    const char *name;    /* quantity name in the output */
-    const char *dataset; /* result dataset of the kind */
-    int per_N;           /* 1: divided by the task's N */
-    const char *doc;
-    int bound;           /* -1 / +1: the lower / upper end of the task's (n, 2) dataset, with
-                            -inf / +inf where that end is missing; statistics keep infinities */
-} quantity;
+typedef rc_summary_quantity quantity;
 
 /* ---- one kind's table ----------------------------------------------------------------------- */
 
@@ -86,8 +79,8 @@ typedef struct {
     int64_t n, cap;
 } fit_list;
 
-/* Appends the fits of every family of t (spectrum: H, D, H/N, D/N against N; gcrit: the power
- * law of g_crit - 1 against N) to out; nothing for other kinds or without an N column. */
+/* Appends the fits the kind's descriptor names (summary_fits) of every family of t to out;
+ * nothing for kinds without fits or without an N column. */
 rc_status rc_summ_kind_fits(const kind_table *t, fit_list *out, rc_error *err);
 
 /* ---- N -> infinity references for the spectrum groups ---------------------------------------- */
@@ -116,9 +109,10 @@ typedef struct {
     int64_t n_rmt, max_N;
 } theory_table;
 
-/* The references of the classic spectrum groups of t (tanh, or hardtanh at dt = 1; b = 0,
+/* The references of the classic rate-network groups of t (tanh, or hardtanh at dt = 1; b = 0,
  * sigma_c = 0, tau = 1): the mean-field theory at every g and on a grid between them, and the
- * random-matrix spectrum of the noiseless tanh groups.  Empty for other kinds. */
+ * random-matrix spectrum of the noiseless tanh groups.  Empty for kinds without
+ * summary_theory. */
 rc_status rc_summ_build_theory(const kind_table *t, theory_table *th, rc_error *err);
 void rc_summ_theory_free(theory_table *th);
 /* "ok", or the status name of a failed theory row. */

@@ -1,6 +1,6 @@
-/* summarize: what is summarised per kind, and each kind's table - its parameters, groups
- * (tasks that share every parameter but the seeds, in the job's order) and the statistics of
- * every quantity per group (fit.h: rc_summarize). */
+/* summarize: each kind's table - its parameters, groups (tasks that share every parameter but
+ * the seeds, in the job's order) and the statistics per group (fit.h: rc_summarize) of every
+ * quantity its descriptor names (rc_task_kind.summary). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,61 +8,6 @@
 
 #include "rnnchaos/archive.h"
 #include "summarize.h"
-
-static const quantity spectrum_quantities[] = {
-    {"lambda_max", "lambda_max", 0, "largest Lyapunov exponent (1/tau)", 0},
-    {"entropy_H", "entropy_H", 0, "KS entropy rate (nats/tau)", 0},
-    {"dim_ky", "dim_ky", 0, "Kaplan-Yorke dimension (NaN: only a lower bound)", 0},
-    {"entropy_H_per_N", "entropy_H", 1, "entropy rate per unit", 0},
-    {"dim_ky_per_N", "dim_ky", 1, "Kaplan-Yorke dimension per unit", 0},
-    {NULL, NULL, 0, NULL, 0}};
-static const quantity gcrit_quantities[] = {
-    {"g_crit", "g_crit", 0, "critical coupling (decided realisations)", 0},
-    {"g_crit_lower", "bracket", 0,
-     "bracket's lower end, every realisation with one crossing (undecided too); -inf: chaotic "
-     "at g_lo. Its statistics are lower bounds of theirs over all those realisations", -1},
-    {"g_crit_upper", "bracket", 0,
-     "bracket's upper end, likewise; +inf: regular up to g_hi. Its statistics are upper bounds",
-     1},
-    {NULL, NULL, 0, NULL, 0}};
-static const quantity coherence_quantities[] = {
-    {"info_rate_lb", "info_rate_lb", 0, "information-rate lower bound (bits/tau), raw", 0},
-    {"info_rate_lb_debiased", "info_rate_lb_debiased", 0, "R_lb minus its estimator bias", 0},
-    {"tau_eff", "tau_eff", 0, "measured balance relaxation time (tau)", 0},
-    {"tau_eff_theory", "tau_eff_theory", 0, "tau/(1 + b J0 p)", 0},
-    {"active_fraction", "active_fraction", 0, "fraction p of active units", 0},
-    {"rate_mean", "rate_mean", 0, "mean population rate", 0},
-    {NULL, NULL, 0, NULL, 0}};
-
-static const quantity eigs_quantities[] = {
-    {"spectral_edge", "spectral_edge", 0, "largest real part of the eigenvalues", 0},
-    {"bulk_edge", "bulk_edge", 0, "largest real part of the bulk (outliers left out)", 0},
-    {"bulk_radius", "bulk_radius", 0, "bulk radius R (quantile estimate)", 0},
-    {"bulk_radius_theory", "bulk_radius_theory", 0, "g sqrt(<phi'^2>) (NaN: no reference)", 0},
-    {"n_outliers", "n_outliers", 0, "eigenvalues outside R (1 + margin)", 0},
-    {"outlier1_re", "outlier1_re", 0, "farthest outlier, real part (realisations with one)", 0},
-    {"outlier1_im", "outlier1_im", 0, "farthest outlier, imaginary part", 0},
-    {"outlier1_distance", "outlier1_distance", 0, "farthest outlier, |mu - c| - R", 0},
-    {"outlier2_re", "outlier2_re", 0, "second farthest outlier, real part", 0},
-    {"outlier2_im", "outlier2_im", 0, "second farthest outlier, imaginary part", 0},
-    {NULL, NULL, 0, NULL, 0}};
-static const quantity fixedpoints_quantities[] = {
-    {"n_found", "n_found", 0, "distinct fixed points (h = 0 included)", 0},
-    {"n_nontrivial", "n_nontrivial", 0, "fixed points other than h = 0", 0},
-    {"n_stable", "n_stable", 0, "fixed points without unstable directions", 0},
-    {"n_converged", "n_converged", 0, "starts that converged", 0},
-    {"q_mean", "q_mean", 0, "mean q = |h*|^2/N of the non-trivial points", 0},
-    {NULL, NULL, 0, NULL, 0}};
-
-static const quantity *kind_quantities(const char *kind)
-{
-    if (strcmp(kind, "spectrum") == 0) return spectrum_quantities;
-    if (strcmp(kind, "gcrit") == 0) return gcrit_quantities;
-    if (strcmp(kind, "coherence") == 0) return coherence_quantities;
-    if (strcmp(kind, "eigs") == 0) return eigs_quantities;
-    if (strcmp(kind, "fixedpoints") == 0) return fixedpoints_quantities;
-    return NULL;
-}
 
 static int is_seed(const char *name) { return strncmp(name, "seed_", 5) == 0; }
 
@@ -209,8 +154,8 @@ rc_status rc_summ_load_kind(const char *path, const rc_task_kind *kind, kind_tab
         t->n_pending[g] += t->status[i] == RC_TASK_PENDING;
     }
     /* quantities */
-    t->q = kind_quantities(kind->name);
-    while (t->q && t->q[t->n_q].name) t->n_q++;
+    t->q = kind->summary;
+    t->n_q = kind->summary ? kind->n_summary : 0;
     t->values = rc_calloc((size_t)t->n_q + 1, sizeof(double *), "quantities", err);
     t->stats = rc_calloc((size_t)t->n_q + 1, sizeof(rc_summary *), "quantities", err);
     RC_CHECK_GOTO(t->values && t->stats, err, RC_ERR_NOMEM, "out of memory");

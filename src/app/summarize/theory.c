@@ -1,5 +1,6 @@
-/* summarize: the N -> infinity references of the spectrum groups, the mean-field lambda_1 and
- * Delta_0 (dmft.h) and the random-matrix spectrum below the transition (rmt.h). */
+/* summarize: the N -> infinity references of the groups of kinds with summary_theory (job.h),
+ * the mean-field lambda_1 and Delta_0 (dmft.h) and the random-matrix spectrum below the
+ * transition (rmt.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +60,7 @@ static rc_status theory_push(theory_table *th, int64_t *cap, const theory_row *r
 rc_status rc_summ_build_theory(const kind_table *t, theory_table *th, rc_error *err)
 {
     memset(th, 0, sizeof *th);
-    if (strcmp(t->kind->name, "spectrum") != 0 || t->n_groups == 0) return RC_OK;
+    if (!t->kind->summary_theory || t->n_groups == 0) return RC_OK;
     const param_data *pg = find_param(t, "g"), *ps = find_param(t, "sigma"),
                      *pd = find_param(t, "dt"), *pN = find_param(t, "N");
     if (!pg || !pd || !pN) return RC_OK;

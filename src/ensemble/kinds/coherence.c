@@ -239,11 +239,23 @@ static void coherence_describe(const void *params, char *buf, size_t len)
              (unsigned long long)t->model.seed_net);
 }
 
+/* ---- what summarize reports --------------------------------------------------------------- */
+
+static const rc_summary_quantity coherence_summary[] = {
+    {"info_rate_lb", "info_rate_lb", 0, "information-rate lower bound (bits/tau), raw", 0},
+    {"info_rate_lb_debiased", "info_rate_lb_debiased", 0, "R_lb minus its estimator bias", 0},
+    {"tau_eff", "tau_eff", 0, "measured balance relaxation time (tau)", 0},
+    {"tau_eff_theory", "tau_eff_theory", 0, "tau/(1 + b J0 p)", 0},
+    {"active_fraction", "active_fraction", 0, "fraction p of active units", 0},
+    {"rate_mean", "rate_mean", 0, "mean population rate", 0},
+};
+
 const rc_task_kind rc_kind_coherence = {
     RC_TASK_KIND_FUNCTIONS(coherence),
     .name = "coherence",
     .headline = "info_rate_lb",
     .polls_every_step = 1,
+    RC_TASK_KIND_SUMMARY(coherence),
 };
 
 _Static_assert(sizeof(rc_coherence_task) <= RC_TASK_PARAMS_MAX, "task params too large");

@@ -358,10 +358,26 @@ static void eigs_describe(const void *params, char *buf, size_t len)
              (unsigned long long)t->model.seed_net);
 }
 
+/* ---- what summarize reports --------------------------------------------------------------- */
+
+static const rc_summary_quantity eigs_summary[] = {
+    {"spectral_edge", "spectral_edge", 0, "largest real part of the eigenvalues", 0},
+    {"bulk_edge", "bulk_edge", 0, "largest real part of the bulk (outliers left out)", 0},
+    {"bulk_radius", "bulk_radius", 0, "bulk radius R (quantile estimate)", 0},
+    {"bulk_radius_theory", "bulk_radius_theory", 0, "g sqrt(<phi'^2>) (NaN: no reference)", 0},
+    {"n_outliers", "n_outliers", 0, "eigenvalues outside R (1 + margin)", 0},
+    {"outlier1_re", "outlier1_re", 0, "farthest outlier, real part (realisations with one)", 0},
+    {"outlier1_im", "outlier1_im", 0, "farthest outlier, imaginary part", 0},
+    {"outlier1_distance", "outlier1_distance", 0, "farthest outlier, |mu - c| - R", 0},
+    {"outlier2_re", "outlier2_re", 0, "second farthest outlier, real part", 0},
+    {"outlier2_im", "outlier2_im", 0, "second farthest outlier, imaginary part", 0},
+};
+
 const rc_task_kind rc_kind_eigs = {
     RC_TASK_KIND_FUNCTIONS(eigs),
     .name = "eigs",
     .headline = "spectral_edge",
     /* one dgeev (seconds at N = 1000) has no poll inside: rank 0 should not run these */
     .polls_every_step = 0,
+    RC_TASK_KIND_SUMMARY(eigs),
 };

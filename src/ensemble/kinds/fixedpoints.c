@@ -266,10 +266,21 @@ static void fixedpoints_describe(const void *params, char *buf, size_t len)
              t->model.I0, t->fp.n_starts, (unsigned long long)t->model.seed_net);
 }
 
+/* ---- what summarize reports --------------------------------------------------------------- */
+
+static const rc_summary_quantity fixedpoints_summary[] = {
+    {"n_found", "n_found", 0, "distinct fixed points (h = 0 included)", 0},
+    {"n_nontrivial", "n_nontrivial", 0, "fixed points other than h = 0", 0},
+    {"n_stable", "n_stable", 0, "fixed points without unstable directions", 0},
+    {"n_converged", "n_converged", 0, "starts that converged", 0},
+    {"q_mean", "q_mean", 0, "mean q = |h*|^2/N of the non-trivial points", 0},
+};
+
 const rc_task_kind rc_kind_fixedpoints = {
     RC_TASK_KIND_FUNCTIONS(fixedpoints),
     .name = "fixedpoints",
     .headline = "q_mean", /* a float scalar (the progress lines' number) */
     /* a Newton iteration at N = 1000 takes ~0.1 s between polls: not for rank 0 */
     .polls_every_step = 0,
+    RC_TASK_KIND_SUMMARY(fixedpoints),
 };

@@ -276,11 +276,30 @@ static void gcrit_describe(const void *params, char *buf, size_t len)
              t->gcrit.g_lo, t->gcrit.g_hi, t->gcrit.g_tol, (unsigned long long)t->model.seed_net);
 }
 
+/* ---- what summarize reports --------------------------------------------------------------- */
+
+static const rc_summary_quantity gcrit_summary[] = {
+    {"g_crit", "g_crit", 0, "critical coupling (decided realisations)", 0},
+    {"g_crit_lower", "bracket", 0,
+     "bracket's lower end, every realisation with one crossing (undecided too); -inf: chaotic "
+     "at g_lo. Its statistics are lower bounds of theirs over all those realisations", -1},
+    {"g_crit_upper", "bracket", 0,
+     "bracket's upper end, likewise; +inf: regular up to g_hi. Its statistics are upper bounds",
+     1},
+};
+
+/* The finite-size scaling of g_crit - 1 (docs/model.md section 3). */
+static const rc_summary_fit gcrit_summary_fits[] = {
+    {"g_crit", RC_SUMMARY_FIT_CRITICAL_POWER_LAW, "g_crit_lower", "g_crit_upper"},
+};
+
 const rc_task_kind rc_kind_gcrit = {
     RC_TASK_KIND_FUNCTIONS(gcrit),
     .name = "gcrit",
     .headline = "g_crit",
     .polls_every_step = 1,
+    RC_TASK_KIND_SUMMARY(gcrit),
+    RC_TASK_KIND_SUMMARY_FITS(gcrit),
 };
 
 _Static_assert(sizeof(rc_gcrit_task) <= RC_TASK_PARAMS_MAX, "task params too large");

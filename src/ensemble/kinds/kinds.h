@@ -146,6 +146,14 @@ int64_t rc_kind_trace_points(const rc_lyap_params *lp);
  * and when the model cannot be described (too many columns or models). */
 const rc_task_kind *rc_kind_model_spectrum(int model);
 
+/* The summary fields (job.h) from <prefix>_summary and <prefix>_summary_fits. */
+#define RC_TASK_KIND_SUMMARY(prefix)                                                          \
+    .summary = prefix##_summary,                                                               \
+    .n_summary = (int)(sizeof prefix##_summary / sizeof prefix##_summary[0])
+#define RC_TASK_KIND_SUMMARY_FITS(prefix)                                                     \
+    .summary_fits = prefix##_summary_fits,                                                     \
+    .n_summary_fits = (int)(sizeof prefix##_summary_fits / sizeof prefix##_summary_fits[0])
+
 /* The kind descriptors, one per file (registry.c lists them in archive kind-code order). */
 extern const rc_task_kind rc_kind_spectrum, rc_kind_gcrit, rc_kind_coherence, rc_kind_eigs,
     rc_kind_fixedpoints;

@@ -436,6 +436,24 @@ static double spectrum_group_bytes(const void *params, int ranks)
     return rc_dlyap_memory_bytes(&t->model, &t->lyap, Pr, Pc, 0, 1);
 }
 
+/* ---- what summarize reports --------------------------------------------------------------- */
+
+static const rc_summary_quantity spectrum_summary[] = {
+    {"lambda_max", "lambda_max", 0, "largest Lyapunov exponent (1/tau)", 0},
+    {"entropy_H", "entropy_H", 0, "KS entropy rate (nats/tau)", 0},
+    {"dim_ky", "dim_ky", 0, "Kaplan-Yorke dimension (NaN: only a lower bound)", 0},
+    {"entropy_H_per_N", "entropy_H", 1, "entropy rate per unit", 0},
+    {"dim_ky_per_N", "dim_ky", 1, "Kaplan-Yorke dimension per unit", 0},
+};
+
+/* Extensivity: H and D against N, and H/N and D/N (constant across N when extensive). */
+static const rc_summary_fit spectrum_summary_fits[] = {
+    {"entropy_H", RC_SUMMARY_FIT_LINEAR, NULL, NULL},
+    {"entropy_H_per_N", RC_SUMMARY_FIT_LINEAR, NULL, NULL},
+    {"dim_ky", RC_SUMMARY_FIT_LINEAR, NULL, NULL},
+    {"dim_ky_per_N", RC_SUMMARY_FIT_LINEAR, NULL, NULL},
+};
+
 const rc_task_kind rc_kind_spectrum = {
     RC_TASK_KIND_FUNCTIONS(spectrum),
     .name = "spectrum",
@@ -443,6 +461,9 @@ const rc_task_kind rc_kind_spectrum = {
     .polls_every_step = 1,
     .run_group = spectrum_run_group,
     .group_bytes = spectrum_group_bytes,
+    RC_TASK_KIND_SUMMARY(spectrum),
+    RC_TASK_KIND_SUMMARY_FITS(spectrum),
+    .summary_theory = 1,
 };
 
 _Static_assert(sizeof(rc_spectrum_task) <= RC_TASK_PARAMS_MAX, "task params too large");

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "rnnchaos/error.h"
+#include "rnnchaos/opts.h"
 #include "rnnchaos/model.h"
 
 /* ---- Welch estimates (usable on any pair of sampled series) ------------------------------- */
@@ -99,6 +100,8 @@ void rc_coherence_params_default(rc_coherence_params *cp);
 
 /* Run options of this module, table-driven like options.h (keys "t-seg" == "t_seg"): t-seg,
  * t-sim, t-transient, f-max, step-size, step-trials, t-step. */
+/* The option table (opts.h; offsets into rc_coherence_params) behind has_key/set, for `--help`. */
+const rc_opt *rc_coherence_params_options(size_t *n);
 int rc_coherence_params_has_key(const char *key);
 rc_status rc_coherence_params_set(rc_coherence_params *cp, const char *key, const char *value,
                                   rc_error *err);

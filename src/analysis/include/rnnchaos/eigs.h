@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "rnnchaos/error.h"
+#include "rnnchaos/opts.h"
 #include "rnnchaos/fixedpoints.h"
 #include "rnnchaos/model.h"
 
@@ -85,6 +86,8 @@ rc_status rc_eigs_params_validate(const rc_eigs_params *ep, rc_error *err);
 /* Table-driven options shared by the command line and job files: of, at, samples, t-sample,
  * t-transient, bulk-quantile, outlier-margin (a number or auto), bins, hist-range, and the
  * fixed-point options of fixedpoints.h (starts, tol, ...). */
+/* The option table (opts.h; offsets into rc_eigs_params (the fixed-point rows are rc_fixedpoints_params_options')) behind has_key/set, for `--help`. */
+const rc_opt *rc_eigs_params_options(size_t *n);
 int rc_eigs_params_has_key(const char *key);
 rc_status rc_eigs_params_set(rc_eigs_params *ep, const char *key, const char *value,
                              rc_error *err);

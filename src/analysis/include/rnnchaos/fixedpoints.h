@@ -49,6 +49,7 @@
 #include <stdint.h>
 
 #include "rnnchaos/error.h"
+#include "rnnchaos/opts.h"
 #include "rnnchaos/model.h"
 
 /* First RC_STREAM_AUX row (a) of the starts: far from the small rows tests and other modules use. */
@@ -73,6 +74,8 @@ void rc_fixedpoints_params_default(rc_fixedpoints_params *fp);
 rc_status rc_fixedpoints_params_validate(const rc_fixedpoints_params *fp, rc_error *err);
 /* Table-driven options shared by the command line and job files: starts, start-scale, tol,
  * max-iter, dedup-tol, antithetic, coord-bins, coord-max. */
+/* The option table (opts.h; offsets into rc_fixedpoints_params) behind has_key/set, for `--help`. */
+const rc_opt *rc_fixedpoints_params_options(size_t *n);
 int rc_fixedpoints_params_has_key(const char *key);
 rc_status rc_fixedpoints_params_set(rc_fixedpoints_params *fp, const char *key, const char *value,
                                     rc_error *err);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "rnnchaos/error.h"
+#include "rnnchaos/opts.h"
 #include "rnnchaos/lyap.h"
 #include "rnnchaos/model.h"
 
@@ -114,6 +115,8 @@ void rc_gcrit_result_free(rc_gcrit_result *res);
 
 /* Options of the search shared by the command line and [gcrit] job sections: g-lo, g-hi,
  * g-tol, eps, t-min, t-max, growth, n-scan, scan-always, max-probes ('-' or '_'). */
+/* The option table (opts.h; offsets into rc_gcrit_params) behind has_key/set, for `--help`. */
+const rc_opt *rc_gcrit_params_options(size_t *n);
 int rc_gcrit_params_has_key(const char *key);
 rc_status rc_gcrit_params_set(rc_gcrit_params *gp, const char *key, const char *value,
                               rc_error *err);

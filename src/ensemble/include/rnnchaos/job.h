@@ -107,6 +107,36 @@ typedef struct {
 
 #define RC_TASK_PARAMS_MAX 1024
 
+/* ---- what `rnnchaos summarize` reports of a kind (docs/archive.md, /summary) ---------------- */
+
+/* One quantity summarised per group (statistics over the done tasks, fit.h: rc_summarize). */
+typedef struct {
+    const char *name;    /* quantity name in the output and in /summary */
+    const char *dataset; /* the kind's result column it is read from */
+    int per_N;           /* 1: divided by the task's N */
+    const char *doc;
+    int bound;           /* -1 / +1: the lower / upper end of the task's (n, 2) dataset, with
+                            -inf / +inf where that end is missing; statistics keep infinities */
+} rc_summary_quantity;
+
+typedef enum {
+    /* y = a + b N by OLS over the realisations; for a per_N quantity the verdict is whether
+     * the slope CI contains 0 (constant across N), else whether y is proportional to N */
+    RC_SUMMARY_FIT_LINEAR,
+    /* log(y - 1) against log N (a critical coupling approaching 1): over the decided
+     * realisations, over the group medians, and over the centres of the median bounds of the
+     * quantities lower/upper (every single-crossing realisation) where both are finite */
+    RC_SUMMARY_FIT_CRITICAL_POWER_LAW
+} rc_summary_fit_model;
+
+/* One finite-size fit per family (groups that differ only in N, at least three sizes). */
+typedef struct {
+    const char *quantity; /* a summary quantity of the kind */
+    rc_summary_fit_model model;
+    const char *lower, *upper; /* RC_SUMMARY_FIT_CRITICAL_POWER_LAW: the bound quantities */
+} rc_summary_fit;
+
+
 typedef struct rc_task_kind {
     const char *name;          /* section name and archive group */
     size_t config_size;        /* working struct while a section is expanded */
@@ -147,6 +177,14 @@ typedef struct rc_task_kind {
                            rc_task_output *out, char *where, size_t where_len, rc_error *err);
     /* Memory per rank when the task runs on a group of `ranks` ranks (NULL with run_group). */
     double (*group_bytes)(const void *params, int ranks);
+    /* What summarize reports: the quantities per group, the finite-size fits per family (in
+     * this order), and 1 in summary_theory when the groups are rate networks whose classic
+     * ones get the N -> infinity references (mean-field theory, random matrices). */
+    const rc_summary_quantity *summary;
+    int n_summary;
+    const rc_summary_fit *summary_fits;
+    int n_summary_fits;
+    int summary_theory;
 } rc_task_kind;
 
 /* Registered kinds, in a fixed order (their index is the archive's kind code). */

@@ -7,8 +7,9 @@
 #include <stdint.h>
 
 #include "rnnchaos/error.h"
-#include "rnnchaos/parse.h"
 #include "rnnchaos/model.h"
+#include "rnnchaos/opts.h"
+#include "rnnchaos/parse.h"
 
 /* Model options of docs/model.md section 1 plus the seeds and input files. */
 typedef struct {
@@ -21,6 +22,8 @@ typedef struct {
 } rc_model_config;
 
 void rc_model_config_default(rc_model_config *c);
+/* The option table (opts.h; offsets into rc_model_config) behind has_key/set, for `--help`. */
+const rc_opt *rc_model_config_options(size_t *n);
 /* 1 if key is a model option (then rc_model_config_set parses it). */
 int rc_model_config_has_key(const char *key);
 rc_status rc_model_config_set(rc_model_config *c, const char *key, const char *value,
