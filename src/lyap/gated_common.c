@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "rnnchaos/parse.h"
 #include "rnnchaos/rng.h"
@@ -10,21 +11,37 @@
 _Static_assert(offsetof(rc_lstm_config, seeds) == 0 && offsetof(rc_gru_config, seeds) == 0,
                "the seed parsers write the rc_gated_seeds at offset 0");
 
-#define SEED_PARSER(field)                                                                     \
+#define SEED_PARSER(field, index)                                                              \
     rc_status rc_gated_parse_seed_##field(void *params, const char *what, const char *value,   \
                                           rc_error *err)                                       \
     {                                                                                          \
-        return rc_parse_uint64(value, what, &((rc_gated_seeds *)params)->field, err);          \
+        rc_gated_seeds *s = params;                                                            \
+        RC_TRY(rc_parse_uint64(value, what, &s->field, err));                                  \
+        s->overridden[index] = 1;                                                              \
+        return RC_OK;                                                                          \
     }
-SEED_PARSER(net)
-SEED_PARSER(ic)
-SEED_PARSER(ons)
-SEED_PARSER(noise)
+SEED_PARSER(net, 0)
+SEED_PARSER(ic, 1)
+SEED_PARSER(ons, 2)
+SEED_PARSER(noise, 3)
 
-void rc_gated_config_seed(void *config, uint64_t seed, uint64_t realization)
+rc_status rc_gated_parse_seed(void *params, const char *what, const char *value, rc_error *err)
+{
+    return rc_parse_uint64(value, what, &((rc_gated_seeds *)params)->base, err);
+}
+
+void rc_gated_config_seed(void *config, uint64_t realization)
 {
     rc_gated_seeds *s = config;
-    s->net = s->ic = s->ons = s->noise = seed + realization;
+    uint64_t *streams[4] = {&s->net, &s->ic, &s->ons, &s->noise};
+    for (int k = 0; k < 4; ++k) *streams[k] = (s->overridden[k] ? *streams[k] : s->base) + realization;
+}
+
+void rc_gated_seeds_default(void *config, uint64_t seed)
+{
+    rc_gated_seeds *s = config;
+    memset(s, 0, sizeof *s);
+    s->base = s->net = s->ic = s->ons = s->noise = seed;
 }
 
 void rc_gated_draw_matrix(double *A, int64_t N, uint64_t seed_net, int mat, double gain)

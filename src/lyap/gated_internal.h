@@ -34,6 +34,8 @@ rc_status rc_gated_parse_seed_ons(void *params, const char *what, const char *va
 rc_status rc_gated_parse_seed_noise(void *params, const char *what, const char *value,
                                     rc_error *err);
 #define RC_GATED_SEED_OPTS(T)                                                                  \
+    {"seed", RC_OPT_CUSTOM, offsetof(T, seeds.base), 0, 0, rc_gated_parse_seed,               \
+     "base seed of every stream (+ the realisation in job files) [the job's seed, 1]"},        \
     {"seed-net", RC_OPT_CUSTOM, offsetof(T, seeds.net), 0, 0, rc_gated_parse_seed_net,        \
      "seed of the matrices U_x, W_x"},                                                         \
     {"seed-ic", RC_OPT_CUSTOM, offsetof(T, seeds.ic), 0, 0, rc_gated_parse_seed_ic,           \
@@ -48,8 +50,12 @@ rc_status rc_gated_parse_seed_noise(void *params, const char *what, const char *
     {"seed_ons", RC_COL_U64, offsetof(T, seeds.ons), "orthonormal-system and bootstrap seed"}, \
     {"seed_noise", RC_COL_U64, offsetof(T, seeds.noise), "input seed"}
 
-/* Every seed = seed + realization (the rate network's rule, options.c). */
-void rc_gated_config_seed(void *config, uint64_t seed, uint64_t realization);
+/* Every stream seed = its override (--seed-net ...) or the base seed (--seed), plus the
+ * realisation (the rate network's rule, options.c); called once per task on its own copy. */
+void rc_gated_config_seed(void *config, uint64_t realization);
+/* The seeds of a default configuration: base and every stream = seed, no overrides. */
+void rc_gated_seeds_default(void *config, uint64_t seed);
+rc_status rc_gated_parse_seed(void *params, const char *what, const char *value, rc_error *err);
 
 /* One N x N matrix, row-major: A[i * N + j] = gain / sqrt(N) * normal(seed_net, NET,
  * (mat << 32) | i, j).  The models keep their matrices as row-major stacks [U_a; U_b; ...]

@@ -231,7 +231,7 @@ static void gru_config_default(void *config, uint64_t seed)
         c->gt[x] = 1.0;
     }
     c->sigma = 0.0;
-    rc_gated_config_seed(c, seed, 0);
+    rc_gated_seeds_default(c, seed);
 }
 
 static int64_t gru_units(const void *config) { return ((const rc_gru_config *)config)->N; }

@@ -218,7 +218,7 @@ static void lstm_config_default(void *config, uint64_t seed)
         c->gt[x] = 1.0;
     }
     c->sigma = 0.0;
-    rc_gated_config_seed(c, seed, 0);
+    rc_gated_seeds_default(c, seed);
 }
 
 static int64_t lstm_units(const void *config) { return ((const rc_lstm_config *)config)->N; }

@@ -145,6 +145,12 @@ int main(int argc, char **argv)
         char *info[] = {out_a, NULL}, *summ[] = {out_b, NULL};
         CHECK(rc_cmd_info(1, info) == 0, "rnnchaos info %s", out_a);
         CHECK(rc_cmd_summarize(1, summ) == 0, "rnnchaos summarize %s", out_b);
+        /* the model's group is summarised through its kind's descriptor too */
+        hid_t f = H5Fopen(out_b, H5F_ACC_RDONLY, H5P_DEFAULT);
+        CHECK(f >= 0 && H5Lexists(f, "/summary/spectrum_linear", H5P_DEFAULT) > 0 &&
+                  H5Lexists(f, "/summary/spectrum_linear/dim_ky_per_dim", H5P_DEFAULT) > 0,
+              "%s: no /summary/spectrum_linear/dim_ky_per_dim", out_b);
+        if (f >= 0) H5Fclose(f);
     }
     int total = 0;
     MPI_Allreduce(&failures, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);

@@ -637,6 +637,7 @@ static void descriptor(const rc_model_kind *mk, const char *gain, const char *n_
         for (; mk->opts[o].name[i]; ++i)
             name[i] = mk->opts[o].name[i] == '-' ? '_' : mk->opts[o].name[i];
         name[i] = '\0';
+        if (strcmp(name, "seed") == 0) continue; /* the base: the stream seeds are the columns */
         int found = 0;
         for (int c = 0; c < mk->n_columns; ++c)
             if (strcmp(mk->columns[c].name, name) == 0) {
@@ -647,7 +648,7 @@ static void descriptor(const rc_model_kind *mk, const char *gain, const char *n_
             }
         assert_true(found);
     }
-    assert_int_equal(mk->n_columns, (int)mk->n_opts);
+    assert_int_equal(mk->n_columns + 1, (int)mk->n_opts);
     /* options parse by either spelling; a negative gain is refused by name */
     RC_ASSERT_OK(rc_model_kind_set(mk, &cfg, n_key, "20", &err), &err);
     assert_int_equal(mk->units(&cfg), 20);
@@ -658,10 +659,13 @@ static void descriptor(const rc_model_kind *mk, const char *gain, const char *n_
     assert_int_equal(mk->validate(&cfg, &err), RC_ERR_INPUT);
     assert_non_null(strstr(err.msg, key));
     assert_int_equal(rc_model_kind_set(mk, &cfg, "g", "1", &err), RC_ERR_INPUT);
-    /* config_seed: every stream seed = base + realisation */
-    mk->config_seed(&cfg, 1000, 7);
+    /* config_seed: every stream seed = base + realisation, an override + realisation */
+    RC_ASSERT_OK(rc_model_kind_set(mk, &cfg, "seed", "1000", &err), &err);
+    RC_ASSERT_OK(rc_model_kind_set(mk, &cfg, "seed-ic", "50", &err), &err);
+    mk->config_seed(&cfg, 7);
     const rc_gated_seeds *sd = (const rc_gated_seeds *)&cfg;
-    assert_true(sd->net == 1007 && sd->ic == 1007 && sd->ons == 1007 && sd->noise == 1007);
+    assert_true(sd->net == 1007 && sd->ic == 57 && sd->ons == 1007 &&
+                sd->noise == UINT64_MAX + (uint64_t)7); /* the override above, wrapped */
     char buf[256];
     mk->describe(&cfg, buf, sizeof buf);
     assert_non_null(strstr(buf, "N=20"));

@@ -47,6 +47,11 @@ int rc_kind_lyap_cancel_poll(void *ctx, int phase);
  * (model_spectrum.c) store the same columns first, so readers treat them alike. */
 extern const rc_result_column *const rc_spectrum_results;
 extern const int rc_spectrum_n_results;
+/* ... and its summary quantities and finite-size fits (every model's spectra share them) */
+extern const rc_summary_quantity *const rc_spectrum_summary;
+extern const int rc_spectrum_n_summary;
+extern const rc_summary_fit *const rc_spectrum_summary_fits;
+extern const int rc_spectrum_n_summary_fits;
 
 /* Runs the method through run(ctx, lp, res, err) with the task's cancellation and mid-task
  * checkpoints (cancel->checkpoint_path), and fills out's first rc_spectrum_n_results cells;

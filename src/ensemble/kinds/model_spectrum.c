@@ -47,6 +47,7 @@ typedef struct {
     char name[64];
     rc_param_column params[MAX_MODEL_COLUMNS + N_LYAP_COLUMNS];
     rc_result_column results[RC_MAX_RESULT_COLS];
+    rc_summary_quantity summary[16];
 } slot;
 
 static slot slots[N_SLOTS];
@@ -227,7 +228,7 @@ static void ms_describe(const void *params, char *buf, size_t len)
 const rc_task_kind *rc_kind_model_spectrum(int model)
 {
     const rc_model_kind *mk = rc_model_kind_get(model);
-    if (!mk || !mk->create || n_slots == N_SLOTS || mk->n_columns > MAX_MODEL_COLUMNS ||
+    if (!mk || !mk->create || n_slots == N_SLOTS || rc_spectrum_n_summary + 1 > 16 || mk->n_columns > MAX_MODEL_COLUMNS ||
         rc_spectrum_n_results + MS_EXTRA > RC_MAX_RESULT_COLS)
         return NULL;
     slot *s = &slots[n_slots];
@@ -242,6 +243,9 @@ const rc_task_kind *rc_kind_model_spectrum(int model)
     for (int c = 0; c < N_LYAP_COLUMNS; ++c) s->params[n++] = lyap_columns[c];
     memcpy(s->results, rc_spectrum_results, sizeof *s->results * (size_t)rc_spectrum_n_results);
     memcpy(s->results + rc_spectrum_n_results, extra_results, sizeof extra_results);
+    memcpy(s->summary, rc_spectrum_summary, sizeof *s->summary * (size_t)rc_spectrum_n_summary);
+    s->summary[rc_spectrum_n_summary] = (rc_summary_quantity){
+        "dim_ky_per_dim", "dim_ky_per_dim", 0, "Kaplan-Yorke dimension per state dimension", 0};
     s->kind = (rc_task_kind){
         .name = s->name,
         .config_size = sizeof(model_task),
@@ -260,6 +264,10 @@ const rc_task_kind *rc_kind_model_spectrum(int model)
         .output_free = ms_output_free,
         .describe = ms_describe,
         .polls_every_step = 1,
+        .summary = s->summary,
+        .n_summary = rc_spectrum_n_summary + 1,
+        .summary_fits = rc_spectrum_summary_fits,
+        .n_summary_fits = rc_spectrum_n_summary_fits,
     };
     n_slots++;
     return &s->kind;

@@ -454,6 +454,12 @@ static const rc_summary_fit spectrum_summary_fits[] = {
     {"dim_ky_per_N", RC_SUMMARY_FIT_LINEAR, NULL, NULL},
 };
 
+const rc_summary_quantity *const rc_spectrum_summary = spectrum_summary;
+const int rc_spectrum_n_summary = (int)(sizeof spectrum_summary / sizeof spectrum_summary[0]);
+const rc_summary_fit *const rc_spectrum_summary_fits = spectrum_summary_fits;
+const int rc_spectrum_n_summary_fits =
+    (int)(sizeof spectrum_summary_fits / sizeof spectrum_summary_fits[0]);
+
 const rc_task_kind rc_kind_spectrum = {
     RC_TASK_KIND_FUNCTIONS(spectrum),
     .name = "spectrum",

@@ -27,6 +27,8 @@ typedef struct {
     uint64_t ic;    /* initial state */
     uint64_t ons;   /* orthonormal start, finite-perturbation direction, bootstrap */
     uint64_t noise; /* the input x_s */
+    uint64_t base;  /* --seed: every stream not overridden is base + realisation */
+    int overridden[4]; /* --seed-net, -ic, -ons, -noise given: that stream keeps its value */
 } rc_gated_seeds;
 
 /* LSTM gates in the order of the arrays below and of the stacked 4N x N matrix. */
