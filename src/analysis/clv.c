@@ -309,12 +309,11 @@ rc_status rc_clv_run(const rc_lyap_model *model, const rc_lyap_params *lp,
         st = f.st;
     }
     if (st != RC_OK) goto cleanup;
-    /* the neutral direction: the exponent nearest zero after lambda_1 (the flow direction of an
-     * autonomous network lies between the unstable and the stable ones; lambda_1 itself is
-     * unstable whenever it is positive) */
+    /* the neutral direction: the exponent nearest zero (the flow direction of an autonomous
+     * network; on a limit cycle lambda_1 itself) */
     res->neutral = -1;
     double best = INFINITY;
-    for (int64_t j = 1; j < m; ++j)
+    for (int64_t j = 0; j < m; ++j)
         if (fabs(res->lyap.lambda[j]) < best) {
             best = fabs(res->lyap.lambda[j]);
             res->neutral = (int)j;

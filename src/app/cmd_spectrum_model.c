@@ -108,6 +108,14 @@ static json_t *model_json(const model_args *a, const rc_lyap_result *r, const do
         if (v) json_object_set_new(params, col->name, v);
     }
     json_object_set_new(o, "params", params);
+    /* the stream seeds as rate networks report them: {"net": ..., "ic": ..., ...} */
+    json_t *seeds = json_object();
+    for (int c = 0; c < mk->n_columns; ++c)
+        if (mk->columns[c].type == RC_COL_U64 && strncmp(mk->columns[c].name, "seed_", 5) == 0)
+            json_object_set_new(seeds, mk->columns[c].name + 5,
+                                json_integer((json_int_t) * (const uint64_t *)(a->config +
+                                                                              mk->columns[c].offset)));
+    json_object_set_new(o, "seeds", seeds);
     rc_spectrum_result_json(o, &a->lp, r);
     json_object_set_new(o, "dim_ky_per_dim", rc_json_number(r->dim_ky / (double)D));
     if (a->autocorr.lags > 0)

@@ -14,6 +14,7 @@ typedef struct {
 
 static const rc_command commands[] = {
     {"spectrum", rc_cmd_spectrum, "Lyapunov spectrum, entropy rate and dimension of one network"},
+    {"clv", rc_cmd_clv, "Covariant Lyapunov vectors: growth rates, localisation, angles (Ginelli)"},
     {"gradients", rc_cmd_gradients, "Exploding/vanishing gradients: singular values of the long-term Jacobian"},
     {"run", rc_cmd_run, "Run a job file (sweep) over MPI ranks into one HDF5 archive"},
     {"info", rc_cmd_info, "Job, task counts and failures of a run archive"},

@@ -14,5 +14,6 @@ int rc_cmd_eigs(int argc, char **argv);
 int rc_cmd_fixedpoints(int argc, char **argv);
 int rc_cmd_dmft(int argc, char **argv);
 int rc_cmd_gradients(int argc, char **argv);
+int rc_cmd_clv(int argc, char **argv);
 
 #endif
