@@ -6,17 +6,9 @@
 # V is not orthogonal, so the Gram-Schmidt vectors would fail.  Plus bad input (exit 2, the
 # option named, nothing on stdout) and the other models through --model.
 # Usage: cli_clv.sh RNNCHAOS WORKDIR
-set -u
-bin=$1
-work=$2
-rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-py=/usr/bin/python3
-failures=0
-check() {  # check NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then echo "ok   $name"; else failures=$((failures + 1)); echo "FAIL $name"; fi
-}
+. "$(dirname "$0")/../lib.sh"
+bin=$B
+py=$PY
 $py - <<'PY'
 import h5py, numpy as np
 rng = np.random.default_rng(3)
@@ -69,5 +61,4 @@ check "unknown model" expect2 "--model: unknown model 'x'" --model x
 check "clv --model gru" $py -c "
 import json; o = json.load(open('gru.json'))
 assert o['model'] == 'gru' and len(o['clv_growth']) == 10 and len(o['clv_pr']) == 10"
-echo "$failures failure(s)"
-[ $failures -eq 0 ]
+[ $fail -eq 0 ]

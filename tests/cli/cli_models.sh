@@ -8,17 +8,9 @@
 #  - a job with `model = lstm` sweeping b_f runs on 2 ranks into the spectrum_lstm group, whose
 #    rows equal the command line's exponents bit for bit (same seeds), and summarize reads it.
 # Usage: cli_models.sh RNNCHAOS WORKDIR
-set -u
-bin=$1
-work=$2
-rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-py=/usr/bin/python3
-failures=0
-check() {  # check NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then echo "ok   $name"; else failures=$((failures + 1)); echo "FAIL $name"; fi
-}
+. "$(dirname "$0")/../lib.sh"
+bin=$B
+py=$PY
 small="--N 12 --t-sim 200 --t-transient 20 --t-ons-transient 20 --n-boot 50"
 "$bin" spectrum --N 10 --t-sim 5 --t-transient 1 --t-ons-transient 1 --json > rate.json
 "$bin" spectrum --model lstm $small --b-f 2 --json > lstm.json
@@ -61,7 +53,7 @@ t_transient = 20
 t_ons_transient = 20
 n_boot = 50
 INI
-mpiexec -n 2 --oversubscribe -x OPENBLAS_NUM_THREADS=1 "$bin" run job.ini > run.out 2>&1
+$MPI -n 2 --oversubscribe "$bin" run job.ini > run.out 2>&1
 check "job runs" test $? -eq 0
 check "archive row = command line" $py - <<'PY'
 import h5py, json, numpy as np
@@ -73,5 +65,4 @@ assert np.array_equal(s["lambda"][1, :24], np.array(cli)), "row 1 differs from t
 PY
 "$bin" summarize lstm.h5 > summ.out 2>&1
 check "summarize" grep -q dim_ky_per_dim summ.out
-echo "$failures failure(s)"
-[ $failures -eq 0 ]
+[ $fail -eq 0 ]
