@@ -12,10 +12,12 @@
 #include "rnnchaos/lyap_model.h"
 #include "rnnchaos/lyap_options.h"
 #include "rnnchaos/memcheck.h"
+#include "rnnchaos/model_kind.h"
 #include "rnnchaos/options.h"
 
 static const char gradients_help[] =
-    "usage: rnnchaos gradients [model options] [run options] [--horizons K|T1,T2,...] [--json]\n"
+    "usage: rnnchaos gradients [--model NAME] [model options] [run options]\n"
+    "                          [--horizons K|T1,T2,...] [--json]\n"
     "\n"
     "Singular values of the long-term Jacobian T_t (the product of the step Jacobians along\n"
     "the trajectory) for a list of horizons t, from the R factors of the reorthonormalisation\n"
@@ -23,7 +25,9 @@ static const char gradients_help[] =
     "condition number kappa_2(T_t) against exp((lambda_1 - lambda_m) t), and the fraction of\n"
     "directions whose backpropagated gradient norm sigma_i stays in [--grad-lo, --grad-hi].\n"
     "Model options: those of `rnnchaos spectrum` (--N --g --b --phi --dt --tau --sigma ...,\n"
-    "  --connectivity, --h0, the seeds); rate networks only so far (--model rate).\n"
+    "  --connectivity, --h0, the seeds) for the rate network (--model rate, the default);\n"
+    "  --model NAME (lstm, gru, ...) takes that model's options instead (rnnchaos spectrum\n"
+    "  --model NAME --help lists them), times in units of its step.\n"
     "Run options: those of `rnnchaos spectrum` (--t-sim --t-ons --t-transient\n"
     "  --t-ons-transient --n-le K|all [all] --reorth ...), double precision, one process; the\n"
     "  horizons count from the start of the accumulation (after both transients).\n"
@@ -34,6 +38,8 @@ static const char gradients_help[] =
     "Output: a table per horizon, or with --json one JSON object on stdout.\n";
 
 typedef struct {
+    const rc_model_kind *mk; /* NULL: the rate network */
+    _Alignas(8) unsigned char config[RC_MODEL_CONFIG_MAX];
     rc_model_config mc;
     rc_lyap_params lp;
     rc_gradients_params gp;
@@ -73,6 +79,18 @@ static rc_status parse_horizons(const char *value, rc_gradients_params *gp, rc_e
 static rc_status parse_args(int argc, char **argv, gradients_args *a, int *help, rc_error *err)
 {
     static const char *const flags[] = {"json", "help", NULL};
+    /* the model first: it decides which options are model options */
+    a->mk = NULL;
+    for (int i = 0; i < argc; ++i) {
+        const char *name = strncmp(argv[i], "--model=", 8) == 0 ? argv[i] + 8
+                           : strcmp(argv[i], "--model") == 0 && i + 1 < argc ? argv[i + 1]
+                                                                             : NULL;
+        if (!name || strcmp(name, "rate") == 0) continue;
+        a->mk = rc_model_kind_find(name);
+        RC_CHECK(a->mk && a->mk->create, err, RC_ERR_INPUT, "--model: unknown model '%s' "
+                 "(rnnchaos spectrum --model list)", name);
+    }
+    if (a->mk) a->mk->config_default(a->config, 1);
     rc_model_config_default(&a->mc);
     rc_lyap_params_default(&a->lp);
     rc_gradients_params_default(&a->gp);
@@ -96,15 +114,13 @@ static rc_status parse_args(int argc, char **argv, gradients_args *a, int *help,
         else if (strcmp(norm, "grad-hi") == 0)
             RC_TRY(rc_parse_double(it.value, "--grad-hi", &a->gp.grad_hi, err));
         else if (strcmp(norm, "model") == 0) {
-            /* The place of --model lstm|gru: once spectrum takes them through rc_model_kind,
-             * the kind's options are parsed here and its create() builds the model in
-             * gradients_run below. */
-            RC_CHECK(strcmp(it.value, "rate") == 0, err, RC_ERR_INPUT,
-                     "--model: only 'rate' for gradients so far, got '%s'", it.value);
+            /* chosen above */
         } else if (strcmp(norm, "grid") == 0 || strcmp(norm, "block-size") == 0) {
             return rc_fail(err, RC_ERR_INPUT, "--%s: gradients run on one process (the "
                            "distributed engine does not report its R factors yet)", norm);
-        } else if (rc_model_config_has_key(it.key)) {
+        } else if (a->mk && rc_model_kind_has_key(a->mk, norm)) {
+            RC_TRY(rc_model_kind_set(a->mk, a->config, norm, it.value, err));
+        } else if (!a->mk && rc_model_config_has_key(it.key)) {
             RC_TRY(rc_model_config_set(&a->mc, it.key, it.value, err));
             if (strcmp(it.key, "N") == 0) a->n_given = 1;
         } else if (rc_lyap_params_has_key(it.key))
@@ -118,8 +134,19 @@ static rc_status parse_args(int argc, char **argv, gradients_args *a, int *help,
              "--precision: gradients need the double-precision factors (--precision double)");
     RC_CHECK(a->lp.n_le != RC_NLE_AUTO, err, RC_ERR_INPUT,
              "--n-le: auto is not available for gradients (give a number of exponents, or all)");
-    rc_model_config_resolve_seeds(&a->mc, 0);
+    if (a->mk)
+        a->mk->config_seed(a->config, 0);
+    else
+        rc_model_config_resolve_seeds(&a->mc, 0);
     return RC_OK;
+}
+
+/* The accumulated triangle, its scaled factor and the Jacobi columns (gradients.c), beside the
+ * spectrum run of state dimension D. */
+static double gradients_bytes(const rc_lyap_params *lp, int64_t D)
+{
+    const double m = (double)(lp->n_le > 0 ? lp->n_le : D);
+    return 8.0 * (3.0 * m * m + 8.0 * m);
 }
 
 /* Before the network is drawn: bad input and a run that cannot fit cost nothing. */
@@ -129,10 +156,23 @@ static rc_status validate_run(void *ctx, const rc_model_params *mp, int from_fil
     gradients_args *a = ctx;
     RC_TRY(rc_lyap_params_validate(&a->lp, mp, err));
     RC_TRY(rc_gradients_params_check(&a->gp, &a->lp, err));
-    const double m = (double)(a->lp.n_le > 0 ? a->lp.n_le : mp->N);
-    /* the spectrum run plus the accumulated triangle, its scaled factor, the Jacobi columns */
-    const double need = rc_lyap_memory_bytes(mp, &a->lp) + 8.0 * (3.0 * m * m + 8.0 * m);
+    const double need = rc_lyap_memory_bytes(mp, &a->lp) + gradients_bytes(&a->lp, mp->N);
     return rc_cli_check_memory(mp->N, need, 0.0, "lower N or --n-le", err);
+}
+
+/* The same checks for a model of the model registry: its own, the run options against its
+ * state dimension and step, and the memory. */
+static rc_status validate_kind(gradients_args *a, rc_error *err)
+{
+    const rc_model_kind *mk = a->mk;
+    const int64_t D = mk->state_dim(a->config);
+    const double dt = mk->dt(a->config);
+    RC_TRY(mk->validate(a->config, err));
+    RC_TRY(rc_lyap_params_check(&a->lp, D, dt, dt, err));
+    RC_TRY(rc_gradients_params_check(&a->gp, &a->lp, err));
+    const double need = mk->model_bytes(a->config) + rc_lyap_engine_bytes(D, &a->lp) +
+                        gradients_bytes(&a->lp, D);
+    return rc_cli_check_memory(D, need, 0.0, "lower N or --n-le", err);
 }
 
 static json_t *horizon_matrix(const double *x, int n, int64_t m)
@@ -142,16 +182,46 @@ static json_t *horizon_matrix(const double *x, int n, int64_t m)
     return rows;
 }
 
-static json_t *gradients_json(const rc_network *net, const rc_lyap_params *lp,
+/* A model of the registry: its parameters under their column names, and its stream seeds as
+ * rate networks report theirs ({"net": ..., "ic": ...}), as `rnnchaos spectrum --model`. */
+static void kind_params_json(json_t *o, const rc_model_kind *mk, const unsigned char *config)
+{
+    json_t *params = json_object(), *seeds = json_object();
+    for (int c = 0; c < mk->n_columns; ++c) {
+        const rc_param_column *col = &mk->columns[c];
+        const unsigned char *field = config + col->offset;
+        json_t *v = NULL;
+        switch (col->type) {
+        case RC_COL_F64: v = rc_json_number(*(const double *)field); break;
+        case RC_COL_I64: v = json_integer(*(const int64_t *)field); break;
+        case RC_COL_U64: v = json_integer((json_int_t) * (const uint64_t *)field); break;
+        case RC_COL_INT: v = json_integer(*(const int *)field); break;
+        default: break;
+        }
+        if (!v) continue;
+        if (col->type == RC_COL_U64 && strncmp(col->name, "seed_", 5) == 0)
+            json_object_set_new(seeds, col->name + 5, json_deep_copy(v));
+        json_object_set_new(params, col->name, v);
+    }
+    json_object_set_new(o, "params", params);
+    json_object_set_new(o, "seeds", seeds);
+}
+
+/* net: the rate network, or NULL for a->mk's model.  The keys of rate networks for every model;
+ * g and phi are null for a model without them. */
+static json_t *gradients_json(const gradients_args *a, const rc_network *net,
                               const rc_gradients_result *g)
 {
+    const rc_lyap_params *lp = &a->lp;
+    const rc_model_kind *mk = a->mk;
     const rc_lyap_result *r = &g->lyap;
     json_t *o = json_object();
-    json_object_set_new(o, "model", json_string("rate"));
-    json_object_set_new(o, "N", json_integer(g->N));
-    json_object_set_new(o, "g", net->external ? json_null() : json_real(net->p.g));
-    json_object_set_new(o, "phi", json_string(rc_phi_name(net->p.phi)));
-    json_object_set_new(o, "dt", json_real(net->p.dt));
+    json_object_set_new(o, "model", json_string(mk ? mk->name : "rate"));
+    json_object_set_new(o, "N", json_integer(mk ? mk->units(a->config) : g->N));
+    json_object_set_new(o, "state_dim", json_integer(g->N));
+    json_object_set_new(o, "g", mk || net->external ? json_null() : json_real(net->p.g));
+    json_object_set_new(o, "phi", mk ? json_null() : json_string(rc_phi_name(net->p.phi)));
+    json_object_set_new(o, "dt", json_real(mk ? mk->dt(a->config) : net->p.dt));
     json_object_set_new(o, "t_ons", json_real(lp->t_ons));
     json_object_set_new(o, "n_le", json_integer(g->m));
     json_object_set_new(o, "t_sim", json_real(r->t_accumulated));
@@ -182,7 +252,10 @@ static json_t *gradients_json(const rc_network *net, const rc_lyap_params *lp,
     json_object_set_new(h, "cond_U", rc_json_array(g->cond_U, n));
     json_object_set_new(h, "jacobi_sweeps", sweeps);
     json_object_set_new(o, "horizons", h);
-    json_object_set_new(o, "seeds", json_pack("{s:I,s:I,s:I,s:I}", "net",
+    if (mk)
+        kind_params_json(o, mk, a->config);
+    else
+        json_object_set_new(o, "seeds", json_pack("{s:I,s:I,s:I,s:I}", "net",
                                               (json_int_t)net->p.seed_net, "ic",
                                               (json_int_t)net->p.seed_ic, "ons",
                                               (json_int_t)net->p.seed_ons, "noise",
@@ -191,12 +264,20 @@ static json_t *gradients_json(const rc_network *net, const rc_lyap_params *lp,
     return o;
 }
 
-static void gradients_summary(const rc_network *net, const rc_gradients_result *g)
+static void gradients_summary(const gradients_args *a, const rc_network *net,
+                              const rc_gradients_result *g)
 {
     const rc_lyap_result *r = &g->lyap;
-    printf("Gradients: N = %lld, %s, g = %g, dt = %g, %lld directions, band [%g, %g]\n",
-           (long long)g->N, rc_phi_name(net->p.phi), net->p.g, net->p.dt, (long long)g->m,
-           g->grad_lo, g->grad_hi);
+    if (a->mk) {
+        char desc[256] = "";
+        a->mk->describe(a->config, desc, sizeof desc);
+        printf("Gradients: %s model, %s, state dimension %lld, %lld directions, band [%g, %g]\n",
+               a->mk->name, desc, (long long)g->N, (long long)g->m, g->grad_lo, g->grad_hi);
+    } else {
+        printf("Gradients: N = %lld, %s, g = %g, dt = %g, %lld directions, band [%g, %g]\n",
+               (long long)g->N, rc_phi_name(net->p.phi), net->p.g, net->p.dt, (long long)g->m,
+               g->grad_lo, g->grad_hi);
+    }
     printf("  lambda_1 = %.6g, lambda_m = %.6g (ONS over t = %g)\n", r->lambda_max,
            r->lambda_min, r->t_accumulated);
     printf("  %10s %10s %12s %12s %12s %12s %9s %9s\n", "t", "steps", "rate_1", "rate_m",
@@ -210,34 +291,45 @@ static void gradients_summary(const rc_network *net, const rc_gradients_result *
     printf("  %-22s %12.3f s\n", "wall time", r->wall_s);
 }
 
-/* The model of the run: the rate network (other models of the model interface plug in here). */
+/* The model of the run: the rate network, or a->mk's model built by its create(). */
 static int gradients_run(gradients_args *a)
 {
     rc_error err;
     rc_error_clear(&err);
     rc_network net;
     double *h0 = NULL;
-    if (rc_model_config_load(&a->mc, a->n_given, validate_run, a, &net, &h0, &err) != RC_OK)
-        return rc_cli_report("gradients", &err);
-    a->lp.h0 = h0;
     rc_rate_model rate;
     rc_lyap_model model;
+    int have_net = 0, have_model = 0;
+    rc_status st;
+    if (a->mk) {
+        st = validate_kind(a, &err);
+        if (st == RC_OK) st = a->mk->create(a->config, &a->lp, &model, &err);
+    } else {
+        st = rc_model_config_load(&a->mc, a->n_given, validate_run, a, &net, &h0, &err);
+        have_net = st == RC_OK;
+        a->lp.h0 = h0;
+        if (st == RC_OK) st = rc_rate_model_init(&rate, &net, &a->lp, &model, &err);
+    }
+    have_model = st == RC_OK;
     rc_gradients_result res;
     memset(&res, 0, sizeof res);
-    int code = 0;
-    rc_status st = rc_rate_model_init(&rate, &net, &a->lp, &model, &err);
-    if (st == RC_OK) {
-        st = rc_gradients_run(&model, &a->lp, &a->gp, &res, &err);
-        rc_rate_model_free(&rate);
+    if (st == RC_OK) st = rc_gradients_run(&model, &a->lp, &a->gp, &res, &err);
+    if (have_model) {
+        if (a->mk)
+            a->mk->destroy(&model);
+        else
+            rc_rate_model_free(&rate);
     }
+    int code = 0;
     if (st != RC_OK)
         code = rc_cli_report("gradients", &err);
     else if (a->json)
-        code = rc_json_emit(gradients_json(&net, &a->lp, &res));
+        code = rc_json_emit(gradients_json(a, have_net ? &net : NULL, &res));
     else
-        gradients_summary(&net, &res);
+        gradients_summary(a, have_net ? &net : NULL, &res);
     rc_gradients_result_free(&res);
-    rc_network_free(&net);
+    if (have_net) rc_network_free(&net);
     free(h0);
     return code;
 }

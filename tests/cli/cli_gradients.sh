@@ -29,7 +29,10 @@ expect_bad --grad-hi --grad-hi inf
 expect_bad --n-le --n-le auto
 expect_bad --n-le --n-le 11
 expect_bad --precision --precision single
-expect_bad --model --model lstm
+expect_bad --model --model nonsense
+expect_bad --g --model lstm --g 3
+expect_bad --b-f --model lstm --b-f x
+expect_bad --g-z --model gru --g-z -1
 expect_bad --grid --grid 2x1
 expect_bad --t-ons --t-ons 0.05
 expect_bad --N --N 0
@@ -64,6 +67,44 @@ for j, t in enumerate(h["t"]):
 lam = sorted(d["lambda"], reverse=True)
 assert max(abs(r - l) for r, l in zip(h["rate"][-1], lam)) < 0.2, (h["rate"][-1], lam)
 print("ok   json: horizons", h["t"], "trainable", h["trainable_fraction"])
+PY
+
+# --model: a gated model through its descriptor.  The exponents are those of `rnnchaos spectrum
+# --model lstm` for the same options (the same run: the gradient consumer only reads the R
+# factors), bit for bit; the horizon identities hold as for rate networks.
+LSTM="--model lstm --N 8 --t-sim 200 --t-transient 50 --t-ons-transient 50"
+"$B" gradients $LSTM --horizons 1,10,200 --json > l.json 2> l.err || bad "lstm run failed: $(cat l.err)"
+"$B" spectrum $LSTM --json > ls.json 2> ls.err || bad "lstm spectrum failed: $(cat ls.err)"
+$PY - <<'PY' || bad "lstm JSON"
+import json, math
+d, s = json.load(open("l.json")), json.load(open("ls.json"))
+assert d["model"] == "lstm" and d["N"] == 8 and d["state_dim"] == 16 and d["n_le"] == 16, d["model"]
+assert d["g"] is None and d["phi"] is None and d["dt"] == 1.0
+assert d["lambda"] == s["lambda"], "exponents differ from rnnchaos spectrum --model lstm"
+assert d["seeds"] == s["seeds"] and d["params"] == s["params"]
+h = d["horizons"]
+assert h["t"] == [1, 10, 200] and h["steps"] == [1, 10, 200], h
+for j, t in enumerate(h["t"]):
+    ls = h["log_sigma"][j]
+    assert len(ls) == 16 and all(a >= b for a, b in zip(ls, ls[1:]))
+    assert all(abs(r - l / t) < 1e-12 * max(1, abs(r)) for r, l in zip(h["rate"][j], ls))
+    lo, hi = d["grad_band"]
+    assert h["trainable_fraction"][j] == sum(math.log(lo) <= l <= math.log(hi) for l in ls) / 16
+print("ok   lstm: lambda as rnnchaos spectrum --model lstm; horizons", h["t"])
+PY
+
+# GRU with the update gate saturated closed (z = 1 - e^-30): the state is copied, every step
+# Jacobian is I to 1e-13, so T_t = I: log sigma_i ~ 0 and every direction stays trainable.
+"$B" gradients --model gru --N 6 --b-z 30 --t-sim 100 --horizons 3 --json > z.json 2> z.err \
+    || bad "gru run failed: $(cat z.err)"
+$PY - <<'PY' || bad "gru closed update gate"
+import json
+d = json.load(open("z.json"))
+assert d["model"] == "gru" and d["state_dim"] == 6
+h = d["horizons"]
+assert max(abs(x) for row in h["log_sigma"] for x in row) < 1e-8, h["log_sigma"]
+assert h["trainable_fraction"] == [1.0] * len(h["t"])
+print("ok   gru, closed update gate: T_t = I")
 PY
 
 "$B" gradients --N 12 --t-sim 30 --t-transient 5 --t-ons-transient 5 --horizons 4 > table.txt \
