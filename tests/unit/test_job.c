@@ -354,10 +354,11 @@ static void kinds(void **state)
 {
     (void)state;
     /* kind codes are stored in archives: spectrum 0, gcrit 1, coherence 2, eigs 3,
-     * fixedpoints 4, then the built-in models' spectra (lstm 5, gru 6), forever */
-    assert_int_equal(rc_task_kind_count(), 7);
-    assert_int_equal(rc_task_kind_find("spectrum_lstm"), 5);
-    assert_int_equal(rc_task_kind_find("spectrum_gru"), 6);
+     * fixedpoints 4, gradients 5, then the built-in models' spectra (lstm 6, gru 7), forever */
+    assert_int_equal(rc_task_kind_count(), 8);
+    assert_int_equal(rc_task_kind_find("gradients"), 5);
+    assert_int_equal(rc_task_kind_find("spectrum_lstm"), 6);
+    assert_int_equal(rc_task_kind_find("spectrum_gru"), 7);
     assert_int_equal(rc_task_kind_find("spectrum"), 0);
     assert_int_equal(rc_task_kind_find("gcrit"), 1);
     assert_int_equal(rc_task_kind_find("coherence"), 2);
@@ -365,7 +366,7 @@ static void kinds(void **state)
     assert_int_equal(rc_task_kind_find("fixedpoints"), 4);
     assert_int_equal(rc_task_kind_find("nonsense"), -1);
     assert_null(rc_task_kind_get(-1));
-    assert_null(rc_task_kind_get(7));
+    assert_null(rc_task_kind_get(8));
     for (int k = 0; k < rc_task_kind_count(); ++k) {
         const rc_task_kind *kind = rc_task_kind_get(k);
         /* column names are unique, the headline is a scalar result column, texts are scalars */

@@ -161,6 +161,6 @@ const rc_task_kind *rc_kind_model_spectrum(int model);
 
 /* The kind descriptors, one per file (registry.c lists them in archive kind-code order). */
 extern const rc_task_kind rc_kind_spectrum, rc_kind_gcrit, rc_kind_coherence, rc_kind_eigs,
-    rc_kind_fixedpoints;
+    rc_kind_fixedpoints, rc_kind_gradients;
 
 #endif

@@ -12,6 +12,7 @@ static const rc_task_kind *const task_kinds[] = {
     &rc_kind_coherence,   /* 2: coherence.c */
     &rc_kind_eigs,        /* 3: eigs.c */
     &rc_kind_fixedpoints, /* 4: fixedpoints.c */
+    &rc_kind_gradients,   /* 5: gradients.c */
 };
 
 #define N_BUILTIN ((int)(sizeof task_kinds / sizeof task_kinds[0]))
