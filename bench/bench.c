@@ -3,12 +3,18 @@
  * target sets it).
  *
  *   rnnchaos_bench [--sizes 250,500,1000,2000] [--task-N 500[,1000]] [--task-t-sim 1000] [--no-task]
+ *                  [--lstm-N 100,200,500 [--lstm-only]]   (--lstm-only: the LSTM rows alone)
  *
  * Per N = m: GFLOP/s of DGEMM (N x N x N), of the tangent step (one fused GEMM of
  * [h | h_fp | Q], 2 N^2 (m + 2) flops, plus the phi' scaling pass), of dgeqrf (N x N), and of
  * the reorthonormalisation (dgeqrf + dorgqr + sign fix, 8/3 N^3 flops); each as a fraction of
  * the machine rate it is bound by.  Then one full-spectrum task timed against its lower bound
- * (tangent flops / DGEMM rate + QR flops / dgeqrf rate + state flops / DGEMM rate). */
+ * (tangent flops / DGEMM rate + QR flops / dgeqrf rate + state flops / DGEMM rate).
+ * With --lstm-N: the LSTM tangent step (docs/model.md section 7: one GEMM of the stacked 4N x N
+ * [U_f; U_i; U_c; U_o] on the h-rows of the 2N x (m + 2) panel, m = 2N, then elementwise
+ * updates) against a DGEMM of that shape timed in the same run, its lower bound; then one
+ * short full-spectrum LSTM task through rc_lyap_run_model, per tangent step against that GEMM
+ * plus the Householder reorthonormalisation of the 2N x 2N panel (every step at t_ons = 1). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +22,9 @@
 #include <time.h>
 
 #include "blas_decl.h"
+#include "rnnchaos/gated_model.h"
 #include "rnnchaos/lyap.h"
+#include "rnnchaos/lyap_model.h"
 #include "rnnchaos/rng.h"
 #include "rnnchaos/tangent.h"
 
@@ -230,11 +238,109 @@ static void bench_task(int N, double t_sim, machine_rates rates)
     rc_network_free(&net);
 }
 
+/* The LSTM tangent step of rc_model_kind_lstm against its GEMM lower bound (see the header).
+ * The panel is restored from a copy before every timed step so that repeated steps without
+ * reorthonormalisation cannot overflow; the copy is outside the timed region. */
+static void bench_lstm(int N, double t_sim)
+{
+    rc_error err;
+    const int m = 2 * N, ntraj = 2, ncol = m + ntraj, M4 = 4 * N;
+    const int64_t dim = 2 * N;
+    rc_lstm_config cfg;
+    rc_model_kind_lstm.config_default(&cfg, 1);
+    cfg.N = N;
+    rc_model_kind_lstm.config_seed(&cfg, 0);
+    rc_lyap_params lp;
+    rc_lyap_params_default(&lp);
+    rc_lyap_model model;
+    rc_tangent_ws ws;
+    if (rc_model_kind_lstm.create(&cfg, &lp, &model, &err) != RC_OK ||
+        model.workspace_init(model.self, ncol, &ws, &err) != RC_OK) {
+        fprintf(stderr, "bench: lstm: %s\n", err.msg);
+        exit(1);
+    }
+    double *W0 = malloc(sizeof(double) * (size_t)dim * ncol), *W = malloc(sizeof(double) * (size_t)dim * ncol);
+    double *U = malloc(sizeof(double) * (size_t)M4 * N), *Z = malloc(sizeof(double) * (size_t)M4 * ncol);
+    if (!W0 || !W || !U || !Z) {
+        fprintf(stderr, "bench: out of memory at LSTM N = %d\n", N);
+        exit(1);
+    }
+    model.initial_state(model.self, W0);
+    memcpy(W0 + dim, W0, sizeof(double) * (size_t)dim);
+    fill(W0 + 2 * dim, (size_t)dim * m, 5);
+    for (size_t k = 0; k < (size_t)dim * m; ++k) W0[2 * dim + k] /= sqrt((double)dim);
+    fill(U, (size_t)M4 * N, 6);
+    /* the lower bound: the same GEMM shape, 4N x N times N x (m + 2) (h-rows, stride 2N) */
+    const double zero = 0.0, one = 1.0, min_s = 1.0;
+    int lda = (int)dim;
+    /* both layouts of the stacked matrix (4N x N as is, or N x 4N transposed as the model keeps
+     * it): the bound is the faster */
+    double t_gemm_n, t_gemm_t;
+    BEST_TIME(t_gemm_n, min_s, dgemm_("N", "N", &M4, &ncol, &N, &one, U, &M4, W0, &lda, &zero, Z, &M4));
+    BEST_TIME(t_gemm_t, min_s, dgemm_("T", "N", &M4, &ncol, &N, &one, U, &N, W0, &lda, &zero, Z, &M4));
+    const double t_gemm = t_gemm_n < t_gemm_t ? t_gemm_n : t_gemm_t;
+    /* the reorthonormalisation of the 2N x m tangent panel (every step at t_ons = 1) */
+    double *logr = malloc(sizeof(double) * (size_t)m), t_reorth, t_copy;
+    if (!logr) exit(1);
+    BEST_TIME(t_reorth, min_s, {
+        memcpy(W, W0 + 2 * dim, sizeof(double) * (size_t)dim * m);
+        rc_reorth_householder(W, dim, m, logr, &ws, &err);
+    });
+    BEST_TIME(t_copy, 0.2, memcpy(W, W0 + 2 * dim, sizeof(double) * (size_t)dim * m));
+    t_reorth -= t_copy;
+    free(logr);
+    double best = 1e300, start = now();
+    int64_t s = 0;
+    for (int reps = 0; reps < 3 || now() - start < min_s; ++reps) {
+        memcpy(W, W0, sizeof(double) * (size_t)dim * ncol);
+        double t0 = now();
+        if (model.linearise) model.linearise(model.self, W);
+        model.tangent_step(model.self, s++, W, ntraj, m, &ws);
+        double dt = now() - t0;
+        if (dt < best) best = dt;
+    }
+    const double gemm_flops = 2.0 * M4 * (double)N * ncol;
+    printf("%6d %6d %10.3f %10.3f %10.1f %10.1f %8.1f%%\n", N, m, 1e3 * t_gemm, 1e3 * best,
+           gemm_flops / t_gemm * 1e-9, gemm_flops / best * 1e-9, 100 * t_gemm / best);
+    rc_tangent_ws_free(&ws);
+    rc_model_kind_lstm.destroy(&model);
+    free(W0);
+    free(W);
+    free(Z);
+    if (t_sim <= 0) {
+        free(U);
+        return;
+    }
+    /* a whole full-spectrum task (fresh model: the run draws its own matrices) */
+    lp.t_sim = t_sim;
+    lp.t_transient = 100;
+    lp.t_ons_transient = 100;
+    lp.n_le = dim;
+    rc_lyap_result res;
+    double t0 = now();
+    if (rc_model_kind_lstm.create(&cfg, &lp, &model, &err) != RC_OK ||
+        rc_lyap_run_model(&model, &lp, &res, &err) != RC_OK) {
+        fprintf(stderr, "bench: lstm task: %s\n", err.msg);
+        exit(1);
+    }
+    const double wall = now() - t0;
+    /* tangent steps: t_ons_transient + t_sim; the transient steps the state alone */
+    const double tan_steps = lp.t_ons_transient + t_sim;
+    printf("  task N = %d (state %d, m = %d), t_sim %g, transients 100 + 100: wall %.2f s = %.3f ms "
+           "per tangent step; bound GEMM + reorth %.3f + %.3f ms: ratio %.2f; lambda_1 = %.4f, "
+           "D/(2N) = %.4f\n", N, (int)dim, m, t_sim, wall, 1e3 * wall / tan_steps, 1e3 * t_gemm,
+           1e3 * t_reorth, wall / tan_steps / (t_gemm + t_reorth), res.lambda_max, res.dim_ky / dim);
+    rc_lyap_result_free(&res);
+    rc_model_kind_lstm.destroy(&model);
+    free(U);
+}
+
 int main(int argc, char **argv)
 {
     int only_lambda1 = 0;
     int sizes[16] = {250, 500, 1000, 2000}, nsizes = 4, task_Ns[8] = {500}, ntask = 1, do_task = 1;
     double task_t_sim = 1000;
+    int lstm_Ns[8], nlstm = 0, lstm_only = 0;
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--sizes") == 0 && i + 1 < argc) {
             nsizes = 0;
@@ -250,15 +356,27 @@ int main(int argc, char **argv)
             do_task = 0;
         } else if (strcmp(argv[i], "--lambda1-only") == 0) {
             only_lambda1 = 1;
+        } else if (strcmp(argv[i], "--lstm-N") == 0 && i + 1 < argc) {
+            for (char *tok = strtok(argv[++i], ","); tok && nlstm < 8; tok = strtok(NULL, ","))
+                lstm_Ns[nlstm++] = atoi(tok);
+        } else if (strcmp(argv[i], "--lstm-only") == 0) {
+            lstm_only = 1;
         } else {
             fprintf(stderr, "usage: rnnchaos_bench [--sizes a,b,..] [--task-N N[,N..]] [--task-t-sim T] "
-                            "[--no-task] [--lambda1-only]\n");
+                            "[--no-task] [--lambda1-only] [--lstm-N N[,N..]] [--lstm-only]\n");
             return 2;
         }
     }
     const char *threads = getenv("OPENBLAS_NUM_THREADS");
     printf("rnnchaos kernel benchmark (OPENBLAS_NUM_THREADS=%s); GFLOP/s, best of repeated runs\n",
            threads ? threads : "unset");
+    if (nlstm > 0) {
+        printf("\nLSTM tangent step (2N x (m+2) panel, m = 2N) vs its GEMM lower bound (4N x N x "
+               "(m+2)); times in ms, GFLOP/s of the GEMM's flops\n%6s %6s %10s %10s %10s %10s %9s\n",
+               "N", "m", "GEMM", "step", "GEMM", "step", "GEMM/step");
+        for (int k = 0; k < nlstm; ++k) bench_lstm(lstm_Ns[k], do_task ? task_t_sim : 0);
+        if (lstm_only) return 0;
+    }
     printf("%6s %10s %10s %9s %10s %10s %9s\n", "N=m", "DGEMM", "tangent", "%DGEMM", "dgeqrf",
            "reorth", "%dgeqrf");
     machine_rates rates[16];

@@ -12,6 +12,8 @@ cmake --build "$B" --target rnnchaos_bench > /dev/null
 echo "== machine: $(lscpu | sed -n 's/Model name: *//p'), $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== kernels and whole tasks (rnnchaos_bench)"
 "$B/rnnchaos_bench" --sizes 250,500,1000,2000 --task-N 500,1000 --task-t-sim 300
+echo "== LSTM tangent step vs its GEMM bound, and LSTM tasks (rnnchaos_bench --lstm-N)"
+"$B/rnnchaos_bench" --lstm-N 100,200,500 --lstm-only --task-t-sim 300
 echo "== NumPy formulation of the same algorithm (bench/compare_numpy.sh, t_sim 200)"
 bash "$here/compare_numpy.sh" "$B" 200
 echo "== --n-le auto vs n_le = N (N = 1000, g = 10, t_sim 200)"

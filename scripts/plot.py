@@ -32,6 +32,12 @@ Writes PNGs into FIGDIR (default: figures/) for what applies, and prints each fi
   fixedpoints_coords*.png (fixedpoints) density of the fixed-point coordinates h*_i (mean over
                           realisations) per group against the Gaussian of variance mean q and
                           the Kac-Rice density (kr_density, where it applies)
+  lstm_spectra_vs_b_f*.png  (spectrum_lstm, b_f varies) the full spectra lambda_i of the LSTM
+                          against i/(2N), one line per b_f (mean over realisations), sigma = 0
+                          (the smallest sigma present), with the first half magnified
+  lstm_vs_b_f*.png        (spectrum_lstm, b_f varies) lambda_1, H and D/(2N) against b_f, one
+                          curve per sigma: mean over realisations, bars +- their standard
+                          deviation
 Eigs and fixedpoints figures are one per group of every non-seed parameter.
 Parameters other than N, g and the seeds that vary in a kind split its figures (suffixes such
 as _phi-relu_b-2).  Only done tasks are plotted.  Needs nothing but h5py, numpy, matplotlib.
@@ -621,6 +627,95 @@ def plot_coherence_vs_b(f, figdir, written):
         save(fig, figdir, "coherence_tau_eff_vs_b%s.png" % suffix, written)
 
 
+LSTM_SKIP = {"N", "b_f", "sigma", "n_le"} | SEEDS
+
+
+def lstm_mean_sd(x):
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return np.nan, np.nan
+    return x.mean(), (x.std(ddof=1) if len(x) > 1 else 0.0)
+
+
+def plot_lstm(f, figdir, written):
+    """spectrum_lstm (docs/model.md section 7): the forget-gate-bias figures of
+    docs/validation.md, "Gated networks (LSTM): the forget-gate bias" """
+    params, status, s = load_kind(f, "spectrum_lstm")
+    n = len(status)
+    if "b_f" not in params or len(np.unique(params["b_f"])) < 2:
+        return
+    N, bf = params["N"], params["b_f"]
+    sig = params["sigma"] if "sigma" in params else np.zeros(n)
+    dim = s["state_dim"][()]
+    n_le = s["n_le"][()]
+    lam = s["lambda"][()]
+    lmax, H = s["lambda_max"][()], s["entropy_H"][()]
+    dper = s["dim_ky_per_dim"][()]
+    done = status == 1
+    for suffix, title, fam in families(params, n, LSTM_SKIP):
+        for N0 in np.unique(N[fam & done]):
+            sel = fam & done & (N == N0)
+            tag = suffix + ("_N-%d" % N0 if len(np.unique(N[fam & done])) > 1 else "")
+            ttl = "N = %d" % N0 + (", " + title if title else "")
+            bfs = np.unique(bf[sel])
+            sigs = np.unique(sig[sel])
+            cmap = plt.get_cmap("viridis")
+            # (a) spectra against i/(2N) for every b_f at the smallest sigma (0: autonomous)
+            s0 = sigs[0]
+            full = sel & (sig == s0) & (n_le == dim)
+            if full.any():
+                fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+                for k, b0 in enumerate(bfs):
+                    rows = np.where(full & (bf == b0))[0]
+                    if len(rows) == 0:
+                        continue
+                    d = int(dim[rows[0]])
+                    spec = np.array([lam[i, :d] for i in rows])
+                    x = (np.arange(1, d + 1) - 0.5) / d
+                    c = cmap(k / max(1, len(bfs) - 1))
+                    for ax in axes:
+                        ax.plot(x, spec.mean(axis=0), color=c, lw=1.4,
+                                label="$b_f$ = %g (%d)" % (b0, len(rows)))
+                half = np.concatenate([lam[i, :int(dim[i]) // 2] for i in np.where(full)[0]])
+                axes[1].set_xlim(0, 0.5)
+                lo = np.nanmin(half)
+                axes[1].set_ylim(lo - 0.05 * abs(lo), 0.1 * abs(lo) + 0.02)
+                for ax in axes:
+                    ax.axhline(0, color="k", lw=0.5)
+                    ax.set_xlabel("i / (2N)")
+                    ax.set_ylabel(r"$\lambda_i$ [1/step]")
+                    ax.grid(alpha=0.3)
+                axes[0].set_title("full spectrum")
+                axes[1].set_title("first half (magnified)")
+                axes[0].legend(fontsize=8, title="mean over (realisations)", title_fontsize=8)
+                fig.suptitle("LSTM Lyapunov spectra against i/(2N), sigma = %g (%s)" % (s0, ttl))
+                fig.tight_layout()
+                save(fig, figdir, "lstm_spectra_vs_b_f%s.png" % tag, written)
+            # (b) lambda_1, H, D/(2N) against b_f, one curve per sigma
+            fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+            span = bfs.max() - bfs.min()
+            for k, s1 in enumerate(sigs):
+                c = plt.get_cmap("plasma")(0.8 * k / max(1, len(sigs) - 1))
+                off = (k - (len(sigs) - 1) / 2) * 0.015 * span  # side by side, not on top
+                for ax, val in zip(axes, (lmax, H, dper)):
+                    pts = np.array([(b0,) + lstm_mean_sd(val[sel & (sig == s1) & (bf == b0)])
+                                    for b0 in bfs])
+                    ax.errorbar(pts[:, 0] + off, pts[:, 1], yerr=pts[:, 2], color=c, marker="o",
+                                ms=4, capsize=3, label="sigma = %g" % s1)
+            for ax, lab in zip(axes, (r"$\lambda_1$ [1/step]", "H [nats/step]",
+                                      r"$D_{KY}$ / (2N)")):
+                ax.set_xlabel("forget-gate bias $b_f$")
+                ax.set_ylabel(lab)
+                ax.grid(alpha=0.3)
+            axes[0].axhline(0, color="k", lw=0.5)
+            axes[0].legend(fontsize=8)
+            fig.suptitle("LSTM against the forget-gate bias: mean over realisations, "
+                         "bars +- 1 s.d. (%s)" % ttl)
+            fig.tight_layout()
+            save(fig, figdir, "lstm_vs_b_f%s.png" % tag, written)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("archive")
@@ -641,7 +736,7 @@ def main():
     for kind, fn in (("spectrum", plot_spectrum), ("spectrum", plot_common_vs_independent),
                      ("gcrit", plot_gcrit), ("coherence", plot_coherence),
                      ("coherence", plot_coherence_vs_b), ("eigs", plot_eigs),
-                     ("fixedpoints", plot_fixedpoints)):
+                     ("fixedpoints", plot_fixedpoints), ("spectrum_lstm", plot_lstm)):
         if kind in f and np.any(f[kind + "/status"][()] == 1):
             fn(f, a.output, written)
     if not written:
