@@ -336,7 +336,11 @@ def check_archive(path, errs):
         errs.append("exit 0 but the archive cannot be opened: %s" % e)
         return
     with f:
-        kinds = [k for k in ("spectrum", "gcrit", "coherence", "eigs", "fixedpoints") if k in f]
+        # every kind the program knows (its position is the kind code), the models' spectra too
+        names = f.attrs.get("kinds", "spectrum,gcrit,coherence,eigs,fixedpoints")
+        if isinstance(names, bytes):
+            names = names.decode()
+        kinds = [k for k in names.split(",") if k in f]
         total = 0
         for k in kinds:
             st = f[k]["status"][:]
@@ -344,7 +348,7 @@ def check_archive(path, errs):
             if not np.isin(st, (1, 2)).all():
                 errs.append("exit 0 but /%s/status = %s" % (k, st.tolist()))
             done = st == 1
-            if k == "spectrum" and done.any():
+            if (k == "spectrum" or k.startswith("spectrum_")) and done.any():
                 lmax = f[k]["lambda_max"][:][done]
                 lmin = f[k]["lambda_min"][:][done]
                 if not (np.isfinite(lmax).all() and np.isfinite(lmin).all()):
