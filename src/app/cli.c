@@ -1,5 +1,7 @@
 #include "rnnchaos/cli.h"
 
+#include "rnnchaos/model_kind.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,4 +296,36 @@ void rc_cli_print_lyap_options(FILE *f, const char *title, const char *const *sk
     size_t n;
     const rc_opt *t = rc_lyap_params_options(&n);
     rc_cli_print_options(f, title, t, n, &lp, skip);
+}
+
+rc_status rc_cli_model_arg(int argc, char **argv, const rc_model_kind **mk, int *list,
+                           rc_error *err)
+{
+    *mk = NULL;
+    if (list) *list = 0;
+    for (int i = 0; i < argc; ++i) {
+        const char *name = strncmp(argv[i], "--model=", 8) == 0 ? argv[i] + 8
+                           : strcmp(argv[i], "--model") == 0 && i + 1 < argc ? argv[i + 1]
+                                                                             : NULL;
+        if (!name || strcmp(name, "rate") == 0) continue;
+        if (list && strcmp(name, "list") == 0) {
+            *list = 1;
+            return RC_OK;
+        }
+        *mk = rc_model_kind_find(name);
+        if (*mk && (*mk)->create) return RC_OK;
+        *mk = NULL;
+        char names[256] = "";
+        for (int k = 0; k < rc_model_kind_count(); ++k)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : "",
+                     rc_model_kind_get(k)->name);
+        return rc_fail(err, RC_ERR_INPUT, "--model: unknown model '%s' (models: %s)", name, names);
+    }
+    return RC_OK;
+}
+
+void rc_cli_print_models(void)
+{
+    for (int k = 0; k < rc_model_kind_count(); ++k)
+        printf("%-8s %s\n", rc_model_kind_get(k)->name, rc_model_kind_get(k)->doc);
 }

@@ -60,15 +60,7 @@ static rc_status own_option(void *ctx, const char *norm, const char *value, int 
 static rc_status parse_args(int argc, char **argv, clv_args *a, rc_error *err)
 {
     memset(a, 0, sizeof *a);
-    for (int i = 0; i < argc; ++i) {
-        const char *name = strncmp(argv[i], "--model=", 8) == 0 ? argv[i] + 8
-                           : strcmp(argv[i], "--model") == 0 && i + 1 < argc ? argv[i + 1]
-                                                                             : NULL;
-        if (!name || strcmp(name, "rate") == 0) continue;
-        a->mk = rc_model_kind_find(name);
-        RC_CHECK(a->mk && a->mk->create, err, RC_ERR_INPUT, "--model: unknown model '%s' "
-                 "(rnnchaos spectrum --model list)", name);
-    }
+    RC_TRY(rc_cli_model_arg(argc, argv, &a->mk, NULL, err));
     rc_model_config_default(&a->mc);
     if (a->mk) a->mk->config_default(a->config, 1);
     rc_lyap_params_default(&a->lp);

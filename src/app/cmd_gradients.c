@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rnnchaos/cli.h"
+#include "spectrum_report.h"
 #include "rnnchaos/commands.h"
 #include "rnnchaos/gradients.h"
 #include "rnnchaos/lyap.h"
@@ -80,16 +81,7 @@ static rc_status parse_args(int argc, char **argv, gradients_args *a, int *help,
 {
     static const char *const flags[] = {"json", "help", NULL};
     /* the model first: it decides which options are model options */
-    a->mk = NULL;
-    for (int i = 0; i < argc; ++i) {
-        const char *name = strncmp(argv[i], "--model=", 8) == 0 ? argv[i] + 8
-                           : strcmp(argv[i], "--model") == 0 && i + 1 < argc ? argv[i + 1]
-                                                                             : NULL;
-        if (!name || strcmp(name, "rate") == 0) continue;
-        a->mk = rc_model_kind_find(name);
-        RC_CHECK(a->mk && a->mk->create, err, RC_ERR_INPUT, "--model: unknown model '%s' "
-                 "(rnnchaos spectrum --model list)", name);
-    }
+    RC_TRY(rc_cli_model_arg(argc, argv, &a->mk, NULL, err));
     if (a->mk) a->mk->config_default(a->config, 1);
     rc_model_config_default(&a->mc);
     rc_lyap_params_default(&a->lp);
@@ -255,11 +247,7 @@ static json_t *gradients_json(const gradients_args *a, const rc_network *net,
     if (mk)
         kind_params_json(o, mk, a->config);
     else
-        json_object_set_new(o, "seeds", json_pack("{s:I,s:I,s:I,s:I}", "net",
-                                              (json_int_t)net->p.seed_net, "ic",
-                                              (json_int_t)net->p.seed_ic, "ons",
-                                              (json_int_t)net->p.seed_ons, "noise",
-                                              (json_int_t)net->p.seed_noise));
+        json_object_set_new(o, "seeds", rc_rate_seeds_json(&net->p));
     json_object_set_new(o, "wall_s", json_real(r->wall_s));
     return o;
 }

@@ -117,11 +117,7 @@ static json_t *spectrum_json(const rc_network *net, const rc_lyap_params *lp,
     json_object_set_new(o, "phi", json_string(rc_phi_name(net->p.phi)));
     json_object_set_new(o, "dt", json_real(net->p.dt));
     rc_spectrum_result_json(o, lp, r);
-    json_object_set_new(o, "seeds", json_pack("{s:I,s:I,s:I,s:I}", "net",
-                                              (json_int_t)net->p.seed_net, "ic",
-                                              (json_int_t)net->p.seed_ic, "ons",
-                                              (json_int_t)net->p.seed_ons, "noise",
-                                              (json_int_t)net->p.seed_noise));
+    json_object_set_new(o, "seeds", rc_rate_seeds_json(&net->p));
     json_object_set_new(o, "wall_s", json_real(r->wall_s));
     return o;
 }
@@ -275,41 +271,17 @@ static int spectrum_mpi(int argc, char **argv, MPI_Comm comm)
     return spectrum_distributed(&a, comm);
 }
 
-/* The model named by --model (NULL: the rate network).  Nonzero when the command ends here:
- * the exit code of an unknown model's message, or -1 after `--model list` printed the models. */
-static int chosen_model(int argc, char **argv, const rc_model_kind **mk)
-{
-    *mk = NULL;
-    for (int i = 0; i < argc; ++i) {
-        const char *name = NULL;
-        if (strncmp(argv[i], "--model=", 8) == 0)
-            name = argv[i] + 8;
-        else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc)
-            name = argv[i + 1];
-        if (!name || strcmp(name, "rate") == 0) continue;
-        if (strcmp(name, "list") == 0) {
-            for (int k = 0; k < rc_model_kind_count(); ++k)
-                printf("%-8s %s\n", rc_model_kind_get(k)->name, rc_model_kind_get(k)->doc);
-            return -1;
-        }
-        *mk = rc_model_kind_find(name);
-        if (*mk && (*mk)->create) return 0;
-        char names[256] = "";
-        for (int k = 0; k < rc_model_kind_count(); ++k)
-            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : "",
-                     rc_model_kind_get(k)->name);
-        rc_error err;
-        rc_fail(&err, RC_ERR_INPUT, "--model: unknown model '%s' (models: %s)", name, names);
-        return rc_cli_report("spectrum", &err);
-    }
-    return 0;
-}
-
 int rc_cmd_spectrum(int argc, char **argv)
 {
     const rc_model_kind *mk;
-    const int bad_model = chosen_model(argc, argv, &mk);
-    if (bad_model) return bad_model < 0 ? 0 : bad_model;
+    int list;
+    rc_error model_err;
+    if (rc_cli_model_arg(argc, argv, &mk, &list, &model_err) != RC_OK)
+        return rc_cli_report("spectrum", &model_err);
+    if (list) {
+        rc_cli_print_models();
+        return 0;
+    }
     if (mk) return rc_cmd_spectrum_model(mk, argc, argv);
     const int distributed = rc_cli_wants_grid(argc, argv) || rc_cli_launched_on_several_ranks();
     if (!distributed) {

@@ -84,3 +84,10 @@ void rc_spectrum_result_print(const rc_lyap_result *r, double mean_reference)
     printf("  %-22s %12.6g / %.6g\n", "PCA dim h / phi(h)", r->pca_dim_h, r->pca_dim_phi);
     printf("  %-22s %12.3f s\n", "wall time", r->wall_s);
 }
+
+json_t *rc_rate_seeds_json(const rc_model_params *p)
+{
+    return json_pack("{s:I,s:I,s:I,s:I}", "net", (json_int_t)p->seed_net, "ic",
+                     (json_int_t)p->seed_ic, "ons", (json_int_t)p->seed_ons, "noise",
+                     (json_int_t)p->seed_noise);
+}

@@ -17,6 +17,9 @@ void rc_spectrum_result_json(json_t *o, const rc_lyap_params *lp, const rc_lyap_
  * the mean exponent a random-matrix argument predicts (NaN: none shown). */
 void rc_spectrum_result_print(const rc_lyap_result *r, double mean_reference);
 
+/* The rate network's four stream seeds as {"net", "ic", "ons", "noise"}. */
+json_t *rc_rate_seeds_json(const rc_model_params *p);
+
 /* rnnchaos spectrum --model NAME for a model other than the rate network. */
 int rc_cmd_spectrum_model(const rc_model_kind *mk, int argc, char **argv);
 

@@ -90,6 +90,15 @@ void rc_cli_print_options(FILE *f, const char *title, const rc_opt *table, size_
 void rc_cli_print_model_options(FILE *f, const char *title, const char *const *skip);
 void rc_cli_print_lyap_options(FILE *f, const char *title, const char *const *skip);
 
+/* The model named by --model NAME / --model=NAME in argv (model_kind.h): *mk NULL for the rate
+ * network (no --model, or --model rate).  With list non-NULL, `--model list` sets *list and
+ * *mk NULL (the caller prints rc_cli_print_models); otherwise, as any unknown name, it is
+ * RC_ERR_INPUT naming the models. */
+struct rc_model_kind;
+rc_status rc_cli_model_arg(int argc, char **argv, const struct rc_model_kind **mk, int *list,
+                           rc_error *err);
+void rc_cli_print_models(void);
+
 /* "rnnchaos CMD: error: MSG" on stderr; returns the exit code of err->status. */
 int rc_cli_report(const char *cmd, const rc_error *err);
 
